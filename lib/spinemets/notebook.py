@@ -1,0 +1,38 @@
+"""One call that makes a notebook's outputs quiet and stable.
+
+nbval compares text outputs of every cell, so warnings, progress bars and
+float noise must not vary between runs. ``setup()`` is the first call of every
+notebook: it silences warnings, fixes pandas' display options and matplotlib's
+style, and picks the non-interactive backend's inline display.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import matplotlib as mpl
+import pandas as pd
+
+#: The colour-blind-safe palette (Okabe & Ito 2008) used by every figure.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+def setup() -> None:
+    """Silence warnings, fix display options and the figure style."""
+    warnings.filterwarnings("ignore")
+    logging.getLogger("matplotlib").setLevel(logging.ERROR)
+    pd.set_option("display.max_columns", 50)
+    pd.set_option("display.width", 120)
+    pd.set_option("display.precision", 4)
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 100,
+            "savefig.dpi": 150,
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.prop_cycle": mpl.cycler(color=PALETTE),
+            "svg.hashsalt": "spinemets",
+        }
+    )

@@ -1,0 +1,53 @@
+"""Where the repository's files are, independent of the working directory.
+
+papermill and pytest run notebooks from whatever directory the caller is in, so
+every path the package uses is resolved from this file's location (the package
+is installed in editable mode from ``lib/``), never from ``os.getcwd()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT: Path = Path(__file__).resolve().parents[2]
+DATA_DIR: Path = PROJECT_ROOT / "data"
+SYNTHETIC_DIR: Path = DATA_DIR / "synthetic"
+PUBLISHED_DIR: Path = DATA_DIR / "published"
+PRIVATE_DIR: Path = DATA_DIR / "private"
+NOTEBOOKS_DIR: Path = PROJECT_ROOT / "notebooks"
+REPORTS_DIR: Path = PROJECT_ROOT / "reports"
+
+#: The bundled, reconstructed (synthetic) cohort.
+SYNTHETIC_PATIENTS: Path = SYNTHETIC_DIR / "patients.csv"
+SYNTHETIC_COMPLICATIONS: Path = SYNTHETIC_DIR / "complications.csv"
+#: Every numeric statement of the paper, machine-readable.
+CLAIMS_FILE: Path = PUBLISHED_DIR / "ptashnikov2020.yaml"
+#: Where notebooks opened interactively (not through ``spinemets report``) write.
+INTERACTIVE_OUTPUT_DIR: Path = REPORTS_DIR / "interactive"
+
+
+def resolve(path: str | Path | None, default: Path) -> Path:
+    """Resolve a user-given path; empty or None gives ``default``.
+
+    A relative path is taken relative to the project root (not the working
+    directory), so a notebook's parameters mean the same thing under JupyterLab,
+    papermill and pytest.
+    """
+    if path is None or str(path) == "":
+        return default
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else PROJECT_ROOT / p
+
+
+def display_path(path: str | Path) -> str:
+    """A path as shown to readers: relative to the project root when inside it.
+
+    Outputs must not carry machine-specific absolute paths (user names, home
+    folders), so anything inside the repository is shown relative to its root
+    and anything outside it by its file name only.
+    """
+    p = Path(path).resolve()
+    try:
+        return p.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return p.name

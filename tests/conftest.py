@@ -1,0 +1,7 @@
+"""Shared pytest fixtures."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
