@@ -1,0 +1,609 @@
+"""Build the bundled SYNTHETIC cohort from the paper's published aggregates.
+
+The study's patient-level data are not public. This module builds 100 synthetic
+patients (``S001`` .. ``S100``) and their complications, deterministically from
+:data:`RECONSTRUCTION_SEED`, so that every count, percentage and summary value
+the paper's text prints is reproduced exactly at its printed precision (see
+``data/published/ptashnikov2020.yaml`` and ``data/synthetic/README.md``).
+
+Design:
+
+* **Cells.** Each patient sits in one of four cells (surgery x adjuvant therapy):
+  metastasectomy+targeted 7, metastasectomy+cytokine 32, decompression+targeted
+  19, decompression+cytokine 42 (the abstract's 7 + 19 = 26 targeted).
+* **Covariates** (age, region, metastasis sites, Frankel, VAS, ...) are fixed
+  counts placed on patients by seeded permutations, one independent random
+  stream per covariate, so changing one never moves another.
+* **Survival times** come from ``data/synthetic/survival_times.csv`` when that
+  file exists (written by ``spinemets.calibrate``, fitted to the published
+  Kaplan-Meier results): its rows of each cell are given, in file order, to the
+  cell's patients in ``patient_id`` order. Without it, plausible whole-month
+  times are drawn from the seed (:func:`plausible_survival_times`). The
+  covariates and the cells never depend on which source is used.
+
+Public API: :func:`build_cohort`, :func:`write_cohort`, :func:`check_cohort`,
+the ``spinemets reconstruct`` command. Checked by ``tests/test_reconstruct.py``
+against hand-written values from the paper.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import paths
+from .errors import SpinemetsError
+from .output import table_to_csv_text
+
+#: The named seed of the bundled cohort (the paper's first page, 14(6):982, in 2020).
+RECONSTRUCTION_SEED = 20200982
+
+N_PATIENTS = 100
+
+#: Patients per (surgery, adjuvant_therapy) cell, following the abstract (7 + 19 targeted).
+CELL_SIZES: dict[tuple[str, str], int] = {
+    ("metastasectomy", "targeted"): 7,
+    ("metastasectomy", "cytokine"): 32,
+    ("decompression", "targeted"): 19,
+    ("decompression", "cytokine"): 42,
+}
+
+#: Local progressions per cell: margins 3/13 by surgery and 1/15 by therapy (paper);
+#: the split (1, 2, 0, 13) is the one that fits the published LPFS curves best.
+CELL_LOCAL_PROGRESSIONS: dict[tuple[str, str], int] = {
+    ("metastasectomy", "targeted"): 1,
+    ("metastasectomy", "cytokine"): 2,
+    ("decompression", "targeted"): 0,
+    ("decompression", "cytokine"): 13,
+}
+
+#: Survivors per cell in the plausible (uncalibrated) times; 11 in all.
+CELL_SURVIVORS: dict[tuple[str, str], int] = {
+    ("metastasectomy", "targeted"): 2,
+    ("metastasectomy", "cytokine"): 2,
+    ("decompression", "targeted"): 5,
+    ("decompression", "cytokine"): 2,
+}
+
+#: Median months to death used to draw the plausible times, per cell.
+_PLAUSIBLE_MEDIAN_DEATH: dict[tuple[str, str], float] = {
+    ("metastasectomy", "targeted"): 26.0,
+    ("metastasectomy", "cytokine"): 18.0,
+    ("decompression", "targeted"): 26.0,
+    ("decompression", "cytokine"): 18.0,
+}
+
+PATIENT_COLUMNS: tuple[str, ...] = (
+    "patient_id",
+    "age",
+    "surgery",
+    "adjuvant_therapy",
+    "spine_region",
+    "nephrectomy",
+    "synchronous",
+    "biopsy",
+    "solitary_spine",
+    "mets_bone",
+    "mets_lung",
+    "mets_liver",
+    "mets_lymph_node",
+    "mets_kidney",
+    "mets_brain",
+    "radiotherapy_preop",
+    "radiotherapy_postop",
+    "frankel_pre",
+    "frankel_post",
+    "vas_pre",
+    "vas_post",
+    "os_months",
+    "death",
+    "lp_months",
+    "local_progression",
+)
+COMPLICATION_COLUMNS: tuple[str, ...] = ("patient_id", "category", "detail")
+SURVIVAL_COLUMNS: tuple[str, ...] = (
+    "surgery",
+    "adjuvant_therapy",
+    "os_months",
+    "death",
+    "lp_months",
+    "local_progression",
+)
+
+#: The calibrated survival times, used when present (written by spinemets.calibrate).
+SURVIVAL_TIMES_FILE: Path = paths.SYNTHETIC_DIR / "survival_times.csv"
+
+# --- Choices where the paper gives margins only (documented in data/synthetic/README.md) ---
+
+#: Spine region by surgery; totals thoracic 48, lumbar 37, cervical 15.
+_REGION_BY_SURGERY = {
+    "metastasectomy": {"thoracic": 24, "lumbar": 10, "cervical": 5},
+    "decompression": {"thoracic": 24, "lumbar": 27, "cervical": 10},
+}
+
+#: The metastatic-site categories of Table 1 sum to 100 % (8+42+33+7+5+3+2), so each
+#: patient has exactly one: solitary spine or one site outside the operated spine.
+_SITE_BY_SURGERY = {
+    "metastasectomy": {
+        "solitary_spine": 8,
+        "mets_bone": 12,
+        "mets_lung": 13,
+        "mets_liver": 2,
+        "mets_lymph_node": 2,
+        "mets_kidney": 2,
+        "mets_brain": 0,
+    },
+    "decompression": {
+        "solitary_spine": 0,
+        "mets_bone": 30,
+        "mets_lung": 20,
+        "mets_liver": 5,
+        "mets_lymph_node": 3,
+        "mets_kidney": 1,
+        "mets_brain": 2,
+    },
+}
+_SITE_COLUMNS = tuple(_SITE_BY_SURGERY["metastasectomy"])
+
+_RADIOTHERAPY_POSTOP_BY_SURGERY = {"metastasectomy": 5, "decompression": 18}
+_NEPHRECTOMY_ABSENT = 13  # 87 % had nephrectomy before spinal surgery
+_METASTASECTOMY_BEFORE_NEPHRECTOMY = 3  # thoracic, kyphotic deformity (paper)
+_SYNCHRONOUS = 66
+_BIOPSY = 44  # the paper's "other 44%"
+
+#: Frankel transitions (pre, post, patients): 50 non-ambulatory (A-C) before surgery,
+#: 29 of them walk afterwards, nobody gets worse; 79 ambulatory (D-E) after surgery.
+_FRANKEL_TRANSITIONS_NONAMBULATORY = (
+    ("A", "A", 3),
+    ("A", "B", 1),
+    ("A", "C", 1),
+    ("B", "B", 2),
+    ("B", "C", 5),
+    ("B", "D", 4),
+    ("C", "C", 9),
+    ("C", "D", 20),
+    ("C", "E", 5),
+)
+_FRANKEL_TRANSITIONS_AMBULATORY = (("D", "D", 16), ("D", "E", 20), ("E", "E", 14))
+#: Non-ambulatory patients before surgery by surgery (decompression was chosen for
+#: "severe neurological status"); 12 + 38 = 50.
+_NONAMBULATORY_BY_SURGERY = {"metastasectomy": 12, "decompression": 38}
+
+#: VAS targets: the paper's mean (95 % t-CI) rounded to 1 decimal, before and day 7.
+VAS_PRE_PRINTED = (7.1, 6.7, 7.4)
+VAS_POST_PRINTED = (2.6, 2.3, 2.8)
+# Sums and sums of squares near the centre of the printed intervals (a sum of squares
+# has the parity of the sum).
+_VAS_PRE_TARGET = (707, 5307)  # mean 7.07, t half-width ~0.35
+_VAS_POST_TARGET = (256, 800)  # mean 2.56, t half-width ~0.24
+
+#: Complications: (category, detail, events). 51 events: 8 + 17 + 14 + 12.
+COMPLICATION_EVENTS = (
+    ("neurological", "temporary", 7),
+    ("neurological", "irreversible", 1),  # after preoperative embolization
+    ("wound", "surgical site infection", 9),
+    ("wound", "wound hematoma", 5),
+    ("wound", "liquorrhea", 3),
+    ("implant", "implant failure", 9),
+    ("implant", "junctional disorder", 5),
+    ("medical", "cardiac event", 3),
+    ("medical", "ileus", 2),
+    ("medical", "pneumonia", 3),
+    ("medical", "thrombosis", 2),
+    ("medical", "urinary tract infection", 2),
+)
+#: 38 patients with complications: 27 with one, 9 with two, 2 with three (= 51 events);
+#: by surgery 17 metastasectomy, 21 decompression.
+_COMPLICATIONS_PER_PATIENT = (1,) * 27 + (2,) * 9 + (3,) * 2
+_COMPLICATED_BY_SURGERY = {"metastasectomy": 17, "decompression": 21}
+_CATEGORY_ORDER = ("neurological", "wound", "implant", "medical")
+
+# Independent random streams, one per concern: default_rng([seed, stream]).
+_STREAMS = {
+    "cells": 1,
+    "age": 2,
+    "region": 3,
+    "sites": 4,
+    "nephrectomy": 5,
+    "synchronous": 6,
+    "radiotherapy": 7,
+    "frankel": 8,
+    "vas": 9,
+    "complications": 10,
+    "survival": 11,
+}
+
+
+def _rng(seed: int, stream: str) -> np.random.Generator:
+    return np.random.default_rng([seed, _STREAMS[stream]])
+
+
+def _labels(counts: dict[str, int]) -> list[str]:
+    return [label for label, n in counts.items() for _ in range(n)]
+
+
+def _assign_cells(seed: int) -> pd.DataFrame:
+    """Patient ids S001..S100 with their (surgery, adjuvant_therapy) cell, shuffled."""
+    cells = [cell for cell, n in CELL_SIZES.items() for _ in range(n)]
+    order = _rng(seed, "cells").permutation(len(cells))
+    rows = [cells[i] for i in order]
+    return pd.DataFrame(
+        {
+            "patient_id": [f"S{i + 1:03d}" for i in range(len(rows))],
+            "surgery": [r[0] for r in rows],
+            "adjuvant_therapy": [r[1] for r in rows],
+        }
+    )
+
+
+def _ages(seed: int, n: int) -> np.ndarray:
+    """Integer ages with median exactly 56 and range exactly 23-74 (paper)."""
+    rng = _rng(seed, "age")
+    half = (n - 2) // 2
+    lower = np.clip(np.rint(56 - np.abs(rng.normal(0, 9, half))), 24, 56).astype(int)
+    upper = np.clip(np.rint(56 + np.abs(rng.normal(0, 7, half))), 56, 73).astype(int)
+    lower[0], upper[0] = 23, 74
+    ages = np.concatenate([lower, upper, [56, 56]])
+    return ages[rng.permutation(n)]
+
+
+def _place(rng: np.random.Generator, index: Sequence[int], counts: dict[str, int]) -> dict:
+    """Give each label of ``counts`` to that many patients of ``index``, at random."""
+    labels = _labels(counts)
+    if len(labels) != len(index):
+        raise AssertionError(f"{len(labels)} labels for {len(index)} patients")
+    chosen = rng.permutation(np.asarray(index))
+    return dict(zip(chosen.tolist(), labels, strict=True))
+
+
+def _vas_summary(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean and t-based 95 % CI, each rounded to 1 decimal (as the paper prints)."""
+    n = len(values)
+    mean = float(np.mean(values))
+    half = float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
+    return round(mean, 1), round(mean - half, 1), round(mean + half, 1)
+
+
+def _fit_integers(
+    rng: np.random.Generator,
+    start: np.ndarray,
+    low: np.ndarray,
+    high: np.ndarray,
+    target: tuple[int, int],
+) -> np.ndarray:
+    """Seeded +-1 moves within [low, high] until (sum, sum of squares) hits ``target``."""
+    x = start.copy()
+
+    def loss(v: np.ndarray) -> float:
+        return 100.0 * abs(int(v.sum()) - target[0]) + abs(int((v * v).sum()) - target[1])
+
+    current = loss(x)
+    for _ in range(200_000):
+        if current == 0:
+            return x
+        i, j = (int(k) for k in rng.integers(len(x), size=2))
+        step = 1 if rng.random() < 0.5 else -1
+        # half the moves shift one value, half move one unit between two values
+        moves = [(i, step)] if rng.random() < 0.5 or i == j else [(i, step), (j, -step)]
+        if not all(low[k] <= x[k] + s <= high[k] for k, s in moves):
+            continue
+        for k, s in moves:
+            x[k] += s
+        new = loss(x)
+        if new <= current:
+            current = new
+        else:
+            for k, s in moves:
+                x[k] -= s
+    raise AssertionError(f"VAS fit did not converge (loss {current})")  # pragma: no cover
+    return x
+
+
+def _vas(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer VAS before and 7 days after surgery; everybody in pain, nobody worse."""
+    rng = _rng(seed, "vas")
+    pre0 = np.clip(np.rint(rng.normal(7.1, 1.7, n)), 1, 10).astype(int)
+    pre = _fit_integers(rng, pre0, np.full(n, 1), np.full(n, 10), _VAS_PRE_TARGET)
+    post0 = np.minimum(pre, np.rint(pre * rng.uniform(0.15, 0.6, n))).astype(int)
+    post = _fit_integers(rng, post0, np.zeros(n, int), pre, _VAS_POST_TARGET)
+    return pre, post
+
+
+def _frankel(rng: np.random.Generator, surgery: pd.Series) -> tuple[dict, dict]:
+    nonamb = [(a, b) for a, b, k in _FRANKEL_TRANSITIONS_NONAMBULATORY for _ in range(k)]
+    amb = [(a, b) for a, b, k in _FRANKEL_TRANSITIONS_AMBULATORY for _ in range(k)]
+    nonamb = [nonamb[i] for i in rng.permutation(len(nonamb))]
+    amb = [amb[i] for i in rng.permutation(len(amb))]
+    pre: dict[int, str] = {}
+    post: dict[int, str] = {}
+    for group, n_nonamb in _NONAMBULATORY_BY_SURGERY.items():
+        idx = rng.permutation(np.flatnonzero(surgery.to_numpy() == group)).tolist()
+        for i in idx[:n_nonamb]:
+            pre[i], post[i] = nonamb.pop()
+        for i in idx[n_nonamb:]:
+            pre[i], post[i] = amb.pop()
+    return pre, post
+
+
+def _covariates(seed: int) -> pd.DataFrame:
+    """Every column except the survival times, from the seed only."""
+    df = _assign_cells(seed)
+    n = len(df)
+    df["age"] = _ages(seed, n)
+
+    rng = _rng(seed, "region")
+    region: dict[int, str] = {}
+    for group, counts in _REGION_BY_SURGERY.items():
+        region |= _place(rng, np.flatnonzero(df["surgery"] == group), counts)
+    df["spine_region"] = pd.Series(region).sort_index()
+
+    # Nephrectomy: 13 without, 3 of them metastasectomy before nephrectomy (thoracic).
+    rng = _rng(seed, "nephrectomy")
+    thoracic_met = np.flatnonzero(
+        (df["surgery"] == "metastasectomy") & (df["spine_region"] == "thoracic")
+    )
+    before = rng.choice(thoracic_met, _METASTASECTOMY_BEFORE_NEPHRECTOMY, replace=False)
+    others = np.setdiff1d(np.arange(n), before)
+    rest = rng.choice(
+        others, _NEPHRECTOMY_ABSENT - _METASTASECTOMY_BEFORE_NEPHRECTOMY, replace=False
+    )
+    df["nephrectomy"] = 1
+    df.loc[np.concatenate([before, rest]), "nephrectomy"] = 0
+
+    # Synchronous 66: all 13 without nephrectomy + 53 others. Biopsy 44: the 34
+    # metachronous + the 10 without nephrectomy whose histology did not come from a
+    # metastasectomy specimen.
+    rng = _rng(seed, "synchronous")
+    with_nx = np.flatnonzero(df["nephrectomy"] == 1)
+    sync_nx = rng.choice(with_nx, _SYNCHRONOUS - _NEPHRECTOMY_ABSENT, replace=False)
+    df["synchronous"] = 0
+    df.loc[np.flatnonzero(df["nephrectomy"] == 0), "synchronous"] = 1
+    df.loc[sync_nx, "synchronous"] = 1
+    df["biopsy"] = 1 - df["synchronous"]
+    df.loc[rest, "biopsy"] = 1
+    assert int(df["biopsy"].sum()) == _BIOPSY
+
+    rng = _rng(seed, "sites")
+    site: dict[int, str] = {}
+    for group, counts in _SITE_BY_SURGERY.items():
+        site |= _place(rng, np.flatnonzero(df["surgery"] == group), counts)
+    site_series = pd.Series(site).sort_index()
+    for col in _SITE_COLUMNS:
+        df[col] = (site_series == col).astype(int)
+
+    rng = _rng(seed, "radiotherapy")
+    df["radiotherapy_preop"] = 0
+    df["radiotherapy_postop"] = 0
+    for group, k in _RADIOTHERAPY_POSTOP_BY_SURGERY.items():
+        chosen = rng.choice(np.flatnonzero(df["surgery"] == group), k, replace=False)
+        df.loc[chosen, "radiotherapy_postop"] = 1
+
+    pre, post = _frankel(_rng(seed, "frankel"), df["surgery"])
+    df["frankel_pre"] = pd.Series(pre).sort_index()
+    df["frankel_post"] = pd.Series(post).sort_index()
+
+    df["vas_pre"], df["vas_post"] = _vas(seed, n)
+    return df
+
+
+def plausible_survival_times(seed: int = RECONSTRUCTION_SEED) -> pd.DataFrame:
+    """Plausible whole-month times per cell, before calibration (exploratory only).
+
+    Deaths: exponential (stratified quantiles) with a per-cell median of
+    18-26 months, whole months 1..120; survivors (11) censored at 12..144
+    months; progressions (16, split by :data:`CELL_LOCAL_PROGRESSIONS`) mostly
+    in the first year and never after
+    death or censoring; without progression ``lp_months = os_months``. Same
+    layout as ``survival_times.csv`` (rows grouped by cell).
+    """
+    rng = _rng(seed, "survival")
+    frames = []
+    for cell, size in CELL_SIZES.items():
+        n_alive = CELL_SURVIVORS[cell]
+        rate = math.log(2) / _PLAUSIBLE_MEDIAN_DEATH[cell]
+        n_dead = size - n_alive
+        u = rng.permutation((np.arange(n_dead) + rng.uniform(0, 1, n_dead)) / n_dead)
+        death_t = np.clip(np.rint(-np.log1p(-u) / rate), 1, 120)  # stratified quantiles
+        alive_t = rng.integers(12, 145, n_alive)
+        os_months = np.concatenate([death_t, alive_t]).astype(int)
+        death = np.array([1] * (size - n_alive) + [0] * n_alive)
+        lp_months = os_months.copy()
+        progression = np.zeros(size, int)
+        k = CELL_LOCAL_PROGRESSIONS[cell]
+        if k:
+            who = rng.choice(np.flatnonzero(os_months >= 2), k, replace=False)
+            u = (np.arange(k) + rng.uniform(0, 1, k)) / k
+            lp_t = np.clip(np.rint(stats.gamma.ppf(u, 1.5, scale=4.5)), 1, None).astype(int)
+            lp_months[who] = np.minimum(lp_t, os_months[who])
+            progression[who] = 1
+        frames.append(
+            pd.DataFrame(
+                {
+                    "surgery": cell[0],
+                    "adjuvant_therapy": cell[1],
+                    "os_months": os_months,
+                    "death": death,
+                    "lp_months": lp_months,
+                    "local_progression": progression,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def read_survival_times(path: str | Path = SURVIVAL_TIMES_FILE) -> pd.DataFrame:
+    """Read and check a survival-times file (one row per patient, grouped by cell)."""
+    path = Path(path)
+    name = paths.display_path(path)
+    df = pd.read_csv(path)
+    missing = [c for c in SURVIVAL_COLUMNS if c not in df.columns]
+    if missing:
+        raise SpinemetsError(f"{name}: missing column(s) {missing}; expected {SURVIVAL_COLUMNS}")
+    for cell, size in CELL_SIZES.items():
+        got = int(((df["surgery"] == cell[0]) & (df["adjuvant_therapy"] == cell[1])).sum())
+        if got != size:
+            raise SpinemetsError(
+                f"{name}: {got} rows for surgery={cell[0]}, adjuvant_therapy={cell[1]}; "
+                f"expected {size}"
+            )
+    if len(df) != sum(CELL_SIZES.values()):
+        raise SpinemetsError(f"{name}: {len(df)} rows; expected {sum(CELL_SIZES.values())}")
+    for row, rec in enumerate(df.itertuples(index=False), start=2):
+        for col in ("death", "local_progression"):
+            if getattr(rec, col) not in (0, 1):
+                raise SpinemetsError(
+                    f"{name}, row {row}, column {col}: {getattr(rec, col)!r}; expected 0 or 1"
+                )
+        if not 0 < rec.lp_months <= rec.os_months:
+            raise SpinemetsError(
+                f"{name}, row {row}, column lp_months: {rec.lp_months!r}; expected "
+                f"0 < lp_months <= os_months ({rec.os_months!r})"
+            )
+    return df
+
+
+def _attach_survival(patients: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
+    """Give each cell's rows of ``times``, in order, to the cell's patients by patient_id."""
+    out = patients.copy()
+    for col in SURVIVAL_COLUMNS[2:]:
+        out[col] = np.nan
+    for surgery, therapy in CELL_SIZES:
+        in_cell = (out["surgery"] == surgery) & (out["adjuvant_therapy"] == therapy)
+        idx = out.index[in_cell]  # patient_id order (the frame is sorted by id)
+        rows = times[(times["surgery"] == surgery) & (times["adjuvant_therapy"] == therapy)]
+        for col in SURVIVAL_COLUMNS[2:]:
+            out.loc[idx, col] = rows[col].to_numpy()
+    for col in ("death", "local_progression"):
+        out[col] = out[col].astype(int)
+    return out
+
+
+def _complications(seed: int, patients: pd.DataFrame) -> pd.DataFrame:
+    """51 events in 38 patients; nobody has two events of the same category."""
+    rng = _rng(seed, "complications")
+    chosen: list[int] = []
+    for group, k in _COMPLICATED_BY_SURGERY.items():
+        idx = np.flatnonzero(patients["surgery"] == group)
+        chosen += rng.choice(idx, k, replace=False).tolist()
+    chosen = [chosen[i] for i in rng.permutation(len(chosen))]
+    events = [(c, d) for c, d, k in COMPLICATION_EVENTS for _ in range(k)]
+    for _ in range(1000):  # seeded retries until every patient's categories differ
+        order = rng.permutation(len(events))
+        queue = [events[i] for i in order]
+        rows, ok = [], True
+        for patient, n_events in zip(chosen, _COMPLICATIONS_PER_PATIENT, strict=True):
+            mine = queue[:n_events]
+            queue = queue[n_events:]
+            if len({c for c, _ in mine}) < n_events:
+                ok = False
+                break
+            rows += [(patients.at[patient, "patient_id"], c, d) for c, d in mine]
+        if ok:
+            break
+    else:  # pragma: no cover - the counts above always admit a solution
+        raise AssertionError("no complication assignment found")
+    df = pd.DataFrame(rows, columns=list(COMPLICATION_COLUMNS))
+    df["_cat"] = df["category"].map(_CATEGORY_ORDER.index)
+    df = df.sort_values(["patient_id", "_cat", "detail"], kind="stable")
+    return df.drop(columns="_cat").reset_index(drop=True)
+
+
+def build_cohort(
+    seed: int = RECONSTRUCTION_SEED,
+    survival_times: str | Path | None = SURVIVAL_TIMES_FILE,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the synthetic (patients, complications) tables from ``seed``.
+
+    ``survival_times``: the calibrated times file, used when it exists; ``None``
+    or a missing file gives :func:`plausible_survival_times`. Tested by
+    ``tests/test_reconstruct.py`` (every published count, percentage and VAS
+    summary, determinism).
+    """
+    patients = _covariates(seed)
+    if survival_times is not None and Path(survival_times).exists():
+        times = read_survival_times(survival_times)
+    else:
+        times = plausible_survival_times(seed)
+    patients = _attach_survival(patients, times)[list(PATIENT_COLUMNS)]
+    for col in ("os_months", "lp_months"):  # whole months are written as integers
+        if np.array_equal(patients[col], np.round(patients[col])):
+            patients[col] = patients[col].astype(int)
+    complications = _complications(seed, patients)
+    return patients, complications
+
+
+def cohort_csv_texts(seed: int = RECONSTRUCTION_SEED) -> dict[str, str]:
+    """The two CSV files' exact text, by file name."""
+    patients, complications = build_cohort(seed)
+    return {
+        paths.SYNTHETIC_PATIENTS.name: table_to_csv_text(patients),
+        paths.SYNTHETIC_COMPLICATIONS.name: table_to_csv_text(complications),
+    }
+
+
+def write_cohort(
+    out_dir: str | Path = paths.SYNTHETIC_DIR, seed: int = RECONSTRUCTION_SEED
+) -> list[Path]:
+    """Write ``patients.csv`` and ``complications.csv`` to ``out_dir``; return their paths."""
+    out = paths.resolve(out_dir, paths.SYNTHETIC_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in cohort_csv_texts(seed).items():
+        (out / name).write_text(text, encoding="utf-8", newline="\n")
+        written.append(out / name)
+    return written
+
+
+def check_cohort(
+    out_dir: str | Path = paths.SYNTHETIC_DIR, seed: int = RECONSTRUCTION_SEED
+) -> list[str]:
+    """Names of the files in ``out_dir`` that differ from a fresh build (empty: all equal)."""
+    out = paths.resolve(out_dir, paths.SYNTHETIC_DIR)
+    differ = []
+    for name, text in cohort_csv_texts(seed).items():
+        f = out / name
+        if not f.exists() or f.read_text(encoding="utf-8") != text:
+            differ.append(name)
+    return differ
+
+
+def _run_cli(args: argparse.Namespace) -> int:
+    if args.check:
+        differ = check_cohort(args.out, args.seed)
+        where = paths.display_path(paths.resolve(args.out, paths.SYNTHETIC_DIR))
+        if differ:
+            print(f"{where}: differs from a fresh build: {', '.join(differ)}")
+            return 1
+        print(f"{where}: identical to a fresh build (seed {args.seed})")
+        return 0
+    for f in write_cohort(args.out, args.seed):
+        print(f"wrote {paths.display_path(f)} (SYNTHETIC, seed {args.seed})")
+    return 0
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``spinemets reconstruct [--out DIR] [--seed N] [--check]``."""
+    p = subparsers.add_parser(
+        "reconstruct",
+        help="build the bundled synthetic cohort (data/synthetic/*.csv)",
+        description=(
+            "Build the SYNTHETIC cohort reproducing the paper's published aggregates. "
+            "Uses data/synthetic/survival_times.csv for the survival times when it exists."
+        ),
+    )
+    p.add_argument("--out", default="", help="output folder (default data/synthetic)")
+    p.add_argument(
+        "--seed", type=int, default=RECONSTRUCTION_SEED, help="seed (default %(default)s)"
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="rebuild in memory; exit 1 if the files in --out differ",
+    )
+    p.set_defaults(func=_run_cli)
