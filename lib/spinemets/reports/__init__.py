@@ -1,0 +1,21 @@
+"""The papermill batch: a runs file -> ``reports/<run>/`` and ``reports/index.html``.
+
+One module per concern:
+
+- :mod:`~spinemets.reports.runs`: the runs file (YAML) and its validation;
+- :mod:`~spinemets.reports.notebooks`: numbered notebooks, their declared
+  parameters, the parameter checks, metadata cleaning;
+- :mod:`~spinemets.reports.execute`: executing notebooks in worker processes;
+- :mod:`~spinemets.reports.batch`: ``spinemets report`` (staging, atomic replace);
+- :mod:`~spinemets.reports.index`: the static ``index.html``;
+- :mod:`~spinemets.reports.refresh`: ``spinemets refresh-notebooks``;
+- :mod:`~spinemets.reports.command`: the two subcommands.
+
+Heavy imports (papermill, nbconvert) happen only when a command runs.
+"""
+
+from __future__ import annotations
+
+from .command import register_cli
+
+__all__ = ["register_cli"]

@@ -1,0 +1,185 @@
+"""The numbered notebooks: finding them, reading their parameters, cleaning them.
+
+A notebook declares its parameters in the cell tagged ``parameters``
+(CONTRIBUTING.md), literals only; :func:`inspect_notebooks` reads them with
+``papermill.inspect_notebook``. :func:`check_parameters` refuses, before anything
+runs, a runs-file parameter that no selected notebook declares and a value whose
+type differs from the notebook's literal default. :func:`clean_metadata` strips
+the time stamps and absolute paths that papermill and nbclient record.
+Tested in ``tests/test_runs.py`` and ``tests/test_reports.py``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import paths
+from ..errors import ParameterError
+from .runs import Run, RunsFileError
+
+#: Numbered notebooks, read in this order: ``NN_name.ipynb``.
+NOTEBOOK_PATTERN = re.compile(r"(\d{2})_[^/]+\.ipynb")
+#: Parameters the runner fills for every notebook that declares them.
+COMMON_PARAMETERS = ("patients_file", "complications_file", "output_dir")
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A numbered notebook and the parameters its ``parameters`` cell declares."""
+
+    path: Path
+    #: Parameter name -> the default's source text, as written in the notebook.
+    parameters: Mapping[str, str]
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+    @property
+    def number(self) -> str:
+        return self.path.name[:2]
+
+    @property
+    def own_parameters(self) -> list[str]:
+        """The declared parameters the runner does not fill itself."""
+        return [p for p in self.parameters if p not in COMMON_PARAMETERS]
+
+
+def discover_notebooks(directory: str | Path) -> list[Path]:
+    """The numbered notebooks (``NN_*.ipynb``) of ``directory``, sorted by name."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RunsFileError(f"{paths.display_path(directory)}: notebooks folder not found")
+    return sorted(p for p in directory.iterdir() if NOTEBOOK_PATTERN.fullmatch(p.name))
+
+
+def inspect_notebooks(notebooks: list[Path]) -> list[NotebookSpec]:
+    """Each notebook's declared parameters (``papermill.inspect_notebook``)."""
+    import papermill
+
+    specs = []
+    for path in notebooks:
+        declared = papermill.inspect_notebook(str(path))
+        specs.append(NotebookSpec(path, {n: str(p["default"]) for n, p in declared.items()}))
+    return specs
+
+
+def select_notebooks(run: Run, specs: list[NotebookSpec]) -> list[NotebookSpec]:
+    """The notebooks a run asks for (stems or ``NN`` numbers), in reading order."""
+    if run.notebooks is None:
+        return list(specs)
+    wanted = set(run.notebooks)
+    unknown = wanted - {s.stem for s in specs} - {s.number for s in specs}
+    if unknown:
+        raise RunsFileError(
+            f"{run.where}.notebooks: no numbered notebook {', '.join(sorted(unknown))}; "
+            f"available: {', '.join(s.stem for s in specs) or '(none)'}"
+        )
+    return [s for s in specs if s.stem in wanted or s.number in wanted]
+
+
+def _literal(source: str) -> tuple[bool, Any]:
+    try:
+        return True, ast.literal_eval(source)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "text",
+        type(None): "null",
+    }
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _compatible(value: Any, default: Any) -> bool:
+    """Whether a runs-file value may replace a notebook's literal default."""
+    if default is None:
+        return True
+    if isinstance(default, bool) or isinstance(value, bool):
+        return type(value) is type(default)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    if isinstance(default, list | tuple):
+        return isinstance(value, list | tuple)
+    return type(value) is type(default)
+
+
+def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
+    """Refuse unknown parameters and values of the wrong type, all problems at once.
+
+    ``specs`` are the run's selected notebooks. A parameter is known when at least
+    one of them declares it; its value must have the type of every declaring
+    notebook's literal default (an integer is accepted where a float is declared;
+    a default of ``None`` accepts anything).
+    """
+    problems = []
+    for name, value in run.parameters.items():
+        where = f"{run.where}.parameters.{name}"
+        if name in COMMON_PARAMETERS:
+            problems.append(
+                f"{where}: set by the runner; use the run's 'patients'/'complications' keys "
+                "(the output folder is the run's folder)"
+            )
+            continue
+        declaring = [s for s in specs if name in s.parameters]
+        if not declaring:
+            problems.append(
+                f"{where}: no selected notebook declares a parameter {name!r}; "
+                f"known parameters: {_known_parameters(specs)}"
+            )
+            continue
+        for spec in declaring:
+            default_source = spec.parameters[name]
+            is_literal, default = _literal(default_source)
+            if is_literal and not _compatible(value, default):
+                problems.append(
+                    f"{where}: {value!r} is {_type_name(value)}, but {spec.stem} declares "
+                    f"{name} = {default_source} ({_type_name(default)})"
+                )
+    if problems:
+        raise ParameterError("\n".join(problems))
+
+
+def _known_parameters(specs: list[NotebookSpec]) -> str:
+    owners: dict[str, list[str]] = {}
+    for spec in specs:
+        for name in spec.own_parameters:
+            owners.setdefault(name, []).append(spec.stem)
+    if not owners:
+        return "(the selected notebooks declare none besides " + ", ".join(COMMON_PARAMETERS) + ")"
+    return "; ".join(f"{n} ({', '.join(stems)})" for n, stems in sorted(owners.items()))
+
+
+def notebook_parameters(
+    spec: NotebookSpec, run_parameters: Mapping[str, Any], common: Mapping[str, str]
+) -> dict[str, Any]:
+    """The values to inject into one notebook: only what it declares."""
+    values = {**common, **run_parameters}
+    return {name: values[name] for name in spec.parameters if name in values}
+
+
+def clean_metadata(nb: Any) -> Any:
+    """Strip execution noise from a notebook (in place; returns it).
+
+    Removes cell metadata ``papermill`` (start/end times, durations, status) and
+    ``execution`` (nbclient's time stamps), and reduces the notebook's
+    ``papermill`` metadata to the parameters that were injected, so executed
+    notebooks carry no time stamps or absolute paths and diffs stay small.
+    """
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    papermill_meta = nb.metadata.pop("papermill", None)
+    if papermill_meta and papermill_meta.get("parameters"):
+        nb.metadata["papermill"] = {"parameters": papermill_meta["parameters"]}
+    return nb
