@@ -1,0 +1,131 @@
+"""survival_tables: the contract tables of DESIGN.md, checked against R.
+
+The patients table is rebuilt from the R fixtures' copy of the synthetic cohort
+(tests/fixtures/r_survival/data_synthetic_{os,lpfs}.csv, same rows in the same
+order), so the expected values are R's, whatever the cohort later becomes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from spinemets.errors import SpinemetsError
+from spinemets.output import table_to_csv_text
+from spinemets.survival import ENDPOINTS, survival_tables
+
+FIXTURES = Path(__file__).parent / "fixtures" / "r_survival"
+pytestmark = pytest.mark.skipif(
+    not (FIXTURES / "data_synthetic_os.csv").exists(),
+    reason="R fixtures of the synthetic cohort not generated",
+)
+STRATA = ["all", "surgery", "adjuvant_therapy"]
+
+
+def patients() -> pd.DataFrame:
+    os_ = pd.read_csv(FIXTURES / "data_synthetic_os.csv")
+    lp = pd.read_csv(FIXTURES / "data_synthetic_lpfs.csv")
+    return pd.DataFrame(
+        {
+            "surgery": os_.surgery,
+            "adjuvant_therapy": os_.adjuvant_therapy,
+            "os_months": os_.time,
+            "death": os_.event,
+            "lp_months": lp.time,
+            "local_progression": lp.event,
+        }
+    )
+
+
+def r_rows(name: str, conf_type: str | None = "log") -> pd.DataFrame:
+    ref = pd.read_csv(FIXTURES / f"{name}.csv", dtype={"group": str})
+    ref = ref[ref.dataset.str.startswith("synthetic_")].copy()
+    ref["endpoint"] = ref.dataset.str.removeprefix("synthetic_")
+    return ref if conf_type is None else ref[ref.conf_type == conf_type]
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return survival_tables(patients(), milestones=(0, 12, 24, 36, 60, 120))
+
+
+def test_columns_and_order_follow_the_contract(tables) -> None:
+    assert list(tables.medians.columns) == [
+        *["endpoint", "strata", "group", "n", "events", "median", "lower", "upper"],
+        "conf_type",
+    ]
+    assert list(tables.rates.columns) == [
+        *["endpoint", "strata", "group", "time", "n_risk", "survival", "lower", "upper"],
+        "conf_type",
+    ]
+    assert list(tables.logrank.columns) == ["endpoint", "strata", "chisq", "df", "p"]
+    keys = tables.medians[["endpoint", "strata", "group"]].apply(tuple, axis=1).tolist()
+    assert keys[:5] == [
+        ("os", "all", "all"),
+        ("os", "surgery", "decompression"),
+        ("os", "surgery", "metastasectomy"),
+        ("os", "adjuvant_therapy", "cytokine"),
+        ("os", "adjuvant_therapy", "targeted"),
+    ]
+    assert (tables.medians.conf_type == "log").all()
+    assert tables.logrank.strata.tolist() == ["surgery", "adjuvant_therapy"] * 2
+
+
+def test_medians_equal_r(tables) -> None:
+    ref = r_rows("medians")
+    merged = tables.medians.merge(ref, on=["endpoint", "strata", "group"], suffixes=("", "_r"))
+    assert len(merged) == len(tables.medians) == 10
+    for col in ["n", "events", "median", "lower", "upper"]:
+        np.testing.assert_array_equal(merged[col], merged[f"{col}_r"])
+
+
+def test_rates_equal_r(tables) -> None:
+    ref = r_rows("milestones")
+    merged = tables.rates.merge(
+        ref, on=["endpoint", "strata", "group", "time"], suffixes=("", "_r")
+    )
+    assert len(merged) == len(tables.rates)
+    np.testing.assert_array_equal(merged.n_risk, merged.n_risk_r)
+    kept = merged.kept_by_extend_false
+    np.testing.assert_allclose(merged.survival[kept], merged.surv[kept], rtol=1e-6)
+    np.testing.assert_allclose(merged.lower[kept], merged.lower_r[kept], rtol=1e-6)
+    assert merged.loc[~kept, ["survival", "lower", "upper"]].isna().all().all()
+
+
+def test_logrank_equal_r(tables) -> None:
+    ref = r_rows("logrank", conf_type=None)
+    ref = ref[ref.rho == 0]
+    merged = tables.logrank.merge(ref, on=["endpoint", "strata"], suffixes=("", "_r"))
+    assert len(merged) == 4
+    np.testing.assert_allclose(merged.chisq, merged.chisq_r, rtol=1e-6)
+    np.testing.assert_allclose(merged.p, merged.p_r, rtol=1e-6)
+
+
+def test_missing_values_are_written_empty() -> None:
+    # LPFS median is not reached: written as empty cells, never inf
+    df = patients()
+    t = survival_tables(df, strata=["all"], endpoints=["lpfs"], milestones=[12, 1000])
+    assert t.medians["median"].isna().all()
+    csv = table_to_csv_text(t.medians)
+    assert "inf" not in csv.lower() and ",,," in csv
+    assert t.rates.loc[1, ["survival", "lower", "upper"]].isna().all()
+    assert t.rates.loc[1, "n_risk"] == 0
+
+
+def test_bad_inputs() -> None:
+    df = patients()
+    with pytest.raises(SpinemetsError, match="endpoint 'pfs' is not known"):
+        survival_tables(df, endpoints=["pfs"])
+    with pytest.raises(SpinemetsError, match="column\\(s\\) spine_region missing"):
+        survival_tables(df, strata=["spine_region"])
+    df.loc[3, "surgery"] = None
+    with pytest.raises(SpinemetsError, match="column 'surgery', row 3: missing value"):
+        survival_tables(df)
+    with pytest.raises(SpinemetsError, match="conf_type"):
+        survival_tables(patients(), conf_type="arcsine")
+
+
+def test_endpoint_columns() -> None:
+    assert ENDPOINTS == {"os": ("os_months", "death"), "lpfs": ("lp_months", "local_progression")}
