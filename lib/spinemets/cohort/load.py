@@ -1,0 +1,262 @@
+"""Load and validate a cohort: the two tables of DESIGN.md's cohort format.
+
+``load_cohort()`` with no arguments gives the bundled SYNTHETIC cohort;
+``load_cohort(patients_file, complications_file)`` a user's cohort. Every
+problem of both files is collected (pandera, lazy validation) before anything
+is refused, so the user fixes them all in one go. Tested in
+``tests/test_cohort_load.py`` and ``tests/test_cohort_corpus.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import paths
+from . import dates, schema, values
+from .convert import output_schema, typed_table
+from .problems import CohortValidationError, Problem, ValidationReport
+from .read import RawTable, read_table
+from .spec import (
+    COMPLICATION_COLUMNS,
+    DATE_COLUMNS,
+    PATIENT_COLUMNS,
+    SYNTHETIC_MARKER,
+    ColumnSpec,
+)
+
+SYNTHETIC_LABEL = (
+    "bundled SYNTHETIC cohort (reconstructed from published aggregates; not patient data)"
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Cohort:
+    """A validated cohort.
+
+    ``patients`` and ``complications`` are typed DataFrames (see
+    :mod:`spinemets.cohort.convert`); ``is_synthetic`` is True for the bundled
+    cohort and for a patients file whose ``synthetic`` column is 1 on every row;
+    ``label`` says which cohort this is, for every output; ``source_files`` are
+    display paths (never absolute); ``notes`` lists what loading changed
+    (dropped columns, months derived from dates).
+    """
+
+    patients: pd.DataFrame
+    complications: pd.DataFrame
+    is_synthetic: bool
+    label: str
+    source_files: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: Path | None
+    file: str  # display name
+    sheet: str | None
+
+
+def _sources(
+    patients_file: str | Path | None,
+    complications_file: str | Path | None,
+    sheet: str | None,
+    complications_sheet: str | None,
+) -> tuple[_Source, _Source, bool]:
+    given = [f is not None and str(f) != "" for f in (patients_file, complications_file)]
+    bundled = not any(given)
+    p = paths.resolve(patients_file, paths.SYNTHETIC_PATIENTS)
+    c = paths.resolve(complications_file, paths.SYNTHETIC_COMPLICATIONS)
+
+    def source(given: bool, path: Path, what: str, sheet: str | None) -> _Source:
+        if given or bundled:
+            return _Source(path, paths.display_path(path), sheet)
+        return _Source(None, what, sheet)
+
+    return (
+        source(given[0], p, "patients file", sheet),
+        source(given[1], c, "complications file", complications_sheet),
+        bundled or p.resolve() == paths.SYNTHETIC_PATIENTS.resolve(),
+    )
+
+
+def _read(source: _Source, default_sheet: str) -> tuple[RawTable | None, list[Problem]]:
+    if source.path is None:
+        expected = "both files of a cohort (or neither, for the bundled synthetic cohort)"
+        return None, [Problem(source.file, None, None, None, expected, issue="not given")]
+    return read_table(source.path, source.file, source.sheet, default_sheet)
+
+
+def _canonical_headers(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
+    """Rename ``Age`` or ``AGE`` to ``age``: format names match case-insensitively."""
+    lower = {s.name.lower(): s.name for s in specs}
+    renames = {}
+    for name in frame.columns:
+        target = lower.get(str(name).lower())
+        if target and target != name and target not in frame.columns:
+            renames[name] = target
+    return frame.rename(columns=renames)
+
+
+def _blank_missing(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
+    """Missing-value tokens (``NA``, ``NaN``...) become None, except in free text."""
+    text = {s.name for s in specs if s.kind == "text"}
+    out = frame.copy()
+    for name in out.columns:
+        if name not in text:
+            out[name] = out[name].map(lambda v: None if values.is_missing(v) else v)
+    return out
+
+
+def _synthetic_rule() -> schema.RowRule:
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        flags = frame[SYNTHETIC_MARKER.name].map(values.parse_binary)
+        first = flags.dropna().iloc[0] if flags.notna().any() else None
+        return flags.isna() | (flags == first)
+
+    return schema.RowRule(
+        "synthetic_marker_constant",
+        SYNTHETIC_MARKER.name,
+        holds,
+        lambda row: "the same value on every row (a cohort is synthetic or it is not)",
+    )
+
+
+@dataclass
+class _Checked:
+    raw: pd.DataFrame
+    specs: tuple[ColumnSpec, ...]
+    dates: bool
+
+
+def _check_patients(table: RawTable, problems: list[Problem]) -> _Checked | None:
+    frame = _canonical_headers(table.frame, (*PATIENT_COLUMNS, *DATE_COLUMNS, SYNTHETIC_MARKER))
+    if frame.empty:
+        issue = "has a header but no data rows"
+        problems.append(Problem(table.file, None, None, None, "one row per patient", issue=issue))
+        return None
+    use_dates = dates.uses_dates(frame.columns)
+    specs = schema.patient_specs(use_dates, frame.columns)
+    frame = _blank_missing(frame, specs)
+    rules = schema.DATE_RULES if use_dates else schema.DURATION_RULES
+    if SYNTHETIC_MARKER.name in frame.columns:
+        rules = (*rules, _synthetic_rule())
+    pandera_schema = schema.patients_schema(specs, rules)
+    found = schema.validate_frame(frame, pandera_schema, table.file, specs, rules)
+    if use_dates:
+        found = dates.conflicting_columns(frame.columns, table.file) + found
+    problems.extend(found)
+    return _Checked(frame, specs, use_dates)
+
+
+def _check_complications(
+    table: RawTable, patient_ids: set[str] | None, problems: list[Problem]
+) -> _Checked:
+    frame = _canonical_headers(table.frame, COMPLICATION_COLUMNS)
+    frame = _blank_missing(frame, COMPLICATION_COLUMNS)
+    problems.extend(
+        schema.validate_frame(
+            frame, schema.complications_schema(patient_ids), table.file, COMPLICATION_COLUMNS
+        )
+    )
+    return _Checked(frame, COMPLICATION_COLUMNS, False)
+
+
+def _patient_ids(checked: _Checked | None) -> set[str] | None:
+    if checked is None or "patient_id" not in checked.raw.columns:
+        return None
+    return {str(v) for v in checked.raw["patient_id"].dropna()}
+
+
+def _run(
+    patients_file: str | Path | None,
+    complications_file: str | Path | None,
+    sheet: str | None,
+    complications_sheet: str | None,
+) -> tuple[Cohort | None, ValidationReport]:
+    p_src, c_src, bundled = _sources(patients_file, complications_file, sheet, complications_sheet)
+    problems: list[Problem] = []
+    p_table, found = _read(p_src, "patients")
+    problems += found
+    c_table, found = _read(c_src, "complications")
+    p_checked = _check_patients(p_table, problems) if p_table is not None else None
+    c_checked = (
+        _check_complications(c_table, _patient_ids(p_checked), problems) if c_table else None
+    )
+    problems += found
+    report = ValidationReport(tuple(problems), (p_src.file, c_src.file))
+    if problems or p_checked is None or c_checked is None:
+        return None, report
+    return _cohort(p_checked, c_checked, p_src, c_src, bundled), report
+
+
+def _cohort(p: _Checked, c: _Checked, p_src: _Source, c_src: _Source, bundled: bool) -> Cohort:
+    notes: list[str] = []
+    drop = {SYNTHETIC_MARKER.name, *dates.DATE_NAMES}
+    patients = typed_table(p.raw, p.specs, drop)
+    if p.dates:
+        derived = dates.derive_durations(p.raw).reset_index(drop=True)
+        patients = pd.concat([patients, derived], axis=1)
+        order = [s.name for s in PATIENT_COLUMNS]
+        patients = patients[order + [n for n in patients.columns if n not in order]]
+        notes.append("os_months, death, lp_months and local_progression derived from dates")
+    complications = typed_table(c.raw, c.specs, set())
+    if "detail" not in complications.columns:
+        complications["detail"] = pd.Series([""] * len(complications), dtype=object)
+    output_schema(PATIENT_COLUMNS).validate(patients)
+    output_schema(COMPLICATION_COLUMNS).validate(complications)
+
+    marked = SYNTHETIC_MARKER.name in p.raw.columns and bool(
+        (p.raw[SYNTHETIC_MARKER.name].map(values.parse_binary) == 1).all()
+    )
+    name = Path(p_src.file).name
+    if bundled:
+        label = SYNTHETIC_LABEL
+    elif marked:
+        label = f"SYNTHETIC cohort {name} (marked synthetic in its file; not patient data)"
+    else:
+        label = f"user cohort {name}"
+    return Cohort(
+        patients=patients,
+        complications=complications,
+        is_synthetic=bundled or marked,
+        label=label,
+        source_files=(p_src.file, c_src.file),
+        notes=tuple(notes),
+    )
+
+
+def validate_cohort(
+    patients_file: str | Path | None = None,
+    complications_file: str | Path | None = None,
+    *,
+    sheet: str | None = None,
+    complications_sheet: str | None = None,
+) -> ValidationReport:
+    """Every problem of a cohort (an empty report when it is valid).
+
+    Arguments as for :func:`load_cohort`; never raises for bad input.
+    """
+    return _run(patients_file, complications_file, sheet, complications_sheet)[1]
+
+
+def load_cohort(
+    patients_file: str | Path | None = None,
+    complications_file: str | Path | None = None,
+    *,
+    sheet: str | None = None,
+    complications_sheet: str | None = None,
+) -> Cohort:
+    """Load and validate a cohort; None or "" for both files gives the bundled synthetic one.
+
+    Relative paths are taken from the project root (:func:`spinemets.paths.resolve`).
+    ``sheet`` / ``complications_sheet`` pick an Excel sheet (default: a sheet named
+    ``patients`` / ``complications``, else the first). Raises
+    :class:`CohortValidationError` listing every problem.
+    """
+    cohort, report = _run(patients_file, complications_file, sheet, complications_sheet)
+    if cohort is None:
+        raise CohortValidationError(report)
+    return cohort
