@@ -16,7 +16,7 @@ from . import __version__
 from .errors import SpinemetsError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("spinemets.reconstruct",)
+COMMAND_MODULES: tuple[str, ...] = ("spinemets.reconstruct", "spinemets.cohort")
 
 
 def build_parser() -> argparse.ArgumentParser:
