@@ -79,6 +79,9 @@ _PLAUSIBLE_MEDIAN_DEATH: dict[tuple[str, str], float] = {
     ("decompression", "cytokine"): 18.0,
 }
 
+#: Months to the 16 plausible local progressions: mostly the first year, median 5.
+_PLAUSIBLE_PROGRESSION_MONTHS = (1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12, 15, 22)
+
 PATIENT_COLUMNS: tuple[str, ...] = (
     "patient_id",
     "age",
@@ -397,12 +400,13 @@ def plausible_survival_times(seed: int = RECONSTRUCTION_SEED) -> pd.DataFrame:
 
     Deaths: exponential (stratified quantiles) with a per-cell median of
     18-26 months, whole months 1..120; survivors (11) censored at 12..144
-    months; progressions (16, split by :data:`CELL_LOCAL_PROGRESSIONS`) mostly
-    in the first year and never after
+    months; 16 progressions (split by :data:`CELL_LOCAL_PROGRESSIONS`) at fixed
+    months with median 5, mostly in the first year, never after
     death or censoring; without progression ``lp_months = os_months``. Same
     layout as ``survival_times.csv`` (rows grouped by cell).
     """
     rng = _rng(seed, "survival")
+    lp_pool = rng.permutation(_PLAUSIBLE_PROGRESSION_MONTHS).tolist()
     frames = []
     for cell, size in CELL_SIZES.items():
         n_alive = CELL_SURVIVORS[cell]
@@ -415,13 +419,11 @@ def plausible_survival_times(seed: int = RECONSTRUCTION_SEED) -> pd.DataFrame:
         death = np.array([1] * (size - n_alive) + [0] * n_alive)
         lp_months = os_months.copy()
         progression = np.zeros(size, int)
-        k = CELL_LOCAL_PROGRESSIONS[cell]
-        if k:
-            who = rng.choice(np.flatnonzero(os_months >= 2), k, replace=False)
-            u = (np.arange(k) + rng.uniform(0, 1, k)) / k
-            lp_t = np.clip(np.rint(stats.gamma.ppf(u, 1.5, scale=4.5)), 1, None).astype(int)
-            lp_months[who] = np.minimum(lp_t, os_months[who])
-            progression[who] = 1
+        for t in lp_pool[: CELL_LOCAL_PROGRESSIONS[cell]]:
+            free = np.flatnonzero((os_months >= t) & (progression == 0))
+            who = int(rng.choice(free))
+            lp_months[who], progression[who] = t, 1
+        lp_pool = lp_pool[CELL_LOCAL_PROGRESSIONS[cell] :]
         frames.append(
             pd.DataFrame(
                 {

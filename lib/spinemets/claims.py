@@ -1,0 +1,470 @@
+"""The paper's numeric claims, machine-readable (``data/published/ptashnikov2020.yaml``).
+
+Each claim is one number (or one interval) the paper prints, with the verbatim
+phrase it comes from, the tolerance its printed precision implies (half the last
+printed digit) and the named computation that recomputes it from a cohort
+(:data:`COMPUTATIONS`; the vocabulary is documented in
+``data/published/README.md``). The file is validated on load: an unknown
+computation or argument, a missing field or a duplicate id raises
+:class:`ClaimsError` naming the file, the claim and the field.
+
+Tested by ``tests/test_claims.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from . import paths, stats
+from .errors import SpinemetsError
+
+SECTIONS: tuple[str, ...] = ("abstract", "methods", "results", "figure_legend")
+UNITS: tuple[str, ...] = (
+    "patients",
+    "events",
+    "percent",
+    "years",
+    "months",
+    "days",
+    "vas",
+    "p",
+    "chisq",
+    "count",
+    "level",
+    "calendar_year",
+)
+BOUNDS: tuple[str, ...] = ("upper", "lower")
+
+
+@dataclass(frozen=True)
+class Computation:
+    """A recomputation recipe: its arguments and whether it gives a value or an interval."""
+
+    name: str
+    required: frozenset[str]
+    optional: frozenset[str]
+    result: str  # "value" | "interval" | "none"
+    definition: str
+
+
+def _c(name: str, required: str, optional: str, result: str, definition: str) -> Computation:
+    return Computation(
+        name, frozenset(required.split()), frozenset(optional.split()), result, definition
+    )
+
+
+#: The computation vocabulary. ``where`` maps columns to a value or a list of values.
+COMPUTATIONS: dict[str, Computation] = {
+    c.name: c
+    for c in (
+        _c(
+            "count",
+            "",
+            "table where",
+            "value",
+            "rows of `table` (default patients) matching `where`",
+        ),
+        _c("count_distinct", "table column", "where", "value", "distinct values of `column`"),
+        _c("count_greater", "column than", "where", "value", "patients with `column` > `than`"),
+        _c("percent", "where", "among", "value", "100 x n(where and among) / n(among)"),
+        _c("median", "column", "where", "value", "sample median of `column` (R median)"),
+        _c("range", "column", "where", "interval", "[min, max] of `column` (R range)"),
+        _c("mean", "column", "where", "value", "arithmetic mean of `column`"),
+        _c(
+            "mean_ci",
+            "column conf_level",
+            "where",
+            "interval",
+            "mean +- t(1 - alpha/2, n - 1) sd / sqrt(n) (R t.test)",
+        ),
+        _c(
+            "km_median",
+            "endpoint strata group",
+            "conf_type",
+            "value",
+            "Kaplan-Meier median (R survfit / print.survfit)",
+        ),
+        _c(
+            "km_median_ci",
+            "endpoint strata group conf_type",
+            "",
+            "interval",
+            "CI of the Kaplan-Meier median (R survfit, conf.type)",
+        ),
+        _c(
+            "km_survival",
+            "endpoint strata group time",
+            "conf_type",
+            "value",
+            "100 x Kaplan-Meier S(time) (R summary.survfit(times=))",
+        ),
+        _c("logrank_p", "endpoint strata", "", "value", "log-rank p (R survdiff)"),
+        _c(
+            "chisq_yates",
+            "row column",
+            "",
+            "value",
+            "Pearson chi-square with Yates' correction (R chisq.test)",
+        ),
+        _c("chisq_yates_p", "row column", "", "value", "its p-value (R chisq.test)"),
+        _c(
+            "mcnemar_p",
+            "before after positive",
+            "",
+            "value",
+            "McNemar p, `positive` levels vs the rest (R mcnemar.test)",
+        ),
+        _c(
+            "wilcoxon_paired_p",
+            "before after",
+            "",
+            "value",
+            "paired Wilcoxon signed-rank p (R wilcox.test(paired=TRUE))",
+        ),
+        _c("context", "", "", "none", "a stated number that is not a result of the cohort"),
+    )
+}
+
+ENDPOINTS = ("os", "lpfs")
+STRATA = ("all", "surgery", "adjuvant_therapy")
+_ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
+_REQUIRED_FIELDS = ("id", "section", "quote", "printed", "unit", "tolerance", "computation")
+_OPTIONAL_FIELDS = ("value", "interval", "bound", "args", "conflict", "conflicts_with", "followed")
+_OPTIONAL_FIELDS += ("note",)
+
+
+class ClaimsError(SpinemetsError):
+    """The claims file does not follow its schema (data/published/README.md)."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One number (or interval) printed by the paper, with how to recompute it."""
+
+    id: str
+    section: str
+    quote: str
+    printed: str
+    unit: str
+    tolerance: float
+    computation: str
+    args: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    value: float | None = None
+    interval: tuple[float, float] | None = None
+    bound: str | None = None
+    conflict: str | None = None
+    conflicts_with: tuple[str, ...] = ()
+    followed: bool = True
+    note: str | None = None
+
+    @property
+    def recomputable(self) -> bool:
+        """False for ``context`` claims, which no cohort can reproduce."""
+        return self.computation != "context"
+
+    def agrees(self, reproduced: float | tuple[float, float] | None) -> bool:
+        """Whether a reproduced value agrees with the claim at its printed precision.
+
+        A value agrees when ``|reproduced - value| <= tolerance`` (a tiny slack
+        absorbs binary rounding); an interval when both ends do; a ``bound: upper``
+        claim ("P < .0001") when ``reproduced < value``. ``None`` never agrees.
+        """
+        if reproduced is None:
+            return False
+        slack = 1e-9
+        if self.interval is not None:
+            lo, hi = reproduced  # type: ignore[misc]
+            return all(
+                _finite(x) and abs(x - t) <= self.tolerance + slack
+                for x, t in zip((lo, hi), self.interval, strict=True)
+            )
+        x = float(reproduced)  # type: ignore[arg-type]
+        if not _finite(x):
+            return False
+        if self.bound == "upper":
+            return x < self.value  # type: ignore[operator]
+        if self.bound == "lower":
+            return x > self.value  # type: ignore[operator]
+        return abs(x - self.value) <= self.tolerance + slack  # type: ignore[operator]
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return MappingProxyType({k: _freeze(v) for k, v in obj.items()})
+    if isinstance(obj, list):
+        return tuple(_freeze(v) for v in obj)
+    return obj
+
+
+def _thaw(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {k: _thaw(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return [_thaw(v) for v in obj]
+    return obj
+
+
+def _number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _parse_claim(entry: Any, where: str) -> Claim:
+    def fail(fld: str, value: Any, expected: str) -> ClaimsError:
+        return ClaimsError(f"{where}, field {fld!r}: {value!r}; expected {expected}")
+
+    if not isinstance(entry, dict):
+        raise fail("(entry)", entry, "a mapping of fields")
+    for fld in _REQUIRED_FIELDS:
+        if fld not in entry or entry[fld] is None or entry[fld] == "":
+            raise fail(fld, entry.get(fld), "a value (required field)")
+    unknown = sorted(set(entry) - set(_REQUIRED_FIELDS) - set(_OPTIONAL_FIELDS))
+    if unknown:
+        raise fail(unknown[0], entry[unknown[0]], f"one of {_REQUIRED_FIELDS + _OPTIONAL_FIELDS}")
+    if not isinstance(entry["id"], str) or not _ID_PATTERN.fullmatch(entry["id"]):
+        raise fail("id", entry["id"], "snake_case text")
+    if entry["section"] not in SECTIONS:
+        raise fail("section", entry["section"], f"one of {SECTIONS}")
+    for fld in ("quote", "printed"):
+        if not isinstance(entry[fld], str) or not entry[fld].strip():
+            raise fail(fld, entry[fld], "non-empty text")
+    if entry["printed"] not in entry["quote"]:
+        raise fail("printed", entry["printed"], "text that occurs in the quote")
+    if entry["unit"] not in UNITS:
+        raise fail("unit", entry["unit"], f"one of {UNITS}")
+    if not _number(entry["tolerance"]) or entry["tolerance"] < 0:
+        raise fail("tolerance", entry["tolerance"], "a number >= 0")
+
+    has_value, has_interval = "value" in entry, "interval" in entry
+    if has_value == has_interval:
+        raise fail("value", entry.get("value"), "exactly one of 'value' or 'interval'")
+    value = interval = None
+    if has_value:
+        if not _number(entry["value"]):
+            raise fail("value", entry["value"], "a number")
+        value = float(entry["value"])
+    else:
+        iv = entry["interval"]
+        if not (isinstance(iv, list) and len(iv) == 2 and all(_number(x) for x in iv)):
+            raise fail("interval", iv, "[lower, upper], two numbers")
+        if iv[0] > iv[1]:
+            raise fail("interval", iv, "lower <= upper")
+        interval = (float(iv[0]), float(iv[1]))
+    bound = entry.get("bound")
+    if bound is not None and (bound not in BOUNDS or not has_value):
+        raise fail("bound", bound, f"one of {BOUNDS}, with a 'value'")
+
+    name = entry["computation"]
+    if name not in COMPUTATIONS:
+        raise fail("computation", name, f"one of {sorted(COMPUTATIONS)}")
+    comp = COMPUTATIONS[name]
+    args = entry.get("args") or {}
+    if not isinstance(args, dict):
+        raise fail("args", args, "a mapping of argument names to values")
+    missing = sorted(comp.required - set(args))
+    if missing:
+        raise fail("args", args, f"argument(s) {missing} for computation {name!r}")
+    extra = sorted(set(args) - comp.required - comp.optional)
+    if extra:
+        raise fail(
+            "args", args, f"only {sorted(comp.required | comp.optional)} for computation {name!r}"
+        )
+    if comp.result == "interval" and not has_interval:
+        raise fail("interval", None, f"an 'interval' for computation {name!r}")
+    if comp.result == "value" and not has_value:
+        raise fail("value", None, f"a 'value' for computation {name!r}")
+    if "endpoint" in args and args["endpoint"] not in ENDPOINTS:
+        raise fail("args.endpoint", args["endpoint"], f"one of {ENDPOINTS}")
+    if "strata" in args and args["strata"] not in STRATA:
+        raise fail("args.strata", args["strata"], f"one of {STRATA}")
+    if "table" in args and args["table"] not in ("patients", "complications"):
+        raise fail("args.table", args["table"], "'patients' or 'complications'")
+    for key in ("where", "among"):
+        if key in args and not isinstance(args[key], dict):
+            raise fail(f"args.{key}", args[key], "a mapping of column to value(s)")
+
+    conflicts_with = entry.get("conflicts_with") or []
+    if not isinstance(conflicts_with, list) or not all(isinstance(x, str) for x in conflicts_with):
+        raise fail("conflicts_with", conflicts_with, "a list of claim ids")
+    if conflicts_with and not entry.get("conflict"):
+        raise fail("conflict", entry.get("conflict"), "a note explaining 'conflicts_with'")
+    followed = entry.get("followed", True)
+    if not isinstance(followed, bool):
+        raise fail("followed", followed, "true or false")
+    return Claim(
+        id=entry["id"],
+        section=entry["section"],
+        quote=entry["quote"],
+        printed=entry["printed"],
+        unit=entry["unit"],
+        tolerance=float(entry["tolerance"]),
+        computation=name,
+        args=_freeze(args),
+        value=value,
+        interval=interval,
+        bound=bound,
+        conflict=entry.get("conflict"),
+        conflicts_with=tuple(conflicts_with),
+        followed=followed,
+        note=entry.get("note"),
+    )
+
+
+def load_claims(path: str | Path = paths.CLAIMS_FILE) -> list[Claim]:
+    """Read and validate a claims file; raise :class:`ClaimsError` on any schema error."""
+    path = Path(path)
+    name = paths.display_path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise ClaimsError(f"{name}: cannot read claims ({error})") from error
+    if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
+        raise ClaimsError(f"{name}: expected a mapping with a 'claims' list")
+    claims: list[Claim] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(doc["claims"], start=1):
+        label = entry.get("id") if isinstance(entry, dict) else None
+        claim = _parse_claim(entry, f"{name}, claim {i} (id {label!r})")
+        if claim.id in seen:
+            raise ClaimsError(
+                f"{name}, claim {i}, field 'id': {claim.id!r} duplicates claim {seen[claim.id]}; "
+                "expected unique ids"
+            )
+        seen[claim.id] = i
+        claims.append(claim)
+    for i, claim in enumerate(claims, start=1):
+        for other in claim.conflicts_with:
+            if other not in seen:
+                raise ClaimsError(
+                    f"{name}, claim {i} (id {claim.id!r}), field 'conflicts_with': {other!r}; "
+                    "expected the id of another claim"
+                )
+    return claims
+
+
+def _args_text(args: Mapping[str, Any]) -> str:
+    return json.dumps(_thaw(args), sort_keys=True, ensure_ascii=False)
+
+
+def claims_frame(path: str | Path = paths.CLAIMS_FILE) -> pd.DataFrame:
+    """The claims as a table: one row per claim; ``lower``/``upper`` hold intervals.
+
+    Columns: id, section, quote, printed, value, lower, upper, bound, unit,
+    tolerance, computation, args (JSON text, sorted keys), conflict (the note,
+    empty if none), followed. Row order is the file's order.
+    """
+    rows = []
+    for c in load_claims(path):
+        rows.append(
+            {
+                "id": c.id,
+                "section": c.section,
+                "quote": c.quote,
+                "printed": c.printed,
+                "value": c.value,
+                "lower": c.interval[0] if c.interval else None,
+                "upper": c.interval[1] if c.interval else None,
+                "bound": c.bound,
+                "unit": c.unit,
+                "tolerance": c.tolerance,
+                "computation": c.computation,
+                "args": _args_text(c.args),
+                "conflict": c.conflict or "",
+                "followed": c.followed,
+            }
+        )
+    df = pd.DataFrame(rows)
+    for col in ("value", "lower", "upper"):
+        df[col] = df[col].astype(float)
+    return df
+
+
+# --------------------------------------------------------------------------- recomputation
+
+#: Computations :func:`recompute_descriptive` evaluates (no survival analysis needed).
+DESCRIPTIVE_COMPUTATIONS: frozenset[str] = frozenset(
+    "count count_distinct count_greater percent median range mean mean_ci chisq_yates "
+    "chisq_yates_p mcnemar_p wilcoxon_paired_p".split()
+)
+
+
+def _mask(df: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for column, wanted in (where or {}).items():
+        values = list(wanted) if isinstance(wanted, tuple | list) else [wanted]
+        mask &= df[column].isin(values)
+    return mask
+
+
+def recompute_descriptive(
+    claim: Claim, patients: pd.DataFrame, complications: pd.DataFrame
+) -> float | tuple[float, float] | None:
+    """Recompute a descriptive claim from a cohort; ``None`` for survival and context claims.
+
+    ``count``/``percent``/``median``/``mean`` are the plain definitions (R
+    ``sum``, ``median``, ``mean``); ``mean_ci`` is R ``t.test``'s interval,
+    ``chisq_yates`` R ``chisq.test(correct = TRUE)``, ``mcnemar_p`` R
+    ``mcnemar.test`` on the 2 x 2 table of ``positive`` before vs after,
+    ``wilcoxon_paired_p`` R ``wilcox.test(paired = TRUE)`` (all via
+    :mod:`spinemets.stats`). Tested by ``tests/test_claims.py``.
+    """
+    if claim.computation not in DESCRIPTIVE_COMPUTATIONS:
+        return None
+    a = claim.args
+    table = complications if a.get("table") == "complications" else patients
+    rows = table[_mask(table, a.get("where"))]
+    name = claim.computation
+    if name == "count":
+        return float(len(rows))
+    if name == "count_distinct":
+        return float(rows[a["column"]].nunique())
+    if name == "count_greater":
+        return float((rows[a["column"]] > rows[a["than"]]).sum())
+    if name == "percent":
+        among = table[_mask(table, a.get("among"))]
+        hits = _mask(among, a["where"]).sum()
+        return 100.0 * float(hits) / len(among)
+    if name == "median":
+        return float(rows[a["column"]].median())
+    if name == "range":
+        return float(rows[a["column"]].min()), float(rows[a["column"]].max())
+    if name == "mean":
+        return float(rows[a["column"]].mean())
+    if name == "mean_ci":
+        ci = stats.t_mean_ci(rows[a["column"]].to_numpy(float), float(a["conf_level"]))
+        return ci.lower, ci.upper
+    if name in ("chisq_yates", "chisq_yates_p"):
+        counts = pd.crosstab(rows[a["row"]], rows[a["column"]]).to_numpy()
+        result = stats.chisq_test(counts, correct=True)
+        return float(result.statistic) if name == "chisq_yates" else result.p_value
+    if name == "mcnemar_p":
+        before = rows[a["before"]].isin(list(a["positive"]))
+        after = rows[a["after"]].isin(list(a["positive"]))
+        counts = np.array(
+            [
+                [int((before & after).sum()), int((before & ~after).sum())],
+                [int((~before & after).sum()), int((~before & ~after).sum())],
+            ]
+        )
+        return stats.mcnemar_test(counts, correct=True).p_value
+    # wilcoxon_paired_p
+    return stats.wilcox_test(
+        rows[a["before"]].to_numpy(float), rows[a["after"]].to_numpy(float), paired=True
+    ).p_value
