@@ -178,3 +178,39 @@ def test_more_than_two_groups_refused(cohort: pd.DataFrame) -> None:
 def test_missing_column_named(cohort: pd.DataFrame) -> None:
     with pytest.raises(SpinemetsError, match="'biopsy' is missing"):
         tables.characteristics(cohort, variables=(Variable("biopsy", "Biopsy", "binary"),))
+
+
+def test_published_comparison(cohort: pd.DataFrame) -> None:
+    from spinemets.claims import Claim
+
+    claims = [
+        Claim(
+            "age_med",
+            "results",
+            "median age",
+            "52",
+            "years",
+            0.5,
+            "median",
+            {"column": "age"},
+            value=52.0,
+        ),
+        Claim(
+            "neph",
+            "results",
+            "nephrectomy",
+            "60",
+            "percent",
+            0.5,
+            "percent",
+            {"where": {"nephrectomy": 1}},
+            value=60.0,
+        ),
+    ]
+    got = tables.published_comparison(claims, ["neph", "age_med"], cohort, cohort.iloc[:0])
+    assert got.claim.tolist() == ["neph", "age_med"]
+    # ages 30..75: median (50 + 55) / 2 = 52.5, within 0.5 of 52; nephrectomy 5 of 10 = 50%
+    assert got.reproduced.tolist() == ["50", "52.5"]
+    assert got.agrees.tolist() == [False, True]
+    with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
+        tables.published_comparison(claims, ["nope"], cohort, cohort)
