@@ -1,0 +1,171 @@
+"""spinemets.landmark against R (survival::tmerge, coxph, survfit, survdiff).
+
+Reference values: tests/fixtures/r_landmark/*.json, written by tests/fixtures/r_landmark.R
+on a 40-patient set (data_small.csv) with deaths, censorings, therapy starts and
+landmarks tied at half months.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from spinemets import landmark as lm
+from spinemets.errors import SpinemetsError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "r_landmark"
+RTOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def small() -> pd.DataFrame:
+    d = pd.read_csv(FIXTURES / "data_small.csv")
+    return d.rename(
+        columns={
+            "time": "os_months",
+            "event": "death",
+            "therapy": "adjuvant_therapy",
+            "start": "adjuvant_start_months",
+        }
+    )
+
+
+def _ref(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_landmark_matches_r(small: pd.DataFrame) -> None:
+    ref = _ref("landmark.json")
+    tab = lm.landmark_analyses(small, ref["landmarks"])
+    for row, r in zip(tab.itertuples(), ref["results"], strict=True):
+        assert row.landmark == r["landmark"]
+        assert (row.n, row.n_treated, row.n_untreated) == (
+            r["n"],
+            r["n_targeted"],
+            r["n_not_targeted"],
+        )
+        assert (row.events_treated, row.events_untreated) == (
+            r["events_targeted"],
+            r["events_not_targeted"],
+        )
+        np.testing.assert_allclose(row.logrank_chisq, r["logrank_chisq"], rtol=RTOL)
+        np.testing.assert_allclose(row.logrank_p, r["logrank_p"], rtol=RTOL)
+        np.testing.assert_allclose(row.hr, r["hr"], rtol=RTOL)
+        np.testing.assert_allclose(row.hr_lower, r["hr_lower"], rtol=RTOL)
+        np.testing.assert_allclose(row.hr_upper, r["hr_upper"], rtol=RTOL)
+        np.testing.assert_allclose(row.hr_p, r["cox_p"], rtol=RTOL)
+
+
+def test_landmark_km_matches_r(small: pd.DataFrame) -> None:
+    from spinemets.survival import kaplan_meier
+
+    for r in _ref("landmark.json")["results"]:
+        d = lm.landmark_data(small, r["landmark"])
+        km_ref = pd.DataFrame(r["km"])
+        for label, treated in (("targeted", 1), ("not_targeted", 0)):
+            g = d[d["treated"] == treated]
+            km = kaplan_meier(g["time"], g["event"], conf_type="log")
+            ref = km_ref[km_ref["group"] == label]
+            np.testing.assert_allclose(km.time, ref["time"], rtol=1e-12)
+            np.testing.assert_array_equal(km.n_risk, ref["n_risk"])
+            np.testing.assert_allclose(km.surv, ref["surv"], rtol=RTOL)
+            np.testing.assert_allclose(km.lower, ref["lower"], rtol=RTOL)
+            np.testing.assert_allclose(km.upper, ref["upper"], rtol=RTOL)
+
+
+def test_landmark_data_resets_the_clock() -> None:
+    patients = pd.DataFrame(
+        {
+            "os_months": [2.0, 3.0, 5.0, 8.0],
+            "death": [1, 1, 0, 1],
+            "adjuvant_therapy": ["targeted", "targeted", "cytokine", "targeted"],
+            "adjuvant_start_months": [1.0, 3.0, 0.5, 4.0],
+        }
+    )
+    d = lm.landmark_data(patients, 3)
+    assert d.index.tolist() == [2, 3]  # alive after month 3 only
+    assert d["time"].tolist() == [2.0, 5.0]
+    assert d["treated"].tolist() == [0, 0]  # cytokine; targeted but started at month 4
+
+
+def test_tmerge_rows_match_r(small: pd.DataFrame) -> None:
+    ref = pd.DataFrame(_ref("tdcox.json")["rows"])
+    rows = lm.tmerge_counting(small)
+    np.testing.assert_array_equal(rows["row"].to_numpy() + 1, ref["id"])
+    np.testing.assert_allclose(rows["tstart"], ref["tstart"])
+    np.testing.assert_allclose(rows["tstop"], ref["tstop"])
+    np.testing.assert_array_equal(rows["event"], ref["death"])
+    np.testing.assert_array_equal(rows["treated"], ref["treated"])
+
+
+@pytest.mark.parametrize("model", ["efron", "breslow", "efron_age"])
+def test_td_cox_matches_r(small: pd.DataFrame, model: str) -> None:
+    ref = _ref("tdcox.json")["models"][model]
+    rows = lm.tmerge_counting(small)
+    x = rows[["treated"]].to_numpy(dtype=float)
+    if model == "efron_age":
+        x = np.c_[x, small["age"].to_numpy()[rows["row"]]]
+    fit = lm.coxph_counting(
+        rows["tstart"], rows["tstop"], rows["event"], x, ties=model.split("_")[0]
+    )
+    np.testing.assert_allclose(fit.coef, ref["coef"], rtol=RTOL)
+    np.testing.assert_allclose(fit.se, ref["se"], rtol=RTOL)
+    np.testing.assert_allclose(fit.loglik, ref["loglik"], rtol=RTOL)
+    np.testing.assert_allclose(fit.table()["p"], np.atleast_1d(ref["p"]), rtol=RTOL)
+
+
+def test_time_dependent_table_matches_r(small: pd.DataFrame) -> None:
+    ref = _ref("tdcox.json")
+    tab = lm.time_dependent_cox(small).set_index("model")
+    np.testing.assert_allclose(tab.loc["naive", "coef"], ref["naive"]["coef"], rtol=RTOL)
+    np.testing.assert_allclose(tab.loc["naive", "se"], ref["naive"]["se"], rtol=RTOL)
+    td = ref["models"]["efron"]
+    np.testing.assert_allclose(tab.loc["time_dependent", "coef"], td["coef"], rtol=RTOL)
+    np.testing.assert_allclose(tab.loc["time_dependent", "p"], td["p"], rtol=RTOL)
+    assert tab.loc["time_dependent", "n_rows"] == len(ref["rows"]["id"])
+
+
+def test_cox_single_event_hand_arithmetic() -> None:
+    # Events at t=1 (x=1) and t=2 (x=0), censored at 3 (x=1), u = exp(b):
+    # L = u / (2u + 1) * 1 / (1 + u); d log L / db = 0  <=>  u^2 = 1/2.
+    fit = lm.coxph_counting([0, 0, 0], [1, 2, 3], [1, 1, 0], np.array([[1.0], [0.0], [1.0]]))
+    np.testing.assert_allclose(fit.coef[0], np.log(1 / np.sqrt(2)), rtol=1e-9)
+
+
+def test_cox_refuses_bad_intervals() -> None:
+    with pytest.raises(SpinemetsError, match="expected start < stop"):
+        lm.coxph_counting([0, 2], [1, 2], [1, 0], np.array([[0.0], [1.0]]))
+    with pytest.raises(SpinemetsError, match="no events"):
+        lm.coxph_counting([0, 0], [1, 2], [0, 0], np.array([[0.0], [1.0]]))
+
+
+def test_assumed_adjuvant_start() -> None:
+    patients = pd.DataFrame(
+        {
+            "adjuvant_therapy": ["targeted"] * 50 + ["cytokine"] * 50,
+            "os_months": np.r_[np.full(45, 30.0), np.full(5, 0.8), np.full(50, 30.0)],
+        }
+    )
+    a = lm.assumed_adjuvant_start(patients, seed=1)
+    b = lm.assumed_adjuvant_start(patients, seed=1)
+    pd.testing.assert_series_equal(a, b)
+    assert a.name == "adjuvant_start_months"
+    assert not a.equals(lm.assumed_adjuvant_start(patients, seed=2))
+    assert a[:45].between(1, 4).all()
+    assert a[50:].between(0.5, 2).all()
+    # not alive at the drawn start: started within 25-75 % of follow-up
+    assert a[45:50].between(0.2, 0.6).all()
+    assert (a < patients["os_months"]).all()
+
+
+def test_simulation_shows_bias() -> None:
+    sim = lm.simulate_immortal_time(n_patients=200, n_simulations=20, seed=7)
+    again = lm.simulate_immortal_time(n_patients=200, n_simulations=20, seed=7)
+    pd.testing.assert_frame_equal(sim, again)
+    # therapy does nothing: the naive split flatters it, the remedies do not
+    assert sim["naive_hr"].mean() < 0.95
+    assert abs(np.log(sim["time_dependent_hr"]).mean()) < 0.1
+    assert abs(np.log(sim["landmark_hr"]).mean()) < 0.1
