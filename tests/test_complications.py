@@ -83,3 +83,10 @@ def test_bad_rows_named(events, patients, column, value, message) -> None:
         comp.table4(bad, patients)
     with pytest.raises(SpinemetsError, match=message):
         comp.table4(bad, patients)
+
+
+def test_table4_wide(events, patients) -> None:
+    wide = comp.table4_wide(comp.table4(events, patients))
+    assert list(wide.columns[:3]) == ["complication", "all (n=6) events", "all (n=6) patients"]
+    assert wide.loc[0, "all (n=6) patients"] == "3 (50.0%)"
+    assert wide.loc[0, "test"] == "Fisher exact" and wide.loc[0, "p"] == "1.000"

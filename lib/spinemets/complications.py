@@ -28,6 +28,7 @@ __all__ = [
     "complication_details",
     "events_per_patient",
     "table4",
+    "table4_wide",
     "validate_complications",
 ]
 
@@ -162,3 +163,27 @@ def events_per_patient(complications: pd.DataFrame, patients: pd.DataFrame) -> p
             "percent": 100 * full.to_numpy() / len(ids),
         }
     )
+
+
+def table4_wide(long: pd.DataFrame) -> pd.DataFrame:
+    """Table 4 for display: one row per category; per group ``events`` and
+    ``patients (%)`` columns headed ``<group> (n=<N>)``; then p and test (short names)
+    when groups are compared.
+    """
+    from .tables import format_p, short_test_name
+
+    groups = list(dict.fromkeys(long["group"]))
+    records = []
+    for category in dict.fromkeys(long["category"]):
+        block = long[long["category"] == category].set_index("group")
+        rec: dict[str, object] = {"complication": block["label"].iloc[0]}
+        for g in groups:
+            r = block.loc[g]
+            head = f"{g} (n={int(r['n_patients'])})"
+            rec[f"{head} events"] = int(r["events"])
+            rec[f"{head} patients"] = f"{int(r['patients_with'])} ({r['percent']:.1f}%)"
+        if len(groups) > 1:
+            rec["p"] = format_p(block["p"].iloc[0])
+            rec["test"] = short_test_name(block["test"].iloc[0])
+        records.append(rec)
+    return pd.DataFrame(records)
