@@ -1,0 +1,219 @@
+"""Clinical figures: Kaplan-Meier curves with a number-at-risk table.
+
+Figures are built here and returned; notebooks save them with
+``RunOutput.write_figure`` (PNG + SVG). Every number drawn comes from
+:mod:`spinemets.survival` -- the numbers at risk under the axis are
+:func:`~spinemets.survival.survival_at`'s, the same count as the tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .notebook import PALETTE
+from .survival import (
+    KaplanMeier,
+    endpoint_data,
+    kaplan_meier,
+    logrank_test,
+    median_survival,
+    survival_at,
+)
+from .survival._validate import ArrayLike, as_groups, as_time_event
+
+#: Width x height in inches of every Kaplan-Meier figure (a journal's 1.5 columns).
+KM_FIGSIZE: tuple[float, float] = (7.0, 5.6)
+
+#: Axis labels per endpoint of the study.
+ENDPOINT_LABELS: dict[str, str] = {
+    "os": "Overall survival",
+    "lpfs": "Local progression-free survival",
+}
+
+
+@dataclass(frozen=True)
+class RiskTable:
+    """Numbers at risk (at t-0) per group at the x ticks, as drawn under the curves."""
+
+    times: np.ndarray
+    groups: list[str]
+    counts: np.ndarray  # shape (groups, times)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group, one column per tick time."""
+        return pd.DataFrame(self.counts, index=self.groups, columns=self.times)
+
+
+def format_p(p: float) -> str:
+    """A p value as printed on figures: 3 decimals, ``< 0.001`` below that."""
+    if math.isnan(p):
+        return "p = NA"
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _curves(
+    time: ArrayLike, event: ArrayLike, group: ArrayLike | None, conf_type: str, conf_level: float
+) -> dict[str, KaplanMeier]:
+    t, e = as_time_event(time, event)
+    if group is None:
+        return {"all": kaplan_meier(t, e, conf_type, conf_level)}
+    labels, codes = as_groups(group, t.size)
+    return {
+        str(label): kaplan_meier(t[codes == i], e[codes == i], conf_type, conf_level)
+        for i, label in enumerate(labels)
+    }
+
+
+def risk_table(curves: Mapping[str, KaplanMeier], times: Sequence[float]) -> RiskTable:
+    """Numbers at risk at ``times`` for each curve, from :func:`survival_at`."""
+    counts = np.array([survival_at(km, times).n_risk.to_numpy() for km in curves.values()])
+    return RiskTable(np.asarray(times, dtype=float), list(curves), counts)
+
+
+def _ticks(curves: Mapping[str, KaplanMeier], tick_step: float, xmax: float | None) -> np.ndarray:
+    last = max(float(km.time[-1]) for km in curves.values())
+    end = xmax if xmax is not None else tick_step * math.ceil(last / tick_step)
+    return np.arange(0.0, end + tick_step / 2, tick_step)
+
+
+def _draw_curve(ax: Axes, km: KaplanMeier, color: str, label: str, show_ci: bool) -> None:
+    x = np.concatenate(([0.0], km.time))
+    y = np.concatenate(([1.0], km.surv))
+    ax.step(x, y, where="post", color=color, lw=1.8, label=label, zorder=3)
+    censored = km.n_censor > 0
+    ax.plot(
+        km.time[censored],
+        km.surv[censored],
+        ls="none",
+        marker="|",
+        ms=7,
+        mew=1.2,
+        color=color,
+        zorder=4,
+    )
+    if show_ci:
+        # A band undefined where S = 1 (log-log) is the point 1 itself.
+        lower = np.where(np.isnan(km.lower) & (km.surv == 1), 1.0, km.lower)
+        upper = np.where(np.isnan(km.upper) & (km.surv == 1), 1.0, km.upper)
+        ax.fill_between(
+            x,
+            np.concatenate(([1.0], lower)),
+            np.concatenate(([1.0], upper)),
+            step="post",
+            color=color,
+            alpha=0.15,
+            lw=0,
+            zorder=2,
+        )
+
+
+def _draw_median(ax: Axes, median: float, color: str) -> None:
+    if math.isnan(median):
+        return
+    ax.plot([0, median], [0.5, 0.5], ls=":", lw=1, color="0.4", zorder=1)
+    ax.plot([median, median], [0, 0.5], ls=":", lw=1, color=color, zorder=1)
+
+
+def _draw_risk_table(ax: Axes, table: RiskTable, colors: Sequence[str]) -> None:
+    k = len(table.groups)
+    for row, counts in enumerate(table.counts):
+        y = k - 1 - row
+        for x, count in zip(table.times, counts, strict=True):
+            ax.text(x, y, f"{count:d}", ha="center", va="center", fontsize=9, color=colors[row])
+    ax.set_ylim(-0.6, k - 0.4)
+    ax.set_yticks(range(k))
+    ax.set_yticklabels(list(reversed(table.groups)), fontsize=9)
+    for tick, color in zip(ax.get_yticklabels(), reversed(colors[:k]), strict=True):
+        tick.set_color(color)
+    ax.tick_params(axis="both", length=0)
+    ax.tick_params(axis="y", pad=16)
+    ax.tick_params(axis="x", labelbottom=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Number at risk", loc="left", fontsize=9, pad=4)
+
+
+def km_plot(
+    time: ArrayLike,
+    event: ArrayLike,
+    group: ArrayLike | None = None,
+    *,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    tick_step: float = 12,
+    xmax: float | None = None,
+    show_ci: bool = True,
+    show_median: bool = False,
+    show_pvalue: bool = True,
+    title: str | None = None,
+    xlabel: str = "Months since spinal surgery",
+    ylabel: str = "Survival probability",
+    group_labels: Mapping[str, str] | None = None,
+    figsize: tuple[float, float] = KM_FIGSIZE,
+) -> Figure:
+    """Kaplan-Meier figure with CI bands, censor ticks, log-rank p and a risk table.
+
+    One step curve per group (sorted labels, Okabe-Ito colours), ``|`` at censoring
+    times, the pointwise ``conf_type`` band shaded, the log-rank p (R survdiff) when
+    there are 2+ groups, optional dotted median lines, and under the axis the number
+    at risk at each x tick (t-0, :func:`survival_at`, as R's summary.survfit counts).
+    Ticks every ``tick_step`` months up to ``xmax`` (default: the last follow-up
+    rounded up). Returns the Figure (pyplot-managed, so notebooks display it).
+    Tests: tests/test_plots.py.
+    """
+    curves = _curves(time, event, group, conf_type, conf_level)
+    ticks = _ticks(curves, tick_step, xmax)
+    table = risk_table(curves, ticks)
+    names = {g: (group_labels or {}).get(g, g) for g in curves}
+    colors = [PALETTE[i % len(PALETTE)] for i in range(len(curves))]
+
+    fig = plt.figure(figsize=figsize)
+    grid = fig.add_gridspec(2, 1, height_ratios=[4.2, 0.5 + 0.32 * len(curves)], hspace=0.32)
+    ax = fig.add_subplot(grid[0])
+    ax_risk = fig.add_subplot(grid[1], sharex=ax)
+    for (g, km), color in zip(curves.items(), colors, strict=True):
+        label = f"{names[g]} (n = {km.n})" if group is not None else f"All patients (n = {km.n})"
+        _draw_curve(ax, km, color, label, show_ci)
+        if show_median:
+            _draw_median(ax, median_survival(km).median, color)
+    ax.set_xlim(0, ticks[-1])
+    ax.set_xticks(ticks)
+    ax.set_ylim(0, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(axis="y", color="0.9", lw=0.6)
+    ax.margins(x=0)
+    notes = [f"Shaded: {conf_level:.0%} CI ({conf_type})"] if show_ci else []
+    if show_pvalue and len(curves) > 1:
+        p = logrank_test(*as_time_event(time, event), np.asarray(group, dtype=object)).p
+        notes.insert(0, f"Log-rank {format_p(p)}")
+    legend = ax.legend(
+        loc="best", frameon=False, fontsize=9, title="\n".join(notes) or None, alignment="left"
+    )
+    legend.get_title().set_fontsize(9)
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
+    _draw_risk_table(
+        ax_risk, RiskTable(table.times, [names[g] for g in curves], table.counts), colors
+    )
+    ax_risk.set_xlim(ax.get_xlim())
+    return fig
+
+
+def km_plot_endpoint(
+    patients: pd.DataFrame, endpoint: str, strata: str | None = None, **options
+) -> Figure:
+    """:func:`km_plot` of a study endpoint (``os``/``lpfs``), optionally by a column."""
+    time, event = endpoint_data(patients, endpoint)
+    group = None if strata in (None, "all") else patients[strata]
+    options.setdefault("ylabel", ENDPOINT_LABELS.get(endpoint, "Survival probability"))
+    return km_plot(time, event, group, **options)

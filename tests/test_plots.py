@@ -1,0 +1,76 @@
+"""spinemets.plots: the risk table's numbers and that the KM figure draws."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from spinemets.plots import KM_FIGSIZE, format_p, km_plot, km_plot_endpoint, risk_table
+from spinemets.survival import kaplan_meier
+
+RNG_SEED = 20201  # named seed: the paper's year and issue
+
+
+@pytest.fixture
+def cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(RNG_SEED)
+    n = 80
+    return pd.DataFrame(
+        {
+            "os_months": np.round(rng.exponential(24, n)),
+            "death": (rng.random(n) < 0.85).astype(int),
+            "lp_months": np.round(rng.exponential(40, n)),
+            "local_progression": (rng.random(n) < 0.2).astype(int),
+            "surgery": rng.choice(["decompression", "metastasectomy"], n),
+        }
+    )
+
+
+def test_risk_table_counts_follow_up_at_least_t(cohort) -> None:
+    ticks = [0, 12, 24, 36, 1000]
+    curves = {
+        g: kaplan_meier(d.os_months, d.death) for g, d in cohort.groupby("surgery", sort=True)
+    }
+    table = risk_table(curves, ticks)
+    for row, (_, d) in enumerate(cohort.groupby("surgery", sort=True)):
+        by_hand = [int((d.os_months >= t).sum()) for t in ticks]  # at risk at t-0
+        assert table.counts[row].tolist() == by_hand
+    assert table.to_frame().shape == (2, 5)
+
+
+def test_figure_draws_risk_table_and_p(cohort) -> None:
+    fig = km_plot_endpoint(cohort, "os", "surgery", show_median=True, title="OS by surgery")
+    try:
+        assert tuple(fig.get_size_inches()) == KM_FIGSIZE
+        ax, ax_risk = fig.axes
+        ticks = ax.get_xticks()
+        assert ticks[0] == 0 and np.allclose(np.diff(ticks), 12)
+        drawn = [int(t.get_text()) for t in ax_risk.texts]
+        expected = []
+        for _, d in cohort.groupby("surgery", sort=True):
+            expected += [int((d.os_months >= t).sum()) for t in ticks]
+        assert drawn == expected
+        title = ax.get_legend().get_title().get_text()
+        assert title.startswith("Log-rank p") and "95% CI (log)" in title
+        fig.canvas.draw()
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
+def test_single_group_and_every_band(cohort, conf_type: str) -> None:
+    fig = km_plot(cohort.lp_months, cohort.local_progression, conf_type=conf_type, xmax=60)
+    try:
+        ax = fig.axes[0]
+        assert ax.get_xlim() == (0.0, 60.0)
+        assert "Log-rank" not in ax.get_legend().get_title().get_text()
+        fig.canvas.draw()
+    finally:
+        plt.close(fig)
+
+
+def test_format_p() -> None:
+    assert format_p(0.0123) == "p = 0.012"
+    assert format_p(0.0001) == "p < 0.001"
+    assert format_p(float("nan")) == "p = NA"
