@@ -368,3 +368,28 @@ def test_claims_frame_is_one_row_per_claim(by_id):
     assert (row["lower"], row["upper"], row["computation"]) == (17.0, 29.0, "km_median_ci")
     assert row["args"] == '{"conf_type": "log", "endpoint": "os", "group": "all", "strata": "all"}'
     assert not df.set_index("id").loc["n_targeted_methods", "followed"]
+
+
+def test_published_and_reproduced_text_follow_the_printed_precision(by_id):
+    assert by_id["os_3y_all"].published == "29.7"
+    assert by_id["os_3y_all"].format_value(29.6875) == "29.7"
+    assert by_id["os_logrank_p_surgery"].format_value(0.75049) == "0.750"
+    assert by_id["vas_wilcoxon_p"].published == "< .0001"
+    assert by_id["vas_wilcoxon_p"].format_value(2.58e-18) == "2.6e-18"
+    assert by_id["vas_pre_ci"].format_value((6.7197, 7.4203)) == "6.7–7.4"
+    assert by_id["lp_n"].published == "16 (Sixteen)"
+    assert by_id["lp_n"].format_value(None) == ""
+
+
+def test_descriptive_check_statuses():
+    patients = pd.read_csv(paths.SYNTHETIC_PATIENTS)
+    complications = pd.read_csv(paths.SYNTHETIC_COMPLICATIONS)
+    check = claims.descriptive_check(patients, complications).set_index("id")
+    assert check.loc["n_targeted_methods", "status"] == claims.STATUS_NOT_FOLLOWED
+    assert check.loc["n_targeted_methods", "reproduced"] == "26"
+    assert check.loc["age_range", "reproduced"] == "23–74"
+    assert "os_median_all" not in check.index  # survival claims: the scorecard's job
+    worse = patients.assign(vas_post=patients["vas_pre"] + 1)
+    check = claims.descriptive_check(worse, complications).set_index("id")
+    assert check.loc["vas_worse_n", "status"] == claims.STATUS_DIFFERS
+    assert check.loc["vas_worse_n", "reproduced"] == "100"

@@ -173,6 +173,35 @@ class Claim:
         """False for ``context`` claims, which no cohort can reproduce."""
         return self.computation != "context"
 
+    @property
+    def decimals(self) -> int:
+        """Decimals the paper prints this number with (0 for spelled-out numbers)."""
+        found = re.findall(r"\d*\.(\d+)", self.printed)
+        return max((len(d) for d in found), default=0)
+
+    @property
+    def published(self) -> str:
+        """The published number as a reader sees it: ``"29.7"``, ``"< .0001"``, ``"17–29"``."""
+        prefix = {"upper": "< ", "lower": "> "}.get(self.bound or "", "")
+        if self.printed.replace(".", "", 1).replace("–", "").isdigit() or self.interval:
+            return prefix + self.printed
+        return self.printed if self.value is None else f"{self.value:g} ({self.printed})"
+
+    def format_value(self, reproduced: float | tuple[float, float] | None) -> str:
+        """A reproduced value at the claim's printed precision (``""`` for None).
+
+        Bounded p-values ("P < .0001") are shown with 2 significant digits, since
+        the paper gives no precision for them.
+        """
+        if reproduced is None:
+            return ""
+        if self.interval is not None:
+            lo, hi = reproduced  # type: ignore[misc]
+            return f"{lo:.{self.decimals}f}–{hi:.{self.decimals}f}"
+        if self.bound is not None:
+            return f"{float(reproduced):.2g}"  # type: ignore[arg-type]
+        return f"{float(reproduced):.{self.decimals}f}"  # type: ignore[arg-type]
+
     def agrees(self, reproduced: float | tuple[float, float] | None) -> bool:
         """Whether a reproduced value agrees with the claim at its printed precision.
 
@@ -468,3 +497,47 @@ def recompute_descriptive(
     return stats.wilcox_test(
         rows[a["before"]].to_numpy(float), rows[a["after"]].to_numpy(float), paired=True
     ).p_value
+
+
+#: Status words of :func:`descriptive_check`.
+STATUS_AGREES = "agrees"
+STATUS_NOT_FOLLOWED = "differs (statement not followed)"
+STATUS_DIFFERS = "differs"
+
+
+def descriptive_check(
+    patients: pd.DataFrame,
+    complications: pd.DataFrame,
+    claim_list: list[Claim] | None = None,
+) -> pd.DataFrame:
+    """Published vs reproduced for every claim :func:`recompute_descriptive` can evaluate.
+
+    One row per claim, in file order: id, section, quote, published, reproduced
+    (at the printed precision), unit, status (``agrees``; ``differs (statement not
+    followed)`` for a contradicted statement the cohort deliberately does not
+    follow; ``differs``). Survival claims are left to the scorecard. Tested by
+    ``tests/test_claims.py``.
+    """
+    rows = []
+    for c in load_claims() if claim_list is None else claim_list:
+        got = recompute_descriptive(c, patients, complications)
+        if got is None:
+            continue
+        if c.agrees(got):
+            status = STATUS_AGREES
+        else:
+            status = STATUS_DIFFERS if c.followed else STATUS_NOT_FOLLOWED
+        rows.append(
+            {
+                "id": c.id,
+                "section": c.section,
+                "quote": c.quote,
+                "published": c.published,
+                "reproduced": c.format_value(got),
+                "unit": c.unit,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["id", "section", "quote", "published", "reproduced", "unit", "status"]
+    )
