@@ -1,0 +1,196 @@
+"""What a two-group survival comparison of a given size could detect.
+
+Schoenfeld's formula (Schoenfeld 1983, Biometrika 70:315) for the log-rank / Cox test
+of a hazard ratio ``HR`` between two groups holding shares ``p`` and ``1 - p`` of the
+patients, with ``D`` events in total and a two-sided level ``alpha``:
+
+* events needed for power ``1 - beta``:
+  ``D = (z_{1-alpha/2} + z_{1-beta})^2 / (p (1 - p) log(HR)^2)``;
+* power with ``D`` events: ``Phi(sqrt(D p (1 - p)) |log HR| - z_{1-alpha/2})``
+  (the far tail, below ``Phi(-z_{1-alpha/2})``, is ignored, as in the formula);
+* minimal detectable hazard ratio: ``exp(+/- (z_{1-alpha/2} + z_{1-beta}) / sqrt(D p (1 - p)))``.
+
+Freedman's formula, which lifelines' ``power_under_cph`` implements, is the usual
+cross-check; the two agree closely near ``HR = 1``.  :func:`simulate_power` checks the
+formula empirically: exponential survival, follow-up stopped at the ``D``-th death
+(so every replicate has exactly ``D`` events, which is what the formula conditions
+on), the two-group log-rank test at level ``alpha``; each replicate has its own seed
+spawned from one named seed, so the result is identical for any number of workers.
+
+Checked by ``tests/test_power.py`` (hand arithmetic, reproducibility).
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+from scipy import stats
+
+from .errors import SpinemetsError
+from .permutation import event_table, logrank_statistics
+
+__all__ = [
+    "SIMULATION_SEED",
+    "SimulatedPower",
+    "minimal_detectable_hr",
+    "power_curve_plot",
+    "schoenfeld_events",
+    "schoenfeld_power",
+    "simulate_power",
+]
+
+#: The named seed of the power simulation.
+SIMULATION_SEED = 20201982
+#: Replicates per task sent to a worker (fixed: results never depend on the workers).
+BLOCK = 25
+
+
+def _check(alpha: float, share: float, power: float | None = None) -> None:
+    if not 0 < alpha < 1:
+        raise SpinemetsError(f"alpha must be in (0, 1), got {alpha!r}")
+    if not 0 < share < 1:
+        raise SpinemetsError(f"the share of one group must be in (0, 1), got {share!r}")
+    if power is not None and not 0 < power < 1:
+        raise SpinemetsError(f"power must be in (0, 1), got {power!r}")
+
+
+def schoenfeld_events(hr: float, share: float, alpha: float = 0.05, power: float = 0.8) -> float:
+    """Events needed to detect ``hr`` with ``power`` at two-sided ``alpha`` (Schoenfeld)."""
+    _check(alpha, share, power)
+    if hr <= 0 or hr == 1:
+        raise SpinemetsError(f"hazard ratio must be positive and not 1, got {hr!r}")
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    return float(z**2 / (share * (1 - share) * math.log(hr) ** 2))
+
+
+def schoenfeld_power(hr: float, events: float, share: float, alpha: float = 0.05) -> float:
+    """Power to detect ``hr`` with ``events`` deaths at two-sided ``alpha`` (Schoenfeld)."""
+    _check(alpha, share)
+    if hr <= 0:
+        raise SpinemetsError(f"hazard ratio must be positive, got {hr!r}")
+    delta = math.sqrt(events * share * (1 - share)) * abs(math.log(hr))
+    return float(stats.norm.cdf(delta - stats.norm.ppf(1 - alpha / 2)))
+
+
+def minimal_detectable_hr(
+    events: float, share: float, alpha: float = 0.05, power: float = 0.8
+) -> tuple[float, float]:
+    """The hazard ratios (below 1, above 1) detectable with ``power`` (Schoenfeld)."""
+    _check(alpha, share, power)
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    log_hr = z / math.sqrt(events * share * (1 - share))
+    return float(math.exp(-log_hr)), float(math.exp(log_hr))
+
+
+@dataclass(frozen=True)
+class SimulatedPower:
+    """Empirical rejection rate of the log-rank test and its Monte Carlo standard error."""
+
+    hr: float
+    rejection_rate: float
+    mc_se: float
+    replicates: int
+    seed: int
+
+
+def _simulate_block(
+    args: tuple[float, int, int, int, float, list[np.random.SeedSequence]],
+) -> int:
+    hr, n1, n2, events, critical, seeds = args
+    rejections = 0
+    group = np.r_[np.ones(n1), np.zeros(n2)]
+    for seq in seeds:
+        rng = np.random.default_rng(seq)
+        latent = rng.exponential(1.0, n1 + n2) / np.r_[np.full(n1, hr), np.ones(n2)]
+        cutoff = np.sort(latent)[events - 1]  # follow-up ends at the events-th death
+        event = (latent <= cutoff).astype(float)
+        time = np.minimum(latent, cutoff)
+        table = event_table(time, event)
+        chisq = logrank_statistics(table, group[table.order])[0]
+        rejections += int(chisq > critical)
+    return rejections
+
+
+def simulate_power(
+    hr: float,
+    n1: int,
+    n2: int,
+    events: int,
+    alpha: float = 0.05,
+    replicates: int = 200,
+    seed: int = SIMULATION_SEED,
+    workers: int = 1,
+) -> SimulatedPower:
+    """Share of ``replicates`` simulated studies whose log-rank test rejects at ``alpha``.
+
+    Group 1 (``n1`` patients) has hazard ``hr`` times that of group 2 (``n2``);
+    survival is exponential and follow-up stops at the ``events``-th death.
+    Replicate i uses ``SeedSequence(seed).spawn(replicates)[i]``; ``workers > 1``
+    spreads fixed blocks of replicates over processes without changing the result.
+    """
+    if not 1 <= events <= n1 + n2:
+        raise SpinemetsError(f"events must be in 1..{n1 + n2}, got {events}")
+    if min(n1, n2) < 1 or replicates < 1 or workers < 1 or hr <= 0:
+        raise SpinemetsError("simulate_power: group sizes, replicates, workers and hr must be > 0")
+    critical = float(stats.chi2.ppf(1 - alpha, 1))
+    seeds = np.random.SeedSequence(seed).spawn(replicates)
+    tasks = [
+        (hr, n1, n2, events, critical, seeds[i : i + BLOCK]) for i in range(0, replicates, BLOCK)
+    ]
+    if workers == 1 or len(tasks) == 1:
+        counts = [_simulate_block(task) for task in tasks]
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            counts = list(pool.map(_simulate_block, tasks))
+    rate = sum(counts) / replicates
+    return SimulatedPower(hr, rate, math.sqrt(rate * (1 - rate) / replicates), replicates, seed)
+
+
+def power_curve_plot(
+    hrs: np.ndarray,
+    curves: dict[str, np.ndarray],
+    simulated: list[SimulatedPower] | None = None,
+    target_power: float | None = None,
+    observed: tuple[float, float, float] | None = None,
+    title: str = "",
+) -> Figure:
+    """Power against the hazard ratio (log axis): one line per formula in ``curves``,
+    simulated rejection rates with +/- 2 Monte Carlo SE, the target power, and the
+    observed hazard ratio with its confidence interval ``(hr, lower, upper)`` shaded."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    if observed is not None:
+        hr, lower, upper = observed
+        ax.axvspan(lower, upper, color="0.85", label="95% CI of the observed HR")
+        ax.axvline(hr, color="0.5", linewidth=0.8)
+    for k, (name, values) in enumerate(curves.items()):
+        ax.plot(hrs, values, color=f"C{k}", label=name)
+    if simulated:
+        ax.errorbar(
+            [s.hr for s in simulated],
+            [s.rejection_rate for s in simulated],
+            yerr=[2 * s.mc_se for s in simulated],
+            fmt="o",
+            color="0.1",
+            markersize=4,
+            capsize=2,
+            label="simulated log-rank (+/- 2 SE)",
+        )
+    if target_power is not None:
+        ax.axhline(target_power, color="0.3", linestyle=":", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("true hazard ratio, metastasectomy vs decompression (log scale)")
+    ax.set_ylabel("power")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig

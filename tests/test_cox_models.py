@@ -1,0 +1,131 @@
+"""spinemets.cox_models against R's coxph and cox.zph (tests/fixtures/r_cox_models.R)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from spinemets import cox_models as cm
+from spinemets.errors import SpinemetsError
+
+FIXTURES = Path(__file__).parent / "fixtures" / "r_cox_models"
+COEF = pd.read_csv(FIXTURES / "coef.csv")
+ZPH = pd.read_csv(FIXTURES / "zph.csv")
+RESID = pd.read_csv(FIXTURES / "zph_resid.csv")
+REL = 1e-6
+
+
+def _data(dataset: str) -> pd.DataFrame:
+    data = pd.read_csv(FIXTURES / f"data_{dataset}.csv")
+    return cm.os_design(data) if dataset == "synthetic" else data
+
+
+def _fit(dataset: str, model: str) -> cm.CoxFit:
+    terms = COEF[(COEF.dataset == dataset) & (COEF.model == model)]["term"].tolist()
+    return cm.fit_cox(_data(dataset), terms, model=model)
+
+
+MODELS = sorted(set(zip(COEF.dataset, COEF.model, strict=True)))
+
+
+@pytest.mark.parametrize(("dataset", "model"), MODELS)
+def test_coefficients_match_r(dataset: str, model: str) -> None:
+    ref = COEF[(COEF.dataset == dataset) & (COEF.model == model)].reset_index(drop=True)
+    fit = _fit(dataset, model)
+    got = cm.tidy(fit)
+    assert got["term"].tolist() == ref["term"].tolist()
+    assert (got["model"] == model).all()
+    for col in ("coef", "hr", "se", "lower", "upper", "z", "p"):
+        np.testing.assert_allclose(got[col], ref[col], rtol=REL, err_msg=col)
+    assert fit.loglik == pytest.approx(ref["loglik"].iloc[0], abs=1e-6)
+    assert (fit.n, fit.events) == (ref["n"].iloc[0], ref["nevent"].iloc[0])
+
+
+@pytest.mark.parametrize(("dataset", "model"), MODELS)
+def test_ph_test_matches_r_cox_zph(dataset: str, model: str) -> None:
+    fit = _fit(dataset, model)
+    refs = ZPH[(ZPH.dataset == dataset) & (ZPH.model == model)]
+    for transform, ref in refs.groupby("transform"):
+        got = cm.cox_zph(fit, transform=str(transform)).table
+        assert got["term"].tolist() == ref["term"].tolist()
+        assert got["df"].tolist() == ref["df"].tolist()
+        np.testing.assert_allclose(got["chisq"], ref["chisq"], rtol=REL, err_msg=str(transform))
+        np.testing.assert_allclose(got["p"], ref["p"], rtol=REL, err_msg=str(transform))
+
+
+@pytest.mark.parametrize("dataset", sorted(set(RESID.dataset)))
+def test_scaled_schoenfeld_residuals_match_r(dataset: str) -> None:
+    zph = cm.cox_zph(_fit(dataset, "main"))
+    ref = RESID[(RESID.dataset == dataset) & (RESID.model == "main")]
+    for term in zph.residuals.columns:
+        r = ref[ref.term == term].sort_values("row")
+        np.testing.assert_allclose(zph.residuals[term], r["value"], rtol=REL, atol=1e-9)
+        np.testing.assert_allclose(zph.x, r["x"], rtol=REL, atol=1e-12)
+        np.testing.assert_allclose(zph.time, r["time"], rtol=0)
+
+
+def test_os_design_matches_r() -> None:
+    """Visceral = lung/liver/kidney/brain, non-ambulatory = Frankel A-C: built in R too."""
+    ref = pd.read_csv(FIXTURES / "design_synthetic.csv")
+    got = cm.os_design(pd.read_csv(FIXTURES / "data_synthetic.csv"))
+    assert list(got.columns) == list(ref.columns)
+    pd.testing.assert_frame_equal(got, ref, check_dtype=False)
+
+
+def test_information_block_is_inverse_of_variance() -> None:
+    """zph's information for beta (at g = 0) is the inverse of coxph's variance."""
+    fit = _fit("veteran", "main")
+    u, imat, _ = cm._zph_score(fit, np.zeros(fit.n))
+    p = len(fit.terms)
+    np.testing.assert_allclose(imat[:p, :p], np.linalg.inv(fit.var), rtol=1e-7)
+    np.testing.assert_allclose(u[:p], 0, atol=1e-5)  # the score vanishes at the MLE
+
+
+def test_events_per_variable() -> None:
+    fit = _fit("synthetic", "main")
+    n_events = int(COEF[COEF.dataset == "synthetic"]["nevent"].iloc[0])
+    assert cm.events_per_variable(fit) == n_events / 5  # five terms in the main model
+
+
+def test_fit_os_models_and_tables() -> None:
+    patients = pd.read_csv(FIXTURES / "data_synthetic.csv")
+    fits = cm.fit_os_models(patients)
+    assert list(fits) == ["main", "interaction"]
+    assert fits["interaction"].terms[-1] == cm.INTERACTION_TERM
+    table = cm.zph_table(fits["main"])
+    assert table["term"].iloc[-1] == "GLOBAL" and (table["model"] == "main").all()
+    fig = cm.forest_plot(pd.concat([cm.tidy(f) for f in fits.values()]))
+    assert len(fig.axes[0].get_yticklabels()) == 6
+
+
+def _patients() -> pd.DataFrame:
+    return pd.read_csv(FIXTURES / "data_synthetic.csv")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("surgery", "laminectomy", "row 3 (patient_id S003), column surgery: value 'laminectomy'"),
+        ("frankel_pre", "F", "column frankel_pre: value 'F', expected one of A, B, C, D, E"),
+        ("age", np.nan, "row 3 (patient_id S003), column age: value is missing"),
+    ],
+)
+def test_bad_cohort_values_are_named(column: str, value: object, expected: str) -> None:
+    patients = _patients()
+    patients[column] = patients[column].astype(object)
+    patients.loc[2, column] = value
+    with pytest.raises(SpinemetsError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        cm.os_design(patients)
+
+
+def test_missing_column_and_constant_term() -> None:
+    with pytest.raises(SpinemetsError, match="missing column.*mets_brain"):
+        cm.os_design(_patients().drop(columns="mets_brain"))
+    design = cm.os_design(_patients())
+    design["visceral_mets"] = 1
+    with pytest.raises(SpinemetsError, match="'visceral_mets' is constant"):
+        cm.fit_cox(design, cm.MAIN_TERMS)
+    with pytest.raises(SpinemetsError, match="unknown transform"):
+        cm.cox_zph(cm.fit_cox(cm.os_design(_patients()), ["age_per_10y"]), transform="sqrt")
