@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from .load import _run
+from .load import LoadOptions, run
 
 HELP = "check a cohort's two tables against the cohort format (data/README.md)"
 
@@ -53,11 +53,27 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         help="Excel sheet of the complications table (default: a sheet named "
         "'complications', else the first)",
     )
+    parser.add_argument(
+        "--mapping",
+        metavar="FILE",
+        default=None,
+        help="a YAML column mapping from your column names and codes to the cohort format "
+        "(see data/README.md, 'Column mapping'); your files are not modified",
+    )
+    parser.add_argument(
+        "--allow-identifiers",
+        action="store_true",
+        help="accept columns that look like direct identifiers (names, record numbers, birth "
+        "dates, addresses, phone numbers, e-mail); they are dropped on loading",
+    )
     parser.set_defaults(func=_validate)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    cohort, report = _run(args.patients, args.complications, args.sheet, args.complications_sheet)
+    options = LoadOptions(
+        args.sheet, args.complications_sheet, args.mapping, args.allow_identifiers
+    )
+    cohort, report = run(args.patients, args.complications, options)
     if cohort is None:
         print(report)
         return 2

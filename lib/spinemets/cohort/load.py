@@ -9,7 +9,7 @@ is refused, so the user fixes them all in one go. Tested in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -17,11 +17,11 @@ import pandas as pd
 from .. import paths
 from . import dates, schema, values
 from .convert import output_schema, typed_table
+from .prepare import prepare
 from .problems import CohortValidationError, Problem, ValidationReport
 from .read import RawTable, read_table
 from .spec import (
     COMPLICATION_COLUMNS,
-    DATE_COLUMNS,
     PATIENT_COLUMNS,
     SYNTHETIC_MARKER,
     ColumnSpec,
@@ -89,17 +89,6 @@ def _read(source: _Source, default_sheet: str) -> tuple[RawTable | None, list[Pr
     return read_table(source.path, source.file, source.sheet, default_sheet)
 
 
-def _canonical_headers(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
-    """Rename ``Age`` or ``AGE`` to ``age``: format names match case-insensitively."""
-    lower = {s.name.lower(): s.name for s in specs}
-    renames = {}
-    for name in frame.columns:
-        target = lower.get(str(name).lower())
-        if target and target != name and target not in frame.columns:
-            renames[name] = target
-    return frame.rename(columns=renames)
-
-
 def _blank_missing(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:
     """Missing-value tokens (``NA``, ``NaN``...) become None, except in free text."""
     text = {s.name for s in specs if s.kind == "text"}
@@ -132,7 +121,7 @@ class _Checked:
 
 
 def _check_patients(table: RawTable, problems: list[Problem]) -> _Checked | None:
-    frame = _canonical_headers(table.frame, (*PATIENT_COLUMNS, *DATE_COLUMNS, SYNTHETIC_MARKER))
+    frame = table.frame
     if frame.empty:
         issue = "has a header but no data rows"
         problems.append(Problem(table.file, None, None, None, "one row per patient", issue=issue))
@@ -154,8 +143,7 @@ def _check_patients(table: RawTable, problems: list[Problem]) -> _Checked | None
 def _check_complications(
     table: RawTable, patient_ids: set[str] | None, problems: list[Problem]
 ) -> _Checked:
-    frame = _canonical_headers(table.frame, COMPLICATION_COLUMNS)
-    frame = _blank_missing(frame, COMPLICATION_COLUMNS)
+    frame = _blank_missing(table.frame, COMPLICATION_COLUMNS)
     problems.extend(
         schema.validate_frame(
             frame, schema.complications_schema(patient_ids), table.file, COMPLICATION_COLUMNS
@@ -170,26 +158,40 @@ def _patient_ids(checked: _Checked | None) -> set[str] | None:
     return {str(v) for v in checked.raw["patient_id"].dropna()}
 
 
-def _run(
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read a cohort (see :func:`load_cohort`)."""
+
+    sheet: str | None = None
+    complications_sheet: str | None = None
+    mapping_file: str | Path | None = None
+    allow_identifiers: bool = False
+
+
+def run(
     patients_file: str | Path | None,
     complications_file: str | Path | None,
-    sheet: str | None,
-    complications_sheet: str | None,
+    options: LoadOptions,
 ) -> tuple[Cohort | None, ValidationReport]:
-    p_src, c_src, bundled = _sources(patients_file, complications_file, sheet, complications_sheet)
-    problems: list[Problem] = []
-    p_table, found = _read(p_src, "patients")
-    problems += found
-    c_table, found = _read(c_src, "complications")
-    p_checked = _check_patients(p_table, problems) if p_table is not None else None
-    c_checked = (
-        _check_complications(c_table, _patient_ids(p_checked), problems) if c_table else None
+    """The cohort (None when invalid) and the report of every problem."""
+    p_src, c_src, bundled = _sources(
+        patients_file, complications_file, options.sheet, options.complications_sheet
     )
-    problems += found
+    p_table, p_found = _read(p_src, "patients")
+    c_table, c_found = _read(c_src, "complications")
+    prepared = prepare([p_table, c_table], options.mapping_file, options.allow_identifiers)
+    p_table, c_table = prepared.tables
+    problems = p_found + c_found + prepared.problems
+    p_checked = _check_patients(p_table, problems) if p_table is not None else None
+    c_checked = None
+    if c_table is not None:
+        c_checked = _check_complications(c_table, _patient_ids(p_checked), problems)
     report = ValidationReport(tuple(problems), (p_src.file, c_src.file))
     if problems or p_checked is None or c_checked is None:
         return None, report
-    return _cohort(p_checked, c_checked, p_src, c_src, bundled), report
+    cohort = _cohort(p_checked, c_checked, p_src, c_src, bundled)
+    notes = (*prepared.notes, *cohort.notes)
+    return replace(cohort, notes=notes), report
 
 
 def _cohort(p: _Checked, c: _Checked, p_src: _Source, c_src: _Source, bundled: bool) -> Cohort:
@@ -234,12 +236,15 @@ def validate_cohort(
     *,
     sheet: str | None = None,
     complications_sheet: str | None = None,
+    mapping_file: str | Path | None = None,
+    allow_identifiers: bool = False,
 ) -> ValidationReport:
     """Every problem of a cohort (an empty report when it is valid).
 
     Arguments as for :func:`load_cohort`; never raises for bad input.
     """
-    return _run(patients_file, complications_file, sheet, complications_sheet)[1]
+    options = LoadOptions(sheet, complications_sheet, mapping_file, allow_identifiers)
+    return run(patients_file, complications_file, options)[1]
 
 
 def load_cohort(
@@ -248,15 +253,20 @@ def load_cohort(
     *,
     sheet: str | None = None,
     complications_sheet: str | None = None,
+    mapping_file: str | Path | None = None,
+    allow_identifiers: bool = False,
 ) -> Cohort:
     """Load and validate a cohort; None or "" for both files gives the bundled synthetic one.
 
     Relative paths are taken from the project root (:func:`spinemets.paths.resolve`).
     ``sheet`` / ``complications_sheet`` pick an Excel sheet (default: a sheet named
-    ``patients`` / ``complications``, else the first). Raises
-    :class:`CohortValidationError` listing every problem.
+    ``patients`` / ``complications``, else the first). ``mapping_file`` is a YAML
+    column mapping (:mod:`spinemets.cohort.mapping`). Columns that look like direct
+    identifiers (:mod:`spinemets.privacy`) are refused unless ``allow_identifiers``,
+    and dropped even then. Raises :class:`CohortValidationError` listing every problem.
     """
-    cohort, report = _run(patients_file, complications_file, sheet, complications_sheet)
+    options = LoadOptions(sheet, complications_sheet, mapping_file, allow_identifiers)
+    cohort, report = run(patients_file, complications_file, options)
     if cohort is None:
         raise CohortValidationError(report)
     return cohort
