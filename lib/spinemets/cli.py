@@ -16,7 +16,11 @@ from . import __version__
 from .errors import SpinemetsError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("spinemets.reconstruct", "spinemets.cohort")
+COMMAND_MODULES: tuple[str, ...] = (
+    "spinemets.reconstruct",
+    "spinemets.cohort",
+    "spinemets.reports",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .. import paths
-from ..errors import SpinemetsError
+from ..errors import ParameterError, SpinemetsError
 from .execute import (
     DEFAULT_TIMEOUT,
     KERNEL_NAME,
@@ -148,14 +148,15 @@ def plan_runs(
         )
     specs = inspect_notebooks(notebooks)
     output_dir = Path(output_dir).resolve()
-    plans, problems = [], []
+    plans: list[RunPlan] = []
+    problems: list[SpinemetsError] = []
     for run in runs:
         try:
             selected = select_notebooks(run, specs)
             check_parameters(run, selected)
             _check_cohort_exists(run)
         except SpinemetsError as error:
-            problems.append(str(error))
+            problems.append(error)
             continue
         plan = RunPlan(run, selected, output_dir / run.name, output_dir / f".{run.name}.partial")
         patients, complications = run.cohort_files()
@@ -178,7 +179,8 @@ def plan_runs(
         ]
         plans.append(plan)
     if problems:
-        raise RunsFileError("\n".join(problems))
+        kind = ParameterError if all(isinstance(p, ParameterError) for p in problems) else None
+        raise (kind or RunsFileError)("\n".join(map(str, problems)))
     return plans
 
 
