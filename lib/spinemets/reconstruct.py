@@ -16,12 +16,14 @@ Design:
   stream per covariate, so changing one never moves another.
 * **Survival times** come from ``data/synthetic/survival_times.csv`` when that
   file exists (written by ``spinemets.calibrate``, fitted to the published
-  Kaplan-Meier results): its rows of each cell are given, in file order, to the
-  cell's patients in ``patient_id`` order. Without it, plausible whole-month
+  Kaplan-Meier results): the rows of each cell are given to the cell's patients
+  by a seeded permutation (:func:`survival_assignment`), so ids do not follow
+  the file's sort order. Without it, plausible whole-month
   times are drawn from the seed (:func:`plausible_survival_times`). The
   covariates and the cells never depend on which source is used.
 
 Public API: :func:`build_cohort`, :func:`write_cohort`, :func:`check_cohort`,
+:func:`plausible_survival_times`, :func:`read_survival_times`, :func:`survival_assignment`,
 the ``spinemets reconstruct`` command. Checked by ``tests/test_reconstruct.py``
 against hand-written values from the paper.
 """
@@ -220,6 +222,7 @@ _STREAMS = {
     "vas": 9,
     "complications": 10,
     "survival": 11,
+    "survival_assignment": 12,
 }
 
 
@@ -470,14 +473,26 @@ def read_survival_times(path: str | Path = SURVIVAL_TIMES_FILE) -> pd.DataFrame:
     return df
 
 
-def _attach_survival(patients: pd.DataFrame, times: pd.DataFrame) -> pd.DataFrame:
-    """Give each cell's rows of ``times``, in order, to the cell's patients by patient_id."""
+def survival_assignment(seed: int = RECONSTRUCTION_SEED) -> dict[tuple[str, str], np.ndarray]:
+    """Per cell, the position (in patient_id order) of the patient who gets each times row.
+
+    ``assignment[cell][k]`` is the index, among the cell's patients sorted by
+    ``patient_id``, of the patient who receives the cell's ``k``-th row of the
+    survival-times file. A seeded permutation, so that a file sorted by time (as
+    ``spinemets.calibrate`` writes it) does not make ids increase with survival.
+    """
+    rng = _rng(seed, "survival_assignment")
+    return {cell: rng.permutation(size) for cell, size in CELL_SIZES.items()}
+
+
+def _attach_survival(patients: pd.DataFrame, times: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Give each cell's rows of ``times`` to the cell's patients by :func:`survival_assignment`."""
     out = patients.copy()
     for col in SURVIVAL_COLUMNS[2:]:
         out[col] = np.nan
-    for surgery, therapy in CELL_SIZES:
+    for (surgery, therapy), order in survival_assignment(seed).items():
         in_cell = (out["surgery"] == surgery) & (out["adjuvant_therapy"] == therapy)
-        idx = out.index[in_cell]  # patient_id order (the frame is sorted by id)
+        idx = out.index[in_cell][order]  # the frame is sorted by patient_id
         rows = times[(times["surgery"] == surgery) & (times["adjuvant_therapy"] == therapy)]
         for col in SURVIVAL_COLUMNS[2:]:
             out.loc[idx, col] = rows[col].to_numpy()
@@ -532,7 +547,7 @@ def build_cohort(
         times = read_survival_times(survival_times)
     else:
         times = plausible_survival_times(seed)
-    patients = _attach_survival(patients, times)[list(PATIENT_COLUMNS)]
+    patients = _attach_survival(patients, times, seed)[list(PATIENT_COLUMNS)]
     for col in ("os_months", "lp_months"):  # whole months are written as integers
         if np.array_equal(patients[col], np.round(patients[col])):
             patients[col] = patients[col].astype(int)
