@@ -64,7 +64,12 @@ def inspect_notebooks(notebooks: list[Path]) -> list[NotebookSpec]:
 
     specs = []
     for path in notebooks:
-        declared = papermill.inspect_notebook(str(path))
+        try:
+            declared = papermill.inspect_notebook(str(path))
+        except Exception as error:  # any unreadable notebook, named
+            raise RunsFileError(
+                f"{paths.display_path(path)}: cannot read its parameters cell: {error}"
+            ) from None
         specs.append(NotebookSpec(path, {n: str(p["default"]) for n, p in declared.items()}))
     return specs
 
