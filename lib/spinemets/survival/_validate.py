@@ -66,10 +66,10 @@ def as_time_event(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
 def as_groups(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique group labels and each row's integer code into them."""
     gname = _name(group, "group")
-    g = pd.Series(np.asarray(group, dtype=object))
-    if len(g) != n:
-        raise SpinemetsError(f"column {gname!r}: {len(g)} group labels for {n} observations")
-    missing = g.isna().to_numpy()
+    g = np.asarray(group)
+    if g.ndim != 1 or g.size != n:
+        raise SpinemetsError(f"column {gname!r}: {g.size} group labels for {n} observations")
+    missing = np.isnan(g) if g.dtype.kind == "f" else pd.isna(g)
     if missing.any():
         row = int(np.argmax(missing))
         raise SpinemetsError(f"column {gname!r}, row {row}: missing group label")

@@ -65,10 +65,23 @@ def check_conf(conf_type: str, conf_level: float) -> None:
         raise SpinemetsError(f"conf_level {conf_level!r}; expected a number between 0 and 1")
 
 
+def sort_time_event(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Validated durations and 0/1 events sorted by duration, with one plain sort.
+
+    A non-negative float64's bit pattern, read as an unsigned integer, orders like the
+    number, and its top (sign) bit is free: ``bits << 1 | event`` packs both into one
+    uint64 key. Sorting that key (SIMD-accelerated in numpy) is several times faster
+    than ``argsort`` plus two gathers, and exact.
+    """
+    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
+    key = (bits << np.uint64(1)) | event.astype(np.uint64)
+    key.sort()
+    return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
+
+
 def event_table(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, ...]:
     """``(time, n_risk, n_event, n_censor)`` at the sorted unique times of validated arrays."""
-    order = np.argsort(time)
-    return sorted_event_table(time[order], event[order])[:4]
+    return sorted_event_table(*sort_time_event(time, event))[:4]
 
 
 def sorted_event_table(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -78,8 +91,10 @@ def sorted_event_table(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     new[0] = True
     np.not_equal(t[1:], t[:-1], out=new[1:])
     starts = np.flatnonzero(new)
-    n_event = np.add.reduceat(e, starts)
-    n_total = np.diff(np.append(starts, n)).astype(np.float64)
+    ends = np.append(starts[1:], n)
+    events_before = np.concatenate(([0.0], np.cumsum(e)))
+    n_event = events_before[ends] - events_before[starts]
+    n_total = (ends - starts).astype(np.float64)
     n_risk = (n - starts).astype(np.float64)
     return t[starts], n_risk, n_event, n_total - n_event, starts
 

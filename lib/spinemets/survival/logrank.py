@@ -8,7 +8,7 @@ import numpy as np
 from scipy.special import chdtrc
 
 from ._validate import ArrayLike, as_groups, as_time_event
-from .km import sorted_event_table
+from .km import sort_time_event, sorted_event_table
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,32 +47,36 @@ def logrank_test(time: ArrayLike, event: ArrayLike, group: ArrayLike, rho: float
     t, e = as_time_event(time, event)
     labels, codes = as_groups(group, t.size)
     k = labels.size
-    order = np.argsort(t)
-    ts, es, cs = t[order], e[order], codes[order]
-    times, n_risk, n_event, _, starts = sorted_event_table(ts, es)
-    n_k = np.empty((times.size, k))
-    d_k = np.empty((times.size, k))
+    times, n_risk, n_event, _, _ = sorted_event_table(*sort_time_event(t, e))
+    keep = n_event > 0  # only event times contribute
+    n, d = n_risk[keep], n_event[keep]
     size_k = np.bincount(codes, minlength=k)
-    for j in range(k):
-        in_j = (cs == j).astype(np.float64)
-        count_j = np.add.reduceat(in_j, starts)
-        n_k[:, j] = size_k[j] - np.cumsum(count_j) + count_j
-        d_k[:, j] = np.add.reduceat(in_j * es, starts)
-    keep = n_event > 0
-    n, d, n_k, d_k = n_risk[keep], n_event[keep], n_k[keep], d_k[keep]
+    n_k = np.empty((k, d.size))  # at risk per group (rows) at each event time
+    d_k = np.empty((k, d.size))
+    for j in range(k - 1):  # the last group is the pool minus the others
+        in_j = codes == j
+        tj, _, dj, cj, _ = sorted_event_table(*sort_time_event(t[in_j], e[in_j]))
+        at = np.searchsorted(times, tj)  # tj is a subset of times
+        leaving = np.zeros(times.size)
+        leaving[at] = dj + cj
+        n_k[j] = np.cumsum(leaving[::-1])[::-1][keep]  # group j still followed at t-0
+        deaths = np.zeros(times.size)
+        deaths[at] = dj
+        d_k[j] = deaths[keep]
+    n_k[k - 1] = n - n_k[: k - 1].sum(axis=0)
+    d_k[k - 1] = d - d_k[: k - 1].sum(axis=0)
     if rho == 0:
         w = np.ones_like(d)
     else:
-        surv_after = np.cumprod(1.0 - n_event / n_risk)[keep]
-        surv_before = np.concatenate(([1.0], surv_after[:-1]))
-        w = surv_before**rho
-    share = n_k / n[:, None]
-    observed = (w[:, None] * d_k).sum(axis=0)
-    expected = ((w * d)[:, None] * share).sum(axis=0)
+        surv_after = np.cumprod(1.0 - d / n)
+        w = np.concatenate(([1.0], surv_after[:-1])) ** rho  # pooled S(t-)^rho
+    share = n_k / n
+    observed = d_k @ w
+    expected = share @ (w * d)
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
     c = w**2 * spread
-    variance = np.diag(c @ share) - share.T @ (c[:, None] * share)
+    variance = np.diag(share @ c) - (share * c) @ share.T
     used = np.flatnonzero(expected > 0)
     df = int(used.size - 1)
     if df < 1:
