@@ -276,3 +276,16 @@ def test_no_nan_anywhere(patients, complications):
     assert not patients.isna().any().any()
     assert not complications.isna().any().any()
     assert np.issubdtype(patients["os_months"].dtype, np.number)
+
+
+def test_cli_writes_and_checks(tmp_path, capsys):
+    from spinemets.cli import main
+
+    out = tmp_path / "cohort"
+    assert main(["reconstruct", "--check", "--out", str(out)]) == 1  # nothing written yet
+    assert main(["reconstruct", "--out", str(out)]) == 0
+    assert "SYNTHETIC" in capsys.readouterr().out
+    assert main(["reconstruct", "--check", "--out", str(out)]) == 0
+    (out / "patients.csv").write_text("patient_id\nS001\n", encoding="utf-8")
+    assert main(["reconstruct", "--check", "--out", str(out)]) == 1
+    assert "patients.csv" in capsys.readouterr().out
