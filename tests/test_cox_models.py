@@ -129,3 +129,9 @@ def test_missing_column_and_constant_term() -> None:
         cm.fit_cox(design, cm.MAIN_TERMS)
     with pytest.raises(SpinemetsError, match="unknown transform"):
         cm.cox_zph(cm.fit_cox(cm.os_design(_patients()), ["age_per_10y"]), transform="sqrt")
+
+
+def test_zph_plot_has_one_panel_per_term() -> None:
+    zph = cm.cox_zph(_fit("synthetic", "main"))
+    fig = cm.zph_plot(zph, ["metastasectomy", "visceral_mets"])
+    assert len(fig.axes) == 2

@@ -91,3 +91,37 @@ def test_power_curve_plot() -> None:
         observed=(1.04, 0.68, 1.6),
     )
     assert fig.axes[0].get_xscale() == "log"
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
+
+
+def test_power_table_rows_and_columns() -> None:
+    sim = pw.simulate_power(0.6, 39, 61, 89, replicates=20, seed=5)
+    table = pw.power_table([("grid", 0.6), ("grid", 1.5)], 39, 61, 89, simulated={0.6: sim})
+    assert table.columns.tolist() == [
+        "label",
+        "hazard_ratio",
+        "n1",
+        "n2",
+        "events",
+        "alpha",
+        "power_schoenfeld",
+        "power_freedman",
+        "power_simulated",
+        "simulated_se",
+        "replicates",
+    ]
+    assert table["power_simulated"].iloc[0] == sim.rejection_rate
+    assert np.isnan(table["power_simulated"].iloc[1]) and table["replicates"].iloc[1] == 0
+    # Freedman by hand for HR 1.5: k = 39/61 = 0.639344, m = 89;
+    # sqrt(k m) = sqrt(56.901639) = 7.543317; |1.5 - 1| / (0.639344 * 1.5 + 1) = 0.5 / 1.959016
+    # = 0.255230; 7.543317 * 0.255230 = 1.925283; Phi(1.925283 - 1.959964) = Phi(-0.034681)
+    # = 0.486167
+    assert table["power_freedman"].iloc[1] == pytest.approx(0.486167, abs=1e-5)
+
+
+def test_events_for_precision_by_hand() -> None:
+    """CI within 0.8-1.25 around the estimate, share 0.39: log(1.25) = 0.223144;
+    1.959964 / 0.223144 = 8.783443; squared 77.14887; / (0.39 * 0.61 = 0.2379) = 324.29."""
+    assert pw.events_for_precision(1.25, 0.39) == pytest.approx(324.29, abs=0.01)
+    with pytest.raises(SpinemetsError, match="margin"):
+        pw.events_for_precision(0.8, 0.39)

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
@@ -57,8 +58,10 @@ __all__ = [
     "fit_cox",
     "fit_os_models",
     "forest_plot",
+    "format_hr_axis",
     "os_design",
     "tidy",
+    "zph_plot",
     "zph_table",
 ]
 
@@ -437,6 +440,19 @@ def zph_table(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- figure
 
+#: Tick positions for hazard-ratio axes (log scale, labelled as plain numbers).
+HR_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0)
+
+
+def format_hr_axis(ax: plt.Axes, low: float, high: float) -> None:
+    """Log-scaled x axis from ``low`` to ``high`` with ticks labelled 0.5, 1, 2 (not 10^x)."""
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    ticks = [t for t in HR_TICKS if low <= t <= high]
+    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(mticker.FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+
 
 def forest_plot(table: pd.DataFrame, title: str = "") -> Figure:
     """Hazard ratios with confidence intervals on a log axis, one marker per model.
@@ -461,14 +477,36 @@ def forest_plot(table: pd.DataFrame, title: str = "") -> Figure:
             label=f"model: {model}",
         )
     ax.axvline(1.0, color="0.4", linewidth=0.8, linestyle="--")
-    ax.set_xscale("log")
+    lo, hi = float(table["lower"].min()), float(table["upper"].max())
+    format_hr_axis(ax, min(lo, 1.0) / 1.2, max(hi, 1.0) * 1.2)
     ax.set_yticks(range(len(terms)))
     ax.set_yticklabels([TERM_LABELS.get(t, t) for t in reversed(terms)])
     ax.set_xlabel("hazard ratio (log scale), 95% CI; < 1 = lower hazard of death")
-    lo, hi = float(table["lower"].min()), float(table["upper"].max())
-    ax.set_xlim(min(lo, 1.0) / 1.2, max(hi, 1.0) * 1.2)
     if title:
         ax.set_title(title)
-    ax.legend(loc="lower right", frameon=False, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def zph_plot(zph: CoxZph, terms: Sequence[str] | None = None) -> Figure:
+    """Scaled Schoenfeld residuals against transformed time, one panel per term, as R
+    ``plot(cox.zph(fit))``: the points scatter around beta(t); a flat band of means
+    (here: means of fifths of the events) is what proportional hazards look like."""
+    terms = list(terms or zph.residuals.columns)
+    fig, axes = plt.subplots(1, len(terms), figsize=(3.2 * len(terms), 3.2), squeeze=False)
+    edges = np.quantile(zph.x, np.linspace(0, 1, 6))
+    bins = np.clip(np.searchsorted(edges, zph.x, side="right") - 1, 0, 4)
+    for ax, term in zip(axes[0], terms, strict=True):
+        y = zph.residuals[term].to_numpy()
+        ax.scatter(zph.x, y, s=8, color="C0", alpha=0.6)
+        centres = [zph.x[bins == b].mean() for b in range(5) if np.any(bins == b)]
+        means = [y[bins == b].mean() for b in range(5) if np.any(bins == b)]
+        ax.plot(centres, means, color="C1", marker="o", label="mean of each fifth")
+        ax.axhline(0.0, color="0.6", linewidth=0.7, linestyle=":")
+        ax.set_title(TERM_LABELS.get(term, term), fontsize=8)
+        ax.set_xlabel(f"time ({zph.transform} scale)")
+    axes[0][0].set_ylabel("beta(t): scaled Schoenfeld residual")
+    axes[0][0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     return fig

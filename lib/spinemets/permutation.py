@@ -236,7 +236,8 @@ def permutation_logrank(
 
 def permutation_plot(result: PermutationResult, title: str = "") -> Figure:
     """Histogram of the relabelled statistics, the chi-square(1) density and the observed
-    statistic (the permutation p-value is the share of the histogram right of the line)."""
+    statistic (the permutation p-value is the share of the histogram right of the line).
+    Statistics beyond the axis end are counted in the last bar."""
     fig, ax = plt.subplots(figsize=(6, 3.6))
     top = max(float(np.quantile(result.statistics, 0.995)), result.chisq) * 1.1
     bins = np.linspace(0, top, 41)

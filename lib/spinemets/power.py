@@ -29,17 +29,23 @@ from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from lifelines.statistics import power_under_cph
 from matplotlib.figure import Figure
 from scipy import stats
 
+from .cox_models import format_hr_axis
 from .errors import SpinemetsError
 from .permutation import event_table, logrank_statistics
 
 __all__ = [
     "SIMULATION_SEED",
     "SimulatedPower",
+    "events_for_precision",
+    "freedman_power",
     "minimal_detectable_hr",
     "power_curve_plot",
+    "power_table",
     "schoenfeld_events",
     "schoenfeld_power",
     "simulate_power",
@@ -86,6 +92,25 @@ def minimal_detectable_hr(
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     log_hr = z / math.sqrt(events * share * (1 - share))
     return float(math.exp(-log_hr)), float(math.exp(log_hr))
+
+
+def events_for_precision(margin: float, share: float, conf_level: float = 0.95) -> float:
+    """Deaths needed for the confidence interval of a hazard ratio to reach no further
+    than ``margin`` times (and 1 / ``margin`` times) the estimate:
+    ``D = (z_{1-(1-conf)/2} / log(margin))^2 / (p (1 - p))`` (the Cox/log-rank standard
+    error of log HR is about ``1 / sqrt(D p (1 - p))``)."""
+    _check(1 - conf_level, share)
+    if margin <= 1:
+        raise SpinemetsError(f"margin must be > 1, got {margin!r}")
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    return float((z / math.log(margin)) ** 2 / (share * (1 - share)))
+
+
+def freedman_power(hr: float, n1: int, n2: int, events: float, alpha: float = 0.05) -> float:
+    """Power by Freedman's formula: lifelines ``power_under_cph`` with group 1 as the
+    "experimental" group and the same death probability ``events / (n1 + n2)`` in both."""
+    share_dead = events / (n1 + n2)
+    return float(power_under_cph(n1, n2, share_dead, share_dead, hr, alpha=alpha))
 
 
 @dataclass(frozen=True)
@@ -154,6 +179,38 @@ def simulate_power(
     return SimulatedPower(hr, rate, math.sqrt(rate * (1 - rate) / replicates), replicates, seed)
 
 
+def power_table(
+    hrs: list[tuple[str, float]],
+    n1: int,
+    n2: int,
+    events: int,
+    alpha: float = 0.05,
+    simulated: dict[float, SimulatedPower] | None = None,
+) -> pd.DataFrame:
+    """Tidy power table, one row per ``(label, hazard ratio)``: Schoenfeld's and Freedman's
+    power and, where ``simulated`` has the hazard ratio, the simulated rejection rate."""
+    simulated = simulated or {}
+    rows = []
+    for label, hr in hrs:
+        sim = simulated.get(hr)
+        rows.append(
+            {
+                "label": label,
+                "hazard_ratio": hr,
+                "n1": n1,
+                "n2": n2,
+                "events": events,
+                "alpha": alpha,
+                "power_schoenfeld": schoenfeld_power(hr, events, n1 / (n1 + n2), alpha),
+                "power_freedman": freedman_power(hr, n1, n2, events, alpha),
+                "power_simulated": sim.rejection_rate if sim else float("nan"),
+                "simulated_se": sim.mc_se if sim else float("nan"),
+                "replicates": sim.replicates if sim else 0,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def power_curve_plot(
     hrs: np.ndarray,
     curves: dict[str, np.ndarray],
@@ -185,7 +242,7 @@ def power_curve_plot(
         )
     if target_power is not None:
         ax.axhline(target_power, color="0.3", linestyle=":", linewidth=0.8)
-    ax.set_xscale("log")
+    format_hr_axis(ax, float(np.min(hrs)), float(np.max(hrs)))
     ax.set_ylim(0, 1)
     ax.set_xlabel("true hazard ratio, metastasectomy vs decompression (log scale)")
     ax.set_ylabel("power")
