@@ -7,7 +7,8 @@ hypergeometric variance. Every function is checked against values computed by R
 (tests/fixtures/r_survival.R -> tests/fixtures/r_survival/).
 
 Modules: ``km`` (event table, curve, band, milestone rates), ``median``,
-``logrank``, ``cox`` and ``endpoints`` (the study's endpoints as contract tables).
+``logrank``, ``cox``, ``endpoints`` (the study's endpoints as contract tables) and
+``published`` (the paper's survival claims recomputed).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from .endpoints import ENDPOINTS, SurvivalTables, endpoint_data, survival_tables
 from .km import CONF_TYPES, KaplanMeier, confidence_band, kaplan_meier, survival_at
 from .logrank import LogRank, logrank_test
 from .median import Median, median_survival
+from .published import SURVIVAL_COMPUTATIONS, published_comparison, recompute_survival
 
 __all__ = [
     "CONF_TYPES",
@@ -24,6 +26,7 @@ __all__ = [
     "KaplanMeier",
     "LogRank",
     "Median",
+    "SURVIVAL_COMPUTATIONS",
     "SurvivalTables",
     "confidence_band",
     "cox_ph",
@@ -31,6 +34,8 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "median_survival",
+    "published_comparison",
+    "recompute_survival",
     "survival_at",
     "survival_tables",
 ]
