@@ -36,6 +36,8 @@ __all__ = [
     "coxph_counting",
     "landmark_analyses",
     "landmark_data",
+    "plot_landmarks",
+    "plot_simulation",
     "simulate_immortal_time",
     "time_dependent_cox",
     "tmerge_counting",
@@ -530,3 +532,90 @@ def simulate_immortal_time(
             }
         )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------ figures
+
+
+def plot_landmarks(
+    patients: pd.DataFrame,
+    landmarks: Sequence[float],
+    conf_level: float = 0.95,
+    treated_label: str = "targeted started by landmark",
+    untreated_label: str = "not (yet) on targeted",
+    **columns: str,
+) -> object:
+    """One Kaplan-Meier panel per landmark (clock reset at the landmark), treated vs
+    not, with the log-rank p; returns the matplotlib Figure."""
+    import matplotlib.pyplot as plt
+
+    from .notebook import PALETTE
+    from .survival import kaplan_meier, logrank_test
+
+    fig, axes = plt.subplots(
+        1, len(landmarks), figsize=(4.2 * len(landmarks), 3.8), sharey=True, squeeze=False
+    )
+    for ax, lm in zip(axes[0], landmarks, strict=True):
+        d = landmark_data(patients, lm, **columns)
+        for treated, label, color in (
+            (1, treated_label, PALETTE[0]),
+            (0, untreated_label, PALETTE[1]),
+        ):
+            g = d[d["treated"] == treated]
+            if len(g) == 0:
+                continue
+            km = kaplan_meier(g["time"], g["event"], conf_level=conf_level)
+            ax.step(
+                np.r_[0, km.time],
+                np.r_[1, km.surv],
+                where="post",
+                color=color,
+                label=f"{label} (n = {len(g)})",
+            )
+            ax.fill_between(
+                np.r_[0, km.time],
+                np.r_[1, km.lower],
+                np.r_[1, km.upper],
+                step="post",
+                color=color,
+                alpha=0.12,
+                lw=0,
+            )
+        note = "one group only: no comparison"
+        if d["treated"].nunique() == 2:
+            note = f"log-rank p = {logrank_test(d['time'], d['event'], d['treated']).p:.3g}"
+        ax.set_title(f"Landmark {lm:g} months ({note})", loc="left", fontsize=10)
+        ax.set_xlabel(f"Months after the landmark ({lm:g} months)")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(left=0)
+        ax.grid(axis="y", color="0.9", lw=0.6)
+        ax.legend(loc="upper right", frameon=False, fontsize=8)
+    axes[0][0].set_ylabel("Overall survival from the landmark")
+    fig.tight_layout()
+    return fig
+
+
+def plot_simulation(sim: pd.DataFrame) -> object:
+    """Histograms of the hazard ratios of :func:`simulate_immortal_time` (log scale),
+    one colour per method, with the true value 1 marked; returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    from .notebook import PALETTE
+
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    bins = np.linspace(np.log(0.4), np.log(2.5), 43)
+    methods = (
+        ("naive_hr", "naive: treated = ever started"),
+        ("time_dependent_hr", "time-dependent Cox"),
+        ("landmark_hr", "landmark"),
+    )
+    for (col, label), color in zip(methods, PALETTE, strict=False):
+        ax.hist(np.log(sim[col]), bins=bins, histtype="step", lw=1.6, color=color, label=label)
+    ax.axvline(0.0, color="0.2", ls=":", lw=1)
+    ticks = [0.5, 0.75, 1, 1.5, 2]
+    ax.set_xticks(np.log(ticks), [f"{t:g}" for t in ticks])
+    ax.set_xlabel("Estimated hazard ratio, treated vs untreated (true value 1)")
+    ax.set_ylabel("Simulated studies")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
