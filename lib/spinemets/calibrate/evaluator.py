@@ -1,0 +1,199 @@
+"""Fast, vectorised Kaplan-Meier statistics of many candidate cohorts at once.
+
+All times are whole months on the grid 0..MAX_MONTH, so every curve is computed
+from per-cell counts (events and removals per month) with a handful of numpy
+operations on arrays of shape (candidates, curves, months). The conventions are
+R's survival package (checked against R by ``tests/test_calibrate_r.py``, and
+against a per-patient reference by ``tests/test_calibrate_evaluator.py``):
+
+* ``survfit``: a patient censored at t is still at risk at t; S(36) includes
+  events at 36 (``summary(fit, times = 36)``).
+* ``conf.type = "log"``: S exp(+-1.96 sqrt(sum d / (n (n - d)))), the upper
+  limit capped at 1, both undefined where S = 0.
+* ``quantile.survfit``: the median is the first event time where S < 0.5 (with a
+  tolerance of sqrt(machine epsilon)); on an exact 0.5 plateau it is the
+  midpoint between that time and the next event time (the last follow-up time if
+  there is none). R's ``findq`` picks, among event times, the one whose
+  value 1 - S is the smallest at or above 0.5 - tol; the same rule on the lower
+  and upper bands gives the CI limits (the upper band need not be monotone).
+* ``survdiff``: log-rank chi-square (O1 - E1)^2 / V1 with the hypergeometric
+  variance, p from chi-square with 1 degree of freedom.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import erfc
+
+from .targets import CELLS, GROUPS, TARGETS
+
+#: Largest time (months) a patient may have; the grid is 0..MAX_MONTH.
+MAX_MONTH = 144
+GRID = MAX_MONTH + 1
+Z95 = 1.959963984540054  # qnorm(0.975), as R uses
+TOL = float(np.sqrt(np.finfo(float).eps))
+
+N_CELLS = len(CELLS)
+OS_GROUPS = ("all", "decompression", "metastasectomy", "cytokine", "targeted")
+LPFS_GROUPS = ("decompression", "metastasectomy", "cytokine", "targeted")
+
+
+def cell_counts(
+    times: np.ndarray, events: np.ndarray, cell: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Events and removals per (candidate, cell, month) from (candidates, patients) arrays."""
+    b, n = times.shape
+    idx = ((np.arange(b)[:, None] * N_CELLS + cell[None, :]) * GRID + times).ravel()
+    size = b * N_CELLS * GRID
+    ev = np.bincount(idx, weights=events.ravel(), minlength=size)
+    tot = np.bincount(idx, minlength=size).astype(float)
+    return ev.reshape(b, N_CELLS, GRID), tot.reshape(b, N_CELLS, GRID)
+
+
+def _groups(cells: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
+    """Sum (candidates, cells, months) counts into (candidates, groups, months)."""
+    return np.stack([cells[:, list(GROUPS[g])].sum(axis=1) for g in groups], axis=1)
+
+
+def at_risk(removed: np.ndarray) -> np.ndarray:
+    """Numbers at risk at each month: censored at t are still at risk at t."""
+    total = removed.sum(axis=-1, keepdims=True)
+    return total - np.cumsum(removed, axis=-1) + removed
+
+
+def km(d: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival on the month grid: prod over months <= t of (1 - d/n)."""
+    h = np.divide(d, n, out=np.zeros_like(d), where=n > 0)
+    return np.cumprod(1.0 - h, axis=-1)
+
+
+def log_bands(s: np.ndarray, d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise log-type 95% band (R: conf.type = "log"); NaN where S = 0."""
+    denom = n * (n - d)
+    term = np.divide(d, denom, out=np.zeros_like(d), where=(d > 0) & (denom > 0))
+    se = np.sqrt(np.cumsum(term, axis=-1))
+    dead = s <= 0
+    lower = s * np.exp(-Z95 * se)
+    upper = np.minimum(s * np.exp(Z95 * se), 1.0)
+    lower[dead] = np.nan
+    upper[dead] = np.nan
+    return lower, upper
+
+
+def last_time(removed: np.ndarray) -> np.ndarray:
+    """Last month with anyone leaving the risk set (the curve's last time)."""
+    return removed.shape[-1] - 1 - np.argmax(removed[..., ::-1] > 0, axis=-1)
+
+
+def _findq(y: np.ndarray, event: np.ndarray, last: np.ndarray, p: float = 0.5) -> np.ndarray:
+    """R's survival:::findq on the month grid for y = 1 - curve; NaN where R gives NA."""
+    months = np.arange(y.shape[-1], dtype=float)
+    ok = event & ~np.isnan(y)
+    y1 = np.where(ok & (y + TOL >= p), y, np.inf)
+    y2 = np.where(ok & (y - TOL >= p), y, np.inf)
+    j1 = np.argmin(y1, axis=-1)
+    j2 = np.argmin(y2, axis=-1)
+    has1 = np.isfinite(np.take_along_axis(y1, j1[..., None], -1)[..., 0])
+    has2 = np.isfinite(np.take_along_axis(y2, j2[..., None], -1)[..., 0])
+    # R drops duplicated values of y, so its last point is the last event time;
+    # an undefined band there (S reached 0) means no midpoint rule.
+    j_last = y.shape[-1] - 1 - np.argmax(event[..., ::-1], axis=-1)
+    y_last = np.take_along_axis(np.where(event, y, np.nan), j_last[..., None], -1)[..., 0]
+    lastpt = np.abs(p - y_last) < TOL
+    q = np.where(has2, (months[j1] + months[j2]) / 2, np.nan)
+    q = np.where(~has2 & lastpt & has1, (months[j1] + last) / 2, q)
+    return np.where(has1, q, np.nan)
+
+
+def logrank_p(d1: np.ndarray, n1: np.ndarray, d2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """survdiff p-value for two groups (1 df), from per-month events and numbers at risk."""
+    n, d = n1 + n2, d1 + d2
+    frac = np.divide(n1, n, out=np.zeros_like(n1), where=n > 0)
+    e1 = (frac * d).sum(axis=-1)
+    w = np.divide(d * (n - d), n - 1, out=np.zeros_like(d), where=n > 1)
+    v = (w * frac * (1 - frac)).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chisq = (d1.sum(axis=-1) - e1) ** 2 / v
+    return erfc(np.sqrt(chisq / 2))
+
+
+def statistics(
+    os_months: np.ndarray,
+    death: np.ndarray,
+    lp_months: np.ndarray,
+    progression: np.ndarray,
+    cell: np.ndarray,
+    horizon: int = MAX_MONTH,
+    approximate: bool = False,
+) -> np.ndarray:
+    """Reconstructed value of every target in :data:`TARGETS` order, per candidate.
+
+    Arrays are (candidates, patients) integers (1-D arrays are one candidate);
+    ``cell`` is (patients,) indices into ``CELLS``. Rates are in percent. Returns
+    (candidates, targets) floats, NaN where R gives NA (e.g. a median not reached).
+    ``horizon`` < MAX_MONTH looks for medians and CI limits only up to that month
+    (NaN beyond); log-rank tests always use every month. ``approximate`` (for the
+    search's speed only) takes each median or limit as the first month below 0.5,
+    ignoring R's midpoint rule and a non-monotone upper band.
+    """
+    arrays = [np.atleast_2d(np.asarray(a)) for a in (os_months, death, lp_months, progression)]
+    os_m, dead, lp_m, prog = arrays
+    cell = np.asarray(cell)
+    h = horizon + 1
+    ev, tot = cell_counts(os_m, dead.astype(float), cell)
+    d_os, r_os = _groups(ev, OS_GROUPS), _groups(tot, OS_GROUPS)
+    n_os = at_risk(r_os)
+    s = km(d_os[..., :h], n_os[..., :h])
+    lower, upper = log_bands(s, d_os[..., :h], n_os[..., :h])
+    event = d_os[..., :h] > 0
+    last = last_time(r_os).astype(float)
+    if approximate:
+        med = {
+            k: np.where(
+                (c < 0.5 - TOL).any(axis=-1), (c >= 0.5 - TOL).sum(axis=-1).astype(float), np.nan
+            )
+            for k, c in (("median", s), ("median_lower", lower), ("median_upper", upper))
+        }
+    else:
+        med = {
+            "median": _findq(1 - s, event, last),
+            "median_lower": _findq(1 - lower, event, last),
+            "median_upper": _findq(1 - upper, event, last),
+        }
+    ev_lp, tot_lp = cell_counts(lp_m, prog.astype(float), cell)
+    d_lp, r_lp = _groups(ev_lp, LPFS_GROUPS), _groups(tot_lp, LPFS_GROUPS)
+    n_lp = at_risk(r_lp)
+    s_lp = km(d_lp[..., :61], n_lp[..., :61])
+    last_lp = last_time(r_lp)
+    curves = {"os": (s, last.astype(int), OS_GROUPS), "lpfs": (s_lp, last_lp, LPFS_GROUPS)}
+    i_dec, i_met = OS_GROUPS.index("decompression"), OS_GROUPS.index("metastasectomy")
+    i_cyt, i_tar = OS_GROUPS.index("cytokine"), OS_GROUPS.index("targeted")
+    j_dec, j_met = LPFS_GROUPS.index("decompression"), LPFS_GROUPS.index("metastasectomy")
+    pvals = {
+        ("os", "surgery"): logrank_p(
+            d_os[:, i_dec], n_os[:, i_dec], d_os[:, i_met], n_os[:, i_met]
+        ),
+        ("os", "adjuvant_therapy"): logrank_p(
+            d_os[:, i_cyt], n_os[:, i_cyt], d_os[:, i_tar], n_os[:, i_tar]
+        ),
+        ("lpfs", "surgery"): logrank_p(
+            d_lp[:, j_dec], n_lp[:, j_dec], d_lp[:, j_met], n_lp[:, j_met]
+        ),
+    }
+    lp_sorted = np.sort(np.where(prog > 0, lp_m, np.iinfo(np.int64).max), axis=-1)
+    n_prog = int(prog[0].sum())
+    lo, hi = (n_prog - 1) // 2, n_prog // 2
+    lp_median = (lp_sorted[:, lo] + lp_sorted[:, hi]) / 2.0
+    out = np.empty((os_m.shape[0], len(TARGETS)))
+    for k, t in enumerate(TARGETS):
+        if t.kind in med:
+            out[:, k] = med[t.kind][:, OS_GROUPS.index(t.group)]
+        elif t.kind == "rate":
+            curve, last_t, names = curves[t.endpoint]
+            row = names.index(t.group)
+            out[:, k] = np.where(last_t[:, row] < t.time, np.nan, 100.0 * curve[:, row, t.time])
+        elif t.kind == "p_value":
+            out[:, k] = pvals[(t.endpoint, t.group)]
+        else:
+            out[:, k] = lp_median
+    return out

@@ -1,0 +1,137 @@
+"""The survival-times table and its accuracy table.
+
+``survival_times.csv`` has one row per patient: ``surgery``,
+``adjuvant_therapy``, ``os_months``, ``death``, ``lp_months``,
+``local_progression``; rows grouped by cell in the order of
+:data:`~spinemets.calibrate.targets.CELLS`, sorted within a cell by
+(os_months, death, lp_months, local_progression) so the bytes are fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SpinemetsError
+from .evaluator import MAX_MONTH, statistics
+from .targets import CELLS, COUNT_TARGETS, TARGETS
+
+COLUMNS = ("surgery", "adjuvant_therapy", "os_months", "death", "lp_months", "local_progression")
+SURVIVAL_TIMES_NAME = "survival_times.csv"
+
+
+def to_frame(os_: np.ndarray, death: np.ndarray, lp: np.ndarray, prog: np.ndarray) -> pd.DataFrame:
+    """Patient arrays (grouped by cell, in CELLS order) as the canonical table."""
+    sizes = [c[2] for c in CELLS]
+    cell = np.repeat(np.arange(len(CELLS)), sizes)
+    df = pd.DataFrame(
+        {
+            "cell": cell,
+            "surgery": [CELLS[c][0] for c in cell],
+            "adjuvant_therapy": [CELLS[c][1] for c in cell],
+            "os_months": np.asarray(os_, dtype=np.int64),
+            "death": np.asarray(death, dtype=np.int64),
+            "lp_months": np.asarray(lp, dtype=np.int64),
+            "local_progression": np.asarray(prog, dtype=np.int64),
+        }
+    )
+    df = df.sort_values(["cell", "os_months", "death", "lp_months", "local_progression"])
+    return df.drop(columns="cell").reset_index(drop=True)
+
+
+def _bad(name: str, row: int, column: str, value: object, expected: str) -> SpinemetsError:
+    return SpinemetsError(
+        f"{name}: row {row + 2}, column {column!r}: value {value!r}; expected {expected}"
+    )
+
+
+def to_arrays(df: pd.DataFrame, name: str = SURVIVAL_TIMES_NAME) -> tuple[np.ndarray, ...]:
+    """Validate a survival-times table; return (cell, os, death, lp, prog) arrays.
+
+    Raises SpinemetsError naming row (as in the CSV file, header = row 1), column,
+    value and what was expected.
+    """
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise SpinemetsError(f"{name}: missing column(s) {missing}; expected {list(COLUMNS)}")
+    cell_of = {(s, t): k for k, (s, t, _, _) in enumerate(CELLS)}
+    cell = np.empty(len(df), dtype=np.int64)
+    ints = {}
+    for col in COLUMNS[2:]:
+        values = pd.to_numeric(df[col], errors="coerce")
+        ints[col] = values
+    for row in range(len(df)):
+        key = (df["surgery"].iat[row], df["adjuvant_therapy"].iat[row])
+        if key not in cell_of:
+            col = "surgery" if key[0] not in {c[0] for c in CELLS} else "adjuvant_therapy"
+            raise _bad(name, row, col, df[col].iat[row], "a surgery x therapy cell of CELLS")
+        cell[row] = cell_of[key]
+        for col in COLUMNS[2:]:
+            v = ints[col].iat[row]
+            binary = col in ("death", "local_progression")
+            lo, hi = (0, 1) if binary else (1, MAX_MONTH)
+            if pd.isna(v) or v != int(v) or not lo <= v <= hi:
+                raise _bad(name, row, col, df[col].iat[row], f"an integer in {lo}..{hi}")
+        os_v, lp_v = ints["os_months"].iat[row], ints["lp_months"].iat[row]
+        if lp_v > os_v or (ints["local_progression"].iat[row] == 0 and lp_v != os_v):
+            raise _bad(
+                name,
+                row,
+                "lp_months",
+                df["lp_months"].iat[row],
+                "<= os_months, and = os_months without local progression",
+            )
+    arrays = [ints[c].to_numpy(dtype=np.int64) for c in COLUMNS[2:]]
+    return (cell, *arrays)
+
+
+def count_values(cell: np.ndarray, death: np.ndarray, prog: np.ndarray) -> list[float]:
+    """Reconstructed value of each of COUNT_TARGETS."""
+    met = np.isin(cell, [k for k, c in enumerate(CELLS) if c[0] == "metastasectomy"])
+    targ = np.isin(cell, [k for k, c in enumerate(CELLS) if c[1] == "targeted"])
+    values = [
+        death.sum(),
+        (death == 0).sum(),
+        prog.sum(),
+        prog[met].sum(),
+        prog[~met].sum(),
+        prog[targ].sum(),
+    ] + [(cell == k).sum() for k in range(len(CELLS))]
+    assert len(values) == len(COUNT_TARGETS)
+    return [float(v) for v in values]
+
+
+def evaluate(times_df: pd.DataFrame) -> pd.DataFrame:
+    """Accuracy table: each published number next to the reconstructed one.
+
+    Columns: target, kind, published, reconstructed, error (reconstructed -
+    published), printed_step, within_rounding (|error| <= printed_step / 2),
+    note. The 37 survival targets first, then the counts. Survival statistics
+    follow R's survival package (see :mod:`spinemets.calibrate.evaluator`).
+    """
+    cell, os_, death, lp, prog = to_arrays(times_df)
+    values = list(statistics(os_, death, lp, prog, cell)[0])
+    values += count_values(cell, death, prog)
+    rows = []
+    for t, v in zip(TARGETS + COUNT_TARGETS, values, strict=True):
+        err = v - t.published
+        rows.append(
+            {
+                "target": t.name,
+                "kind": t.kind,
+                "published": t.published,
+                "reconstructed": float(v),
+                "error": float(err),
+                "printed_step": t.printed_step,
+                "within_rounding": bool(abs(err) <= t.tolerance + 1e-9),
+                "note": t.note,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def table_csv_text(df: pd.DataFrame) -> str:
+    """CSV text as committed: ``\\n`` line ends, floats to 10 significant digits."""
+    from ..output import table_to_csv_text
+
+    return table_to_csv_text(df)
