@@ -230,3 +230,26 @@ def test_tables_have_contract_columns() -> None:
     assert (tab.groupby(["group", "cause"])["estimate"].diff().dropna() >= 0).all()
     gray = cr.gray_tests_table(d["time"], d["cause"], d["arm"], strata="arm")
     assert gray["cause"].tolist() == [1, 2]
+
+
+def test_milestone_table_matches_r_timepoints() -> None:
+    d = _data("toy")
+    ref = _ref("cuminc_toy_arm.json")["timepoints"]
+    tab = cr.cumulative_incidence_at(d["time"], d["cause"], d["arm"], ref["times"], "arm")
+    for i, name in enumerate(ref["names"]):
+        g, k = name.rsplit(" ", 1)
+        got = tab[(tab["group"] == g) & (tab["cause"] == int(k))]["estimate"]
+        np.testing.assert_allclose(got, _arr(ref["est"][i]), rtol=RTOL, atol=1e-14)
+    # 1 - KM is never below the cumulative incidence of the same cause
+    ok = tab.dropna(subset=["estimate", "one_minus_km"])
+    assert (ok["one_minus_km"] >= ok["estimate"] - 1e-12).all()
+
+
+def test_plot_cuminc_draws() -> None:
+    import matplotlib.pyplot as plt
+
+    d = _data("toy")
+    fig, ax = plt.subplots()
+    cr.plot_cuminc(ax, d["time"], d["cause"], d["arm"], title="toy")
+    assert len(ax.get_lines()) == 4  # CIF and 1 - KM per group
+    plt.close(fig)

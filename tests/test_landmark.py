@@ -169,3 +169,50 @@ def test_simulation_shows_bias() -> None:
     assert sim["naive_hr"].mean() < 0.95
     assert abs(np.log(sim["time_dependent_hr"]).mean()) < 0.1
     assert abs(np.log(sim["landmark_hr"]).mean()) < 0.1
+
+
+def test_landmark_before_any_start_has_empty_tests(small: pd.DataFrame) -> None:
+    tab = lm.landmark_analyses(small, [0.25])
+    assert tab["n_treated"].iloc[0] == 0
+    assert tab[["logrank_p", "hr", "hr_p"]].isna().all(axis=None)
+
+
+def test_tmerge_start_at_zero_is_treated_throughout() -> None:
+    patients = pd.DataFrame(
+        {
+            "os_months": [5.0, 4.0],
+            "death": [1, 0],
+            "adjuvant_therapy": ["targeted", "cytokine"],
+            "adjuvant_start_months": [0.0, 1.0],
+        }
+    )
+    rows = lm.tmerge_counting(patients)
+    assert rows[["row", "tstart", "tstop", "event", "treated"]].values.tolist() == [
+        [0, 0.0, 5.0, 1, 1],
+        [1, 0.0, 4.0, 0, 0],  # cytokine start does not count as targeted
+    ]
+
+
+def test_tmerge_refuses_zero_follow_up() -> None:
+    patients = pd.DataFrame(
+        {
+            "os_months": [0.0],
+            "death": [1],
+            "adjuvant_therapy": ["cytokine"],
+            "adjuvant_start_months": [np.nan],
+        },
+        index=["S9"],
+    )
+    with pytest.raises(SpinemetsError, match="row 'S9', column os_months: value 0"):
+        lm.tmerge_counting(patients)
+
+
+def test_plots_draw(small: pd.DataFrame) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = lm.plot_landmarks(small, [1, 3])
+    assert len(fig.axes) == 2
+    plt.close(fig)
+    fig = lm.plot_simulation(lm.simulate_immortal_time(n_patients=50, n_simulations=3))
+    assert len(fig.axes) == 1
+    plt.close(fig)

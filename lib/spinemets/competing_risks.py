@@ -268,6 +268,7 @@ def cumulative_incidence_table(
 
     Columns: strata, group, cause, cause_label, time, n_events (of the cause at that
     time), estimate, std_err, lower, upper, conf_type.
+    Tests: tests/test_competing_risks.py::test_tables_have_contract_columns.
     """
     t, c = _time_cause(time, cause)
     g = _group_labels(group, t.size)
@@ -321,7 +322,9 @@ def gray_test(
     Compares, at each event time, the observed events of the cause in each group with
     those expected under a common subdistribution hazard, with weights
     (1 - F(t-))^rho; the score s of the first K - 1 groups and its covariance V give
-    ``stat = s' V^-1 s`` ~ chi-square(K - 1). One stratum. Matches
+    ``stat = s' V^-1 s`` ~ chi-square(K - 1). One stratum only (cmprsk's ``strata``
+    argument is not supported). ``p`` is the upper tail itself, where R's
+    ``1 - pchisq()`` rounds below ~1e-16 to 0. Matches
     ``cmprsk::cuminc(time, cause, group, rho)$Tests`` (Fortran ``crstm``).
     Tests: tests/test_competing_risks.py::test_gray_matches_r.
     """
@@ -414,7 +417,11 @@ def _crst(
 def gray_tests_table(
     time: object, cause: object, group: object, strata: str, rho: float = 0.0
 ) -> pd.DataFrame:
-    """Tidy Gray's tests, one row per cause: strata, cause, cause_label, chisq, df, p, rho."""
+    """Tidy Gray's tests, one row per cause: strata, cause, cause_label, chisq, df, p, rho.
+
+    Tests: tests/test_competing_risks.py::test_tables_have_contract_columns (values: the
+    gray_test parity tests).
+    """
     t, c = _time_cause(time, cause)
     rows = []
     for k in sorted(int(x) for x in np.unique(c[c != 0])):
@@ -446,6 +453,8 @@ def finegray_rows(time: object, cause: object, cause_of_interest: int = 1) -> pd
     with weight G(c_{j-1}) / G(interval of their event), G the Kaplan-Meier of
     censoring (events precede censorings at tied times), up to the last follow-up.
     Columns: ``row`` (0-based index of the input), fgstart, fgstop, fgstatus, fgwt.
+    One stratum, no user weights, no delayed entry; R's ``timefix`` rounding of
+    nearly-equal times (``aeqSurv``) is not applied.
     Tests: tests/test_competing_risks.py::test_finegray_rows_match_r.
     """
     t, c = _time_cause(time, cause)
@@ -559,6 +568,7 @@ def plot_cuminc(
     """Draw on ``ax``, per group, the cumulative incidence of ``cause_of_interest``
     (solid step, shaded ``conf_type`` band) and, dashed, ``1 - Kaplan-Meier`` with the
     other causes censored (the paper's reading), so the gap between them is visible.
+    Tests: tests/test_competing_risks.py::test_plot_cuminc_draws (smoke test).
     """
     from .notebook import PALETTE
     from .survival import kaplan_meier
@@ -623,7 +633,7 @@ def cumulative_incidence_at(
     band and, for the same cause, ``1 - Kaplan-Meier`` with the other causes censored.
     Values past a group's last follow-up are empty (cmprsk's timepoints).
     Columns: strata, group, cause, cause_label, time, estimate, lower, upper, conf_type,
-    one_minus_km.
+    one_minus_km. Tests: tests/test_competing_risks.py::test_milestone_table_matches_r_timepoints.
     """
     from .survival import kaplan_meier, survival_at
 

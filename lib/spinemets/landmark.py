@@ -315,6 +315,8 @@ def landmark_data(
     ``treated`` is 1 when the therapy of interest started at or before L (start <= L),
     else 0 (other therapy, or started later). Columns: time, event, treated; the index
     is kept. Matches the subset, grouping and times of ``tests/fixtures/r_landmark.R``.
+    Tests: tests/test_landmark.py::test_landmark_km_matches_r and
+    ::test_landmark_data_resets_the_clock.
     """
     start = _treated_start(patients, start_col, therapy_col, treated_value)
     t = patients[time_col].to_numpy(dtype=np.float64)
@@ -449,6 +451,7 @@ def time_dependent_cox(
     ``time_dependent`` (treated from its start, :func:`tmerge_counting`), both Efron
     ties as R's coxph default. Columns: model, term, n_patients, n_rows, events, coef,
     hr, se, lower, upper, p, conf_level.
+    Tests: tests/test_landmark.py::test_time_dependent_table_matches_r.
     """
     t = patients[time_col].to_numpy(dtype=np.float64)
     ev = patients[event_col].to_numpy(dtype=np.int64)
@@ -546,7 +549,8 @@ def plot_landmarks(
     **columns: str,
 ) -> object:
     """One Kaplan-Meier panel per landmark (clock reset at the landmark), treated vs
-    not, with the log-rank p; returns the matplotlib Figure."""
+    not, with the log-rank p; returns the matplotlib Figure.
+    Tests: tests/test_landmark.py::test_plots_draw (smoke test)."""
     import matplotlib.pyplot as plt
 
     from .notebook import PALETTE
@@ -597,7 +601,8 @@ def plot_landmarks(
 
 def plot_simulation(sim: pd.DataFrame) -> object:
     """Histograms of the hazard ratios of :func:`simulate_immortal_time` (log scale),
-    one colour per method, with the true value 1 marked; returns the Figure."""
+    one colour per method, with the true value 1 marked; returns the Figure.
+    Tests: tests/test_landmark.py::test_plots_draw (smoke test)."""
     import matplotlib.pyplot as plt
 
     from .notebook import PALETTE
