@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "spinemets.reconstruct",
     "spinemets.cohort",
     "spinemets.reports",
+    "spinemets.scorecard",
 )
 
 
