@@ -17,7 +17,7 @@ import pandas as pd
 from .. import paths
 from . import dates, schema, values
 from .convert import output_schema, typed_table
-from .prepare import prepare
+from .prepare import FORMAT_NAMES, prepare
 from .problems import CohortValidationError, Problem, ValidationReport
 from .read import RawTable, read_table
 from .spec import (
@@ -86,7 +86,7 @@ def _read(source: _Source, default_sheet: str) -> tuple[RawTable | None, list[Pr
     if source.path is None:
         expected = "both files of a cohort (or neither, for the bundled synthetic cohort)"
         return None, [Problem(source.file, None, None, None, expected, issue="not given")]
-    return read_table(source.path, source.file, source.sheet, default_sheet)
+    return read_table(source.path, source.file, source.sheet, default_sheet, FORMAT_NAMES)
 
 
 def _blank_missing(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.DataFrame:

@@ -59,8 +59,9 @@ def _csv_rows(path: Path, file: str) -> tuple[list[list[str | None]] | None, Pro
     try:
         text = _decode(data)
     except UnicodeDecodeError as error:
-        issue = f"is not UTF-8 text (byte 0x{data[error.start]:02x} at position {error.start})"
-        return None, Problem(file, None, None, None, _CSV_EXPECTED, issue=issue)
+        row = data[: error.start].count(b"\n") + 1
+        issue = f"is not UTF-8 text (byte 0x{data[error.start]:02x})"
+        return None, Problem(file, row, None, None, _CSV_EXPECTED, issue=issue)
     if "\x00" in text:
         return None, Problem(file, None, None, None, _CSV_EXPECTED, issue="is not a text file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
@@ -115,10 +116,16 @@ def _excel_rows(
 
 
 def read_table(
-    path: Path, file: str, sheet: str | None = None, default_sheet: str | None = None
+    path: Path,
+    file: str,
+    sheet: str | None = None,
+    default_sheet: str | None = None,
+    known: frozenset[str] = frozenset(),
 ) -> tuple[RawTable | None, list[Problem]]:
     """Read ``path`` (shown to users as ``file``) into a :class:`RawTable`.
 
+    ``known`` are the format's column names, used to recognise a header that is
+    not in row 1 (title rows, merged group headings above the column names).
     Returns ``(None, problems)`` when the file cannot be read at all.
     """
     if not path.exists():
@@ -139,30 +146,47 @@ def read_table(
         rows, problem = _csv_rows(path, file)
     if problem is not None:
         return None, [problem]
-    return _table(rows or [], file)
+    return _table(rows or [], file, known)
 
 
-def _table(rows: list[list[str | None]], file: str) -> tuple[RawTable | None, list[Problem]]:
+def _header_below_row_1(rows: list[list[str | None]], known: frozenset[str]) -> int | None:
+    """The row (1-based) that looks like the header, when row 1 does not."""
+
+    def hits(r: list[str | None]) -> int:
+        return sum(1 for c in r if c is not None and c.lower() in known)
+
+    if not known or not rows or hits(rows[0]) >= 2:
+        return None
+    for i, r in enumerate(rows[1:6], start=2):
+        if hits(r) >= 3:
+            return i
+    return None
+
+
+def _table(
+    rows: list[list[str | None]], file: str, known: frozenset[str] = frozenset()
+) -> tuple[RawTable | None, list[Problem]]:
     cleaned = [
         [None if c is None or str(c).strip() == "" else str(c).strip() for c in r] for r in rows
     ]
     if not any(any(c is not None for c in r) for r in cleaned):
         expected = "a header row naming the columns, then one row per record"
         return None, [Problem(file, None, None, None, expected, issue="file is empty")]
-    header_index = 0  # the header is the spreadsheet's first row, as DESIGN.md's format says
-    header = cleaned[header_index]
-    body = cleaned[header_index + 1 :]
-    width = max(len(header), *(len(r) for r in body)) if body else len(header)
-    header = header + [None] * (width - len(header))
+    if (row := _header_below_row_1(cleaned, known)) is not None:
+        expected = "the column names in row 1 (one header row, no title or group rows above it)"
+        issue = f"row {row} looks like the header row"
+        return None, [Problem(file, None, None, None, expected, issue=issue)]
+    header = cleaned[0]  # the header is the spreadsheet's first row (DESIGN.md)
+    body = cleaned[1:]
     if header and header[0] is not None:
         header[0] = header[0].lstrip("\ufeff")
     problems: list[Problem] = []
 
     # rows longer than the header hold values with no column to go to
+    named = max((j + 1 for j, c in enumerate(header) if c is not None), default=0)
     for i, r in enumerate(body):
-        extra = [c for c in r[len(header) :] if c is not None]
-        if extra:
-            issue = f"has {len(r)} cells but the header names {len(header)} columns"
+        if any(c is not None for c in r[max(named, len(header)) :]):
+            issue = f"has values beyond the {named} columns the header names"
             problems.append(
                 Problem(file, i + 2, None, None, "one cell per header column", issue=issue)
             )
