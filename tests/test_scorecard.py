@@ -281,3 +281,16 @@ def test_cli_check_and_refusal(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(sc, "BASELINE_FILE", worse)
     assert cli.main(["scorecard", "--check"]) == 1
     assert cli.main(["scorecard", "--write-baseline", "--patients", "x.csv"]) == 2
+
+
+def test_with_conf_type_changes_only_survival_ci_claims():
+    from spinemets.claims import load_claims
+
+    original = load_claims()
+    plain = sc.with_conf_type(original, "plain")
+    changed = [a.id for a, b in zip(original, plain, strict=True) if a != b]
+    assert changed and all(plain_id.endswith("_ci") for plain_id in changed)
+    assert all(c.args["conf_type"] == "plain" for c in plain if c.id in changed)
+    assert "vas_pre_ci" not in changed  # a t interval has no conf_type
+    with pytest.raises(SpinemetsError, match="conf_type 'logit'"):
+        sc.with_conf_type(original, "logit")

@@ -44,9 +44,11 @@ the paper. Tested by ``tests/test_scorecard.py``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -56,7 +58,7 @@ from .claims import COMPUTATIONS, Claim, load_claims, recompute_descriptive
 from .cohort import Cohort, load_cohort
 from .errors import SpinemetsError
 from .output import table_to_csv_text, table_to_markdown
-from .survival import SURVIVAL_COMPUTATIONS, recompute_survival
+from .survival import CONF_TYPES, SURVIVAL_COMPUTATIONS, recompute_survival
 
 STATUS_EXACT = "exact"
 STATUS_WITHIN_ROUNDING = "within rounding"
@@ -231,6 +233,24 @@ def _note(
     if not claim.followed and status in REPRODUCED:
         parts.append("a statement the bundled cohort does not follow, met by this cohort")
     return "; ".join(parts)
+
+
+def with_conf_type(claims: Sequence[Claim], conf_type: str) -> list[Claim]:
+    """The claims with the survival ones recomputed under ``conf_type`` (R ``conf.type``).
+
+    The paper used R's default, ``"log"``; another choice (``"log-log"``, ``"plain"``)
+    changes only the median confidence limits (``km_median_ci``). An unknown type
+    raises :class:`SpinemetsError`.
+    """
+    if conf_type not in CONF_TYPES:
+        raise SpinemetsError(f"conf_type {conf_type!r}; expected one of {', '.join(CONF_TYPES)}")
+    out = []
+    for c in claims:
+        if c.computation in SURVIVAL_COMPUTATIONS and "conf_type" in c.args:
+            args = MappingProxyType({**c.args, "conf_type": conf_type})
+            c = dataclasses.replace(c, args=args)
+        out.append(c)
+    return out
 
 
 def scorecard(cohort: Cohort, claims: Sequence[Claim] | None = None) -> pd.DataFrame:
