@@ -3,8 +3,9 @@
 Public API::
 
     load_cohort(patients_file=None, complications_file=None, *, sheet=None,
-                complications_sheet=None) -> Cohort
-    validate_cohort(patients_file=None, complications_file=None, ...) -> ValidationReport
+                complications_sheet=None, mapping_file=None,
+                allow_identifiers=False) -> Cohort
+    validate_cohort(same arguments) -> ValidationReport
     Cohort(patients, complications, is_synthetic, label, source_files, notes)
     ValidationReport(problems, files); Problem(file, row, column, value, expected, issue)
     CohortValidationError(SpinemetsError)  # .report; str() lists every problem
