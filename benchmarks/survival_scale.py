@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import platform
 import time
 from collections.abc import Callable
@@ -107,6 +108,8 @@ def main() -> None:
         "processor": platform.machine(),
         "repeats": REPEATS,
         "seed": SEED,
+        "cores": os.cpu_count(),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 1),
     }
     RESULTS.mkdir(exist_ok=True)
     result = {"benchmark": "survival_scale", "machine": machine, "rows": rows}
@@ -114,7 +117,9 @@ def main() -> None:
     lines = [
         "# survival_scale: KM + log CI + median + 12/36/60-month rates + log-rank, two groups",
         "",
-        "Best of {repeats} runs, seconds (Python {python}, numpy {numpy}, {processor}).".format(
+        "Best of {repeats} runs, seconds (Python {python}, numpy {numpy}, {processor}, "
+        "{cores} cores, 1-min load average {load_average_1min_at_end} at the end: the machine "
+        "was shared, so absolute times are inflated; ratios measured in the same run).".format(
             **machine
         ),
         "",
