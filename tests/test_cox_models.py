@@ -135,3 +135,14 @@ def test_zph_plot_has_one_panel_per_term() -> None:
     zph = cm.cox_zph(_fit("synthetic", "main"))
     fig = cm.zph_plot(zph, ["metastasectomy", "visceral_mets"])
     assert len(fig.axes) == 2
+
+
+def test_hr_axis_ticks_are_plain_numbers() -> None:
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    cm.format_hr_axis(ax, 0.08, 3.0)  # wider than 10-fold: coarse ticks only
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.1", "0.25", "0.5", "1", "2"]
+    cm.format_hr_axis(ax, 0.4, 2.5)  # narrower: 0.75 and 1.5 as well
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
+    plt.close(fig)

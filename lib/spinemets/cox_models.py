@@ -315,13 +315,14 @@ def fit_os_models(patients: pd.DataFrame) -> dict[str, CoxFit]:
 class CoxZph:
     """R ``cox.zph``: ``table`` (term, chisq, df, p; last row GLOBAL), the transformed
     event times ``x``, the event ``time``s and the scaled Schoenfeld ``residuals``
-    (one column per term, one row per event in time order)."""
+    (one column per term, one row per event in time order); ``coef`` is the fit's."""
 
     table: pd.DataFrame
     x: np.ndarray
     time: np.ndarray
     residuals: pd.DataFrame
     transform: str
+    coef: np.ndarray
 
 
 def _transform_times(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
@@ -428,6 +429,7 @@ def cox_zph(fit: CoxFit, transform: str = "km") -> CoxZph:
         time=fit.time[event_order],
         residuals=pd.DataFrame(scaled, columns=list(fit.terms)),
         transform=transform,
+        coef=fit.coef.copy(),
     )
 
 
@@ -441,14 +443,17 @@ def zph_table(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
 # ----------------------------------------------------------------------------- figure
 
 #: Tick positions for hazard-ratio axes (log scale, labelled as plain numbers).
-HR_TICKS = (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0)
+HR_TICKS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0)
+#: Extra ticks when the axis spans less than a factor of 10.
+HR_TICKS_FINE = (0.75, 1.5, 3.0)
 
 
 def format_hr_axis(ax: plt.Axes, low: float, high: float) -> None:
     """Log-scaled x axis from ``low`` to ``high`` with ticks labelled 0.5, 1, 2 (not 10^x)."""
     ax.set_xscale("log")
     ax.set_xlim(low, high)
-    ticks = [t for t in HR_TICKS if low <= t <= high]
+    candidates = HR_TICKS + (HR_TICKS_FINE if high / low < 10 else ())
+    ticks = sorted(t for t in candidates if low <= t <= high)
     ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
     ax.xaxis.set_major_formatter(mticker.FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_locator(mticker.NullLocator())
@@ -491,8 +496,9 @@ def forest_plot(table: pd.DataFrame, title: str = "") -> Figure:
 
 def zph_plot(zph: CoxZph, terms: Sequence[str] | None = None) -> Figure:
     """Scaled Schoenfeld residuals against transformed time, one panel per term, as R
-    ``plot(cox.zph(fit))``: the points scatter around beta(t); a flat band of means
-    (here: means of fifths of the events) is what proportional hazards look like."""
+    ``plot(cox.zph(fit))``: the points scatter around beta(t); means of fifths of the
+    events that stay near the fitted (constant) beta are what proportional hazards look
+    like.  The dotted line is 0 (no effect)."""
     terms = list(terms or zph.residuals.columns)
     fig, axes = plt.subplots(1, len(terms), figsize=(3.2 * len(terms), 3.2), squeeze=False)
     edges = np.quantile(zph.x, np.linspace(0, 1, 6))
@@ -503,6 +509,8 @@ def zph_plot(zph: CoxZph, terms: Sequence[str] | None = None) -> Figure:
         centres = [zph.x[bins == b].mean() for b in range(5) if np.any(bins == b)]
         means = [y[bins == b].mean() for b in range(5) if np.any(bins == b)]
         ax.plot(centres, means, color="C1", marker="o", label="mean of each fifth")
+        j = list(zph.residuals.columns).index(term)
+        ax.axhline(zph.coef[j], color="0.3", linewidth=0.8, linestyle="--", label="fitted beta")
         ax.axhline(0.0, color="0.6", linewidth=0.7, linestyle=":")
         ax.set_title(TERM_LABELS.get(term, term), fontsize=8)
         ax.set_xlabel(f"time ({zph.transform} scale)")
