@@ -168,7 +168,12 @@ def test_index_shows_a_scorecard_summary_when_present(good, tmp_path):
     assert "<h3>Reproduction scorecard</h3>" in text
     assert "<td>outside tolerance</td><td>1</td>" in text
     (tmp_path / "out" / "index.html").write_text(text, encoding="utf-8")
-    assert "good/tables/scorecard_summary.csv" in assert_links_resolve(tmp_path / "out/index.html")
+    links = assert_links_resolve(tmp_path / "out/index.html")
+    assert "good/tables/scorecard_summary.csv" in links
+    assert "good/tables/scorecard.csv" not in links  # only files that exist are linked
+    (scorecard.parent / "scorecard.csv").write_text("id,status\nx,exact\n", encoding="utf-8")
+    (tmp_path / "out" / "index.html").write_text(render_index(tmp_path / "out"), encoding="utf-8")
+    assert "good/tables/scorecard.csv" in assert_links_resolve(tmp_path / "out/index.html")
 
 
 # -- failures ---------------------------------------------------------------------------

@@ -8,7 +8,8 @@ needs no JavaScript and works opened from disk; the HTML is deterministic (sorte
 listings, no time stamps).
 
 Extension point: a run whose ``tables/scorecard_summary.csv`` exists gets that
-table shown at the top of its section (:data:`SCORECARD_SUMMARY`), verbatim.
+table shown at the top of its section (:data:`SCORECARD_SUMMARY`), verbatim, with
+links to the per-claim scorecard and the paper audit where the run wrote them.
 Tested in ``tests/test_reports.py`` (every ``href``/``src`` resolves to a file).
 """
 
@@ -87,8 +88,16 @@ def _scorecard_html(run_dir: Path, run: str) -> list[str]:
     for row in rows[1:]:
         lines.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>")
     lines.append("</table>")
-    csv_link = _href(run, *SCORECARD_SUMMARY.split("/"))
-    lines.append(f'<p>Full table: <a href="{csv_link}">{escape(SCORECARD_SUMMARY)}</a></p>')
+    links = [
+        f'<a href="{_href(run, *name.split("/"))}">{escape(label)}</a>'
+        for name, label in (
+            ("tables/scorecard.csv", "every claim (tables/scorecard.csv)"),
+            (SCORECARD_SUMMARY, f"this summary ({SCORECARD_SUMMARY})"),
+            ("tables/paper_audit.csv", "the paper's internal consistency (tables/paper_audit.csv)"),
+        )
+        if (run_dir / name).is_file()
+    ]
+    lines.append(f"<p>Tables: {' | '.join(links)}</p>")
     return lines
 
 
