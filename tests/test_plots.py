@@ -74,3 +74,39 @@ def test_format_p() -> None:
     assert format_p(0.0123) == "p = 0.012"
     assert format_p(0.0001) == "p < 0.001"
     assert format_p(float("nan")) == "p = NA"
+
+
+def test_min_cell_masks_small_numbers_at_risk_and_group_sizes(cohort) -> None:
+    fig = km_plot_endpoint(cohort, "os", "surgery", min_cell=10)
+    try:
+        ax, ax_risk = fig.axes
+        ticks = ax.get_xticks()
+        expected = []
+        for _, d in cohort.groupby("surgery", sort=True):
+            for t in ticks:  # at risk at t-0, by hand; 1..9 masked, 0 kept
+                n = int((d.os_months >= t).sum())
+                expected.append("<10" if 0 < n < 10 else str(n))
+        drawn = [t.get_text() for t in ax_risk.texts]
+        assert drawn == expected
+        assert "<10" in drawn and any(t.isdigit() and int(t) >= 10 for t in drawn)
+        sizes = [int((cohort.surgery == g).sum()) for g in sorted(cohort.surgery.unique())]
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert labels == [
+            f"{g} (n = {n})" for g, n in zip(sorted(cohort.surgery.unique()), sizes, strict=True)
+        ]
+    finally:
+        plt.close(fig)
+    small = cohort.iloc[:7]  # 7 patients: the legend hides the group size
+    fig = km_plot(small.os_months, small.death, min_cell=10)
+    try:
+        assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+            "All patients (n <10)"
+        ]
+    finally:
+        plt.close(fig)
+
+
+@pytest.mark.parametrize("min_cell", [-1, 2.5, True])
+def test_min_cell_must_be_a_whole_number(cohort, min_cell) -> None:
+    with pytest.raises(Exception, match="min_cell"):
+        km_plot(cohort.os_months, cohort.death, min_cell=min_cell)

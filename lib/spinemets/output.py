@@ -5,17 +5,24 @@ CSV plus a Markdown twin under ``<run>/tables/``; every figure as PNG plus SVG
 under ``<run>/figures/``. Files are byte-identical between runs on the same
 inputs: fixed float formatting, ``\\n`` line ends, no time stamps or software
 versions in figure metadata, a fixed SVG hash salt.
+
+Small cells (DESIGN.md, "Privacy"): ``RunOutput(output_dir, min_cell=10)`` masks
+every count 1..9 in every table it writes (CSV and Markdown alike) as ``<10``, with
+:func:`spinemets.privacy.suppress_table`; ``min_cell=0`` (the notebooks' default)
+writes tables as they are. Tested in ``tests/test_output_suppression.py``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 
-from . import paths
+from . import paths, privacy
+from .errors import ParameterError
 
 #: Significant digits kept for floats in CSV tables (R prints 7 by default).
 CSV_SIGNIFICANT_DIGITS = 10
@@ -41,24 +48,53 @@ def table_to_markdown(df: pd.DataFrame, floatfmt: str = ".4g") -> str:
     return df.to_markdown(index=False, floatfmt=floatfmt, missingval="") + "\n"
 
 
+def _floats_as_text(
+    masked: pd.DataFrame, original: pd.DataFrame, fmt: Callable[[float], str]
+) -> pd.DataFrame:
+    """Float columns that suppression turned into text keep the writers' float format."""
+    out = masked.copy()
+    for i in range(out.shape[1]):
+        was_float = pd.api.types.is_float_dtype(original.iloc[:, i])
+        if was_float and not pd.api.types.is_float_dtype(out.iloc[:, i]):
+            out.isetitem(i, out.iloc[:, i].map(lambda v: fmt(v) if isinstance(v, float) else v))
+    return out
+
+
 class RunOutput:
     """The folder a notebook writes its tables and figures to.
 
     ``RunOutput("")`` is the interactive default, ``reports/interactive``; the
-    batch runner passes the run's own folder.
+    batch runner passes the run's own folder. With ``min_cell`` > 1, counts
+    ``1 .. min_cell - 1`` in the tables written are masked (module docstring).
     """
 
-    def __init__(self, output_dir: str | Path | None = None) -> None:
+    def __init__(self, output_dir: str | Path | None = None, *, min_cell: int = 0) -> None:
+        if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
+            raise ParameterError(
+                f"min_cell: value {min_cell!r} — expected an integer >= 0 (0 = no suppression)"
+            )
         self.root = paths.resolve(output_dir, paths.INTERACTIVE_OUTPUT_DIR)
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
+        self.min_cell = min_cell
 
-    def write_table(self, df: pd.DataFrame, name: str) -> Path:
-        """Write ``tables/<name>.csv`` and ``tables/<name>.md``; return the CSV path."""
+    def write_table(
+        self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()
+    ) -> Path:
+        """Write ``tables/<name>.csv`` and ``tables/<name>.md``; return the CSV path.
+
+        Counts below ``min_cell`` are masked in the columns
+        :func:`spinemets.privacy.is_count_column` recognises by name and in
+        ``count_columns`` (for tables whose counts sit under other headers, e.g. a
+        cross-tabulation).
+        """
+        masked = privacy.suppress_table(df, self.min_cell, count_columns)
         self.tables.mkdir(parents=True, exist_ok=True)
         csv_path = self.tables / f"{name}.csv"
-        csv_path.write_text(table_to_csv_text(df), encoding="utf-8")
-        (self.tables / f"{name}.md").write_text(table_to_markdown(df), encoding="utf-8")
+        csv_text = table_to_csv_text(_floats_as_text(masked, df, _format_float))
+        csv_path.write_text(csv_text, encoding="utf-8")
+        md_text = table_to_markdown(_floats_as_text(masked, df, lambda x: f"{x:.4g}"))
+        (self.tables / f"{name}.md").write_text(md_text, encoding="utf-8")
         return csv_path
 
     def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:

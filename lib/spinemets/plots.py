@@ -18,6 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from .errors import ParameterError
 from .notebook import PALETTE
 from .survival import (
     KaplanMeier,
@@ -122,12 +123,21 @@ def _draw_median(ax: Axes, median: float, color: str) -> None:
     ax.plot([median, median], [0, 0.5], ls=":", lw=1, color=color, zorder=1)
 
 
-def _draw_risk_table(ax: Axes, table: RiskTable, colors: Sequence[str]) -> None:
+def shown_count(count: int, min_cell: int = 0) -> str:
+    """A count as drawn: ``"<min_cell"`` for 1 .. min_cell - 1 (small-cell suppression).
+
+    The figure twin of :func:`spinemets.privacy.suppress_table`; zeros are drawn.
+    """
+    return f"<{min_cell}" if 0 < count < min_cell else f"{count:d}"
+
+
+def _draw_risk_table(ax: Axes, table: RiskTable, colors: Sequence[str], min_cell: int = 0) -> None:
     k = len(table.groups)
     for row, counts in enumerate(table.counts):
         y = k - 1 - row
         for x, count in zip(table.times, counts, strict=True):
-            ax.text(x, y, f"{count:d}", ha="center", va="center", fontsize=9, color=colors[row])
+            text = shown_count(int(count), min_cell)
+            ax.text(x, y, text, ha="center", va="center", fontsize=9, color=colors[row])
     ax.set_ylim(-0.6, k - 0.4)
     ax.set_yticks(range(k))
     ax.set_yticklabels(list(reversed(table.groups)), fontsize=9)
@@ -158,6 +168,7 @@ def km_plot(
     ylabel: str = "Survival probability",
     group_labels: Mapping[str, str] | None = None,
     figsize: tuple[float, float] = KM_FIGSIZE,
+    min_cell: int = 0,
 ) -> Figure:
     """Kaplan-Meier figure with CI bands, censor ticks, log-rank p and a risk table.
 
@@ -166,9 +177,13 @@ def km_plot(
     there are 2+ groups, optional dotted median lines, and under the axis the number
     at risk at each x tick (t-0, :func:`survival_at`, as R's summary.survfit counts).
     Ticks every ``tick_step`` months up to ``xmax`` (default: the last follow-up
-    rounded up). Returns the Figure (pyplot-managed, so notebooks display it).
+    rounded up). With ``min_cell`` > 1, numbers at risk and group sizes in the
+    legend below ``min_cell`` are drawn as ``<min_cell`` (0 = off).
+    Returns the Figure (pyplot-managed, so notebooks display it).
     Tests: tests/test_plots.py.
     """
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
+        raise ParameterError(f"min_cell: value {min_cell!r} — expected an integer >= 0 (0 = off)")
     curves = _curves(time, event, group, conf_type, conf_level)
     ticks = _ticks(curves, tick_step, xmax)
     table = risk_table(curves, ticks)
@@ -180,7 +195,9 @@ def km_plot(
     ax = fig.add_subplot(grid[0])
     ax_risk = fig.add_subplot(grid[1], sharex=ax)
     for (g, km), color in zip(curves.items(), colors, strict=True):
-        label = f"{names[g]} (n = {km.n})" if group is not None else f"All patients (n = {km.n})"
+        n = shown_count(int(km.n), min_cell)
+        size = f"n = {n}" if n.isdigit() else f"n {n}"
+        label = f"{names[g]} ({size})" if group is not None else f"All patients ({size})"
         _draw_curve(ax, km, color, label, show_ci)
         if show_median:
             _draw_median(ax, median_survival(km).median, color)
@@ -203,7 +220,7 @@ def km_plot(
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     _draw_risk_table(
-        ax_risk, RiskTable(table.times, [names[g] for g in curves], table.counts), colors
+        ax_risk, RiskTable(table.times, [names[g] for g in curves], table.counts), colors, min_cell
     )
     ax_risk.set_xlim(ax.get_xlim())
     return fig
