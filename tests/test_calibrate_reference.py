@@ -1,4 +1,4 @@
-"""A slow, literal per-patient reference for the calibration evaluator's tests.
+"""A slow, literal per-patient reference for the calibration evaluator (and its own tests).
 
 Written from R's survival sources (survfit.km, survfit_confint, quantile.survfit's
 findq, survdiff), looping over distinct times, independent of the vectorised
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 from scipy.stats import chi2
 
 Z = 1.959963984540054
@@ -99,3 +100,31 @@ def logrank_p(time, event, group):
         if n > 1:
             v += d * (n1 / n) * (1 - n1 / n) * (n - d) / (n - 1)
     return float(chi2.sf((o1 - e1) ** 2 / v, 1))
+
+
+# --- the reference itself, checked by hand arithmetic --------------------------------
+
+
+def test_reference_km_by_hand() -> None:
+    # times 1, 2+, 3, 3, 4+: S(1) = 4/5, S(3) = 4/5 * (1 - 2/3) = 4/15
+    rows = km_table([1, 2, 3, 3, 4], [1, 0, 1, 1, 0])
+    assert [r[1] for r in rows] == [5, 4, 3, 1]  # censored at 2 still at risk at 2
+    assert rows[2][3] == pytest.approx(4 / 15)
+    var = 1 / (5 * 4) + 2 / (3 * 1)
+    assert rows[2][4] == pytest.approx(4 / 15 * math.exp(-Z * math.sqrt(var)))
+    assert rate([1, 2, 3, 3, 4], [1, 0, 1, 1, 0], 3) == pytest.approx(4 / 15)
+
+
+def test_reference_median_by_hand() -> None:
+    # four deaths at 1, 2, 3, 4: S(2) = 0.5 exactly -> midpoint of 2 and 3
+    assert median_ci([1, 2, 3, 4], [1, 1, 1, 1])[0] == 2.5
+    # five deaths: S(3) = 0.4 is the first value below 0.5
+    assert median_ci([1, 2, 3, 4, 5], [1] * 5)[0] == 3
+    # S never below 0.5: not reached
+    assert math.isnan(median_ci([1, 2, 3, 4], [1, 0, 0, 0])[0])
+
+
+def test_reference_logrank_by_hand() -> None:
+    # group 1 dies at 1, group 0 at 2 (one each): O1 = 1, E1 = 1/2, V = 1/4
+    # chi-square = (1/2)^2 / (1/4) = 1
+    assert logrank_p([1, 2], [1, 1], [1, 0]) == pytest.approx(float(chi2.sf(1.0, 1)))
