@@ -34,15 +34,23 @@ def as_time_event(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
     Raises SpinemetsError for unequal lengths, an empty sample, a missing, negative
     or non-numeric duration, or an event indicator other than 0/1.
     """
+    t, e = checked_time_event(time, event)
+    return t, e.astype(np.float64, copy=False)
+
+
+def checked_time_event(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`as_time_event`, but the events keep their numeric dtype (no float copy)."""
     tname, ename = _name(time, "time"), _name(event, "event")
     try:
         t = np.asarray(time, dtype=np.float64)
     except (TypeError, ValueError) as err:
         raise SpinemetsError(f"column {tname!r}: durations must be numbers ({err})") from None
-    try:
-        e = np.asarray(event, dtype=np.float64)
-    except (TypeError, ValueError) as err:
-        raise SpinemetsError(f"column {ename!r}: events must be 0 or 1 ({err})") from None
+    e = np.asarray(event)
+    if e.dtype.kind not in "biuf":
+        try:
+            e = np.asarray(event, dtype=np.float64)
+        except (TypeError, ValueError) as err:
+            raise SpinemetsError(f"column {ename!r}: events must be 0 or 1 ({err})") from None
     if t.ndim != 1 or e.ndim != 1 or t.shape != e.shape:
         raise SpinemetsError(
             f"columns {tname!r} and {ename!r} must be 1-d and of equal length "
@@ -50,14 +58,18 @@ def as_time_event(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, np.nda
         )
     if t.size == 0:
         raise SpinemetsError(f"column {tname!r}: no observations")
-    bad_t = ~np.isfinite(t) | (t < 0)
-    if bad_t.any():
+    # Fast checks first (two reductions each, no full-length temporaries): a NaN makes
+    # min() NaN, so ``min >= 0`` fails for it as for a negative value; an event other
+    # than 0/1 (NaN included) makes the count of non-zeros exceed the count of ones.
+    if not (t.min() >= 0 and t.max() < np.inf):
+        bad_t = ~np.isfinite(t) | (t < 0)
         row, value = _first_bad(bad_t, t)
         raise SpinemetsError(
             f"column {tname!r}, row {row}: duration {value!r}; expected a finite number >= 0"
         )
-    bad_e = (e != 0) & (e != 1)
-    if bad_e.any():
+    if np.count_nonzero(e) != np.count_nonzero(e == 1):
+        e = e.astype(np.float64)  # the message shows the value as a float, as before
+        bad_e = (e != 0) & (e != 1)
         row, value = _first_bad(bad_e, e)
         raise SpinemetsError(f"column {ename!r}, row {row}: event {value!r}; expected 0 or 1")
     return t, e
@@ -73,5 +85,31 @@ def as_groups(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]:
     if missing.any():
         row = int(np.argmax(missing))
         raise SpinemetsError(f"column {gname!r}, row {row}: missing group label")
+    if g.dtype.kind in "biu" and g.size:
+        small = _small_int_groups(g)
+        if small is not None:
+            return small
     codes, labels = pd.factorize(g, sort=True)
     return np.asarray(labels, dtype=object), codes.astype(np.intp)
+
+
+def _small_int_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """as_groups for integer or boolean labels spanning a small range, without hashing.
+
+    Gives what ``pd.factorize(g, sort=True)`` gives (labels in g's dtype, then as
+    Python objects) from a bincount; None when the range is too wide for that.
+    """
+    dtype = g.dtype
+    if dtype.kind == "b":
+        g = g.view(np.uint8)
+    lo, hi = int(g.min()), int(g.max())
+    if hi - lo > max(g.size, 1024) or hi >= 2**62 or lo <= -(2**62):
+        return None
+    shifted = g if lo == 0 and dtype != np.uint64 else g.astype(np.int64) - lo
+    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    values = np.flatnonzero(present) + lo
+    if values.size == hi - lo + 1:  # every value in the range occurs: codes = shifted
+        codes = shifted.astype(np.intp, copy=False)
+    else:
+        codes = (np.cumsum(present) - 1)[shifted]
+    return np.asarray(values.astype(dtype), dtype=object), codes.astype(np.intp, copy=False)

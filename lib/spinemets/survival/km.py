@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..errors import SpinemetsError
-from ._validate import ArrayLike, as_time_event
+from ._validate import ArrayLike, checked_time_event
 
 #: Transforms accepted for the pointwise confidence band (R's ``conf.type``).
 CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
@@ -73,10 +73,21 @@ def sort_time_event(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np
     uint64 key. Sorting that key (SIMD-accelerated in numpy) is several times faster
     than ``argsort`` plus two gathers, and exact.
     """
-    bits = (time + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0
-    key = (bits << np.uint64(1)) | event.astype(np.uint64)
-    key.sort()
+    key = sorted_key(time, event)
     return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
+
+
+def sorted_key(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """The sorted uint64 keys ``bits(time) << 1 | event`` of validated arrays.
+
+    ``event`` may be of any numeric dtype holding 0/1 (it is cast inside the loop).
+    """
+    if time.min() == 0:
+        time = time + 0.0  # turns -0.0 (sign bit set) into 0.0
+    key = time.view(np.uint64) << np.uint64(1)
+    np.bitwise_or(key, event, out=key, dtype=np.uint64, casting="unsafe")
+    key.sort()
+    return key
 
 
 def event_table(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -86,17 +97,40 @@ def event_table(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, ...]:
 
 def sorted_event_table(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     """Event table of arrays already sorted by time, plus each unique time's first row."""
-    n = t.size
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(t[1:], t[:-1], out=new[1:])
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], n)
-    events_before = np.concatenate(([0.0], np.cumsum(e)))
-    n_event = events_before[ends] - events_before[starts]
-    n_total = (ends - starts).astype(np.float64)
-    n_risk = (n - starts).astype(np.float64)
+    starts = _tie_starts(t)
+    if starts is None:  # all times distinct: one row per observation
+        return t, np.arange(t.size, 0, -1, dtype=np.float64), e, 1.0 - e, np.arange(t.size)
+    n_event = np.add.reduceat(e, starts)
+    n_total = np.diff(starts, append=t.size).astype(np.float64)
+    n_risk = (t.size - starts).astype(np.float64)
     return t[starts], n_risk, n_event, n_total - n_event, starts
+
+
+def _tie_starts(t: np.ndarray) -> np.ndarray | None:
+    """First row of each run of equal values in sorted ``t``; None when all are distinct."""
+    new = np.empty(t.size, dtype=bool)
+    new[:1] = True
+    np.not_equal(t[1:], t[:-1], out=new[1:])
+    if new.all():
+        return None
+    return np.flatnonzero(new)
+
+
+def _integer_table(key: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``(time, n_risk, n_event, n_censor)`` (counts as int64) from sorted keys.
+
+    ``key`` is overwritten (it becomes the event indicators).
+    """
+    t = (key >> np.uint64(1)).view(np.float64)
+    key &= np.uint64(1)
+    e = key.view(np.int64)
+    n = key.size
+    starts = _tie_starts(t)
+    if starts is None:
+        return t, np.arange(n, 0, -1, dtype=np.int64), e, 1 - e
+    n_event = np.add.reduceat(e, starts)
+    n_total = np.diff(starts, append=n)
+    return t[starts], n - starts, n_event, n_total - n_event
 
 
 def confidence_band(
@@ -114,9 +148,15 @@ def confidence_band(
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "log":
-            s = np.where(surv == 0, np.nan, surv)
-            lower = s * np.exp(-z * std_err)
-            upper = np.minimum(s * np.exp(z * std_err), 1.0)
+            zero = surv == 0
+            s = np.where(zero, np.nan, surv) if zero.any() else surv
+            lower = np.multiply(-z, std_err)  # in place from here: fewer large allocations
+            np.exp(lower, out=lower)
+            lower *= s
+            upper = np.multiply(z, std_err)
+            np.exp(upper, out=upper)
+            upper *= s
+            np.minimum(upper, 1.0, out=upper)
         elif conf_type == "log-log":
             s = np.where((surv == 0) | (surv == 1), np.nan, surv)
             log_s = np.log(s)
@@ -145,17 +185,24 @@ def kaplan_meier(
     cross-check in tests/test_survival_km.py.
     """
     check_conf(conf_type, conf_level)
-    t, e = as_time_event(time, event)
-    times, n_risk, n_event, n_censor = event_table(t, e)
+    key = sorted_key(*checked_time_event(time, event))
+    times, n_risk, n_event, n_censor = _integer_table(key)
+    # Integer counts enter float loops directly (exact): no float copies of them.
     with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod(1.0 - n_event / n_risk)
-        std_err = np.sqrt(np.cumsum(n_event / (n_risk * (n_risk - n_event))))
+        surv = np.divide(n_event, n_risk, dtype=np.float64)  # 1 - d/n, its running product
+        np.subtract(1.0, surv, out=surv)
+        np.cumprod(surv, out=surv)
+        std_err = np.subtract(n_risk, n_event, dtype=np.float64)  # sqrt(cumsum d/(n(n-d)))
+        std_err *= n_risk
+        np.divide(n_event, std_err, out=std_err)
+        np.cumsum(std_err, out=std_err)
+        np.sqrt(std_err, out=std_err)
     lower, upper = confidence_band(surv, std_err, conf_type, conf_level)
     return KaplanMeier(
         time=times,
-        n_risk=n_risk.astype(np.int64),
-        n_event=n_event.astype(np.int64),
-        n_censor=n_censor.astype(np.int64),
+        n_risk=n_risk,
+        n_event=n_event,
+        n_censor=n_censor,
         surv=surv,
         std_err=std_err,
         lower=lower,

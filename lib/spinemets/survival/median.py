@@ -27,16 +27,16 @@ def _first_below_half(curve: np.ndarray, time: np.ndarray) -> float:
     later, the answer is the midpoint of the time it reached 0.5 and the time of the
     next drop. NaN values of the curve (an undefined band) are skipped.
     """
-    keep = ~np.isnan(curve) & (curve < 0.5 + TOLERANCE)
-    if not keep.any():
+    below = curve < 0.5 + TOLERANCE  # False where the curve is NaN
+    first = int(np.argmax(below))
+    if not below[first]:
         return float("nan")
-    x = time[keep]
-    y = curve[keep]
-    if abs(y[0] - 0.5) < TOLERANCE:
-        below = np.flatnonzero(y < y[0])
-        if below.size:
-            return float((x[0] + x[below[0]]) / 2.0)
-    return float(x[0])
+    y0 = curve[first]
+    if abs(y0 - 0.5) < TOLERANCE:
+        later = np.flatnonzero(curve[first + 1 :] < y0)
+        if later.size:
+            return float((time[first] + time[first + 1 + later[0]]) / 2.0)
+    return float(time[first])
 
 
 def median_survival(km: KaplanMeier) -> Median:
