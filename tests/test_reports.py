@@ -28,8 +28,8 @@ from spinemets.reports.runs import RunsFileError
 FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
 
 
-def no_validation(patients, complications):
-    """Stand-in for spinemets.cohort: the fixture notebooks never read the cohort."""
+def no_validation(run):
+    """Stand-in for the cohort loader: the fixture notebooks never read the cohort."""
 
 
 def runs_file(folder: Path, body: str) -> Path:
@@ -46,7 +46,7 @@ def runs_file(folder: Path, body: str) -> Path:
 
 def report(path: Path, output: Path, **kwargs) -> tuple[batch.BatchSummary, str]:
     stream = io.StringIO()
-    kwargs.setdefault("cohort_validator", no_validation)
+    kwargs.setdefault("cohort_loader", no_validation)
     summary = batch.run_reports(
         path, output_dir=output, notebooks_dir=FIXTURES, stream=stream, **kwargs
     )
@@ -189,7 +189,7 @@ def previous_report(out: Path, name: str) -> Path:
 
 @pytest.mark.slow
 def test_a_failing_notebook_keeps_the_previous_report(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(batch, "validate_cohort_files", no_validation)
+    monkeypatch.setattr(batch, "load_run_cohort", no_validation)
     path = runs_file(
         tmp_path / "config", "  bad:\n    @cohort\n    notebooks: [01_ok, 02_raises]\n"
     )
@@ -235,7 +235,7 @@ def test_unknown_parameter_stops_everything_before_execution(tmp_path, monkeypat
     assert "known parameters: label (03_param); repeats (03_param); threshold (03_param)" in message
     assert not out.exists()  # nothing executed, nothing written, not even the good run
     # through the command line: the message and exit code 2
-    monkeypatch.setattr(batch, "validate_cohort_files", no_validation)
+    monkeypatch.setattr(batch, "load_run_cohort", no_validation)
     code = cli.main(
         ["report", str(path), "--notebooks-dir", str(FIXTURES), "--output-dir", str(out)]
     )
@@ -262,13 +262,13 @@ def test_missing_cohort_file_stops_everything(tmp_path):
 
 
 def test_an_invalid_cohort_runs_nothing_and_keeps_the_previous_report(tmp_path):
-    def invalid(patients, complications):
+    def invalid(run):
         raise SpinemetsError("patients.csv, row 3, column age: value 'old' — expected an integer")
 
     path = runs_file(tmp_path / "config", "  r:\n    @cohort\n")
     out = tmp_path / "out"
     previous = previous_report(out, "r")
-    summary, printed = report(path, out, cohort_validator=invalid)
+    summary, printed = report(path, out, cohort_loader=invalid)
     assert summary.exit_code == 2
     assert "NOT RUN the cohort failed validation" in printed
     assert "row 3, column age: value 'old'" in printed

@@ -5,6 +5,7 @@ No kernel is started here; the runner itself is tested in test_reports.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -242,3 +243,35 @@ def test_clean_metadata_strips_time_stamps_and_paths():
     clean_metadata(nb)
     assert nb.metadata["papermill"] == {"parameters": {"conf_type": "log"}}
     assert nb.cells[0].metadata == {"tags": ["parameters"]}
+
+
+def test_cohort_options_of_a_run(tmp_path):
+    text = (
+        "runs:\n  a:\n    patients: in/c.xlsx\n    complications: in/c.xlsx\n"
+        "    mapping: in/map.yaml\n    sheet: Patients\n    complications_sheet: 2020\n"
+        "    allow_identifiers: true\n"
+    )
+    run = load_runs(write(tmp_path, text)).runs[0]
+    assert run.mapping == (tmp_path / "in" / "map.yaml").resolve()  # from the runs file's folder
+    assert (run.sheet, run.complications_sheet, run.allow_identifiers) == ("Patients", "2020", True)
+    plain = load_runs(write(tmp_path, "runs:\n  a:\n    patients: p.csv\n    complications: c\n"))
+    assert plain.runs[0].mapping is None and plain.runs[0].allow_identifiers is False
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("    allow_identifiers: yes please\n", "runs.a.allow_identifiers: expected true or false"),
+        ("    sheet: [x]\n", "runs.a.sheet: expected a sheet name"),
+        ("    mapping: 3\n", "runs.a.mapping: expected a file path"),
+    ],
+)
+def test_bad_cohort_options(tmp_path, text, message):
+    cohort = "runs:\n  a:\n    patients: p.csv\n    complications: c.csv\n"
+    with pytest.raises(RunsFileError, match=re.escape(message)):
+        load_runs(write(tmp_path, cohort + text))
+
+
+def test_cohort_options_need_a_cohort_of_ones_own(tmp_path):
+    with pytest.raises(RunsFileError, match=r"runs\.a\.mapping: applies to your own cohort"):
+        load_runs(write(tmp_path, "runs:\n  a:\n    mapping: m.yaml\n"))

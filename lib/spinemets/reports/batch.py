@@ -6,8 +6,12 @@ For each selected run the batch
    the notebook selection, every parameter against the notebooks' declarations
    and that the cohort files exist -- any problem stops the whole batch before
    anything executes (:class:`~spinemets.errors.SpinemetsError`, exit code 2);
-2. validates the run's cohort (``spinemets.cohort``); a run whose cohort fails
-   is not executed and its previous report stays in place;
+2. loads and validates the run's cohort once (``spinemets.cohort``, with the
+   run's ``mapping``, ``sheet``, ``complications_sheet`` and ``allow_identifiers``);
+   a run whose cohort fails is not executed and its previous report stays in
+   place. A run's own cohort is written, normalised, as plain CSV into a private
+   temporary folder (:mod:`~spinemets.reports.cohorts`) removed at the end of
+   the batch, and the notebooks read those files;
 3. executes the run's notebooks with papermill into the staging folder
    ``<output>/.<run>.partial/`` (working directory: the project root, so that the
    project-relative paths passed as parameters mean the same to
@@ -27,18 +31,18 @@ Tested in ``tests/test_reports.py`` and ``tests/test_pipeline.py``.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from .. import paths
 from ..errors import ParameterError, SpinemetsError
+from .cohorts import PLACEHOLDER, NormalisedCohorts, load_run_cohort
 from .execute import (
     DEFAULT_TIMEOUT,
     KERNEL_NAME,
@@ -61,25 +65,11 @@ from .runs import Run, RunsFileError, load_runs
 #: The default runs file: the paper on the bundled synthetic cohort.
 DEFAULT_RUNS_FILE = paths.REPORTS_DIR / "runs.yaml"
 
-#: ``(patients, complications) -> None`` (``None, None`` = the bundled cohort);
-#: raises SpinemetsError listing the problems when the cohort is invalid.
-CohortValidator = Callable[[Path | None, Path | None], None]
-
-
-def validate_cohort_files(patients: Path | None, complications: Path | None) -> None:
-    """Validate a cohort with ``spinemets.cohort.load_cohort`` (bundled one for ``None``).
-
-    Raises its ``CohortValidationError`` (a SpinemetsError listing every problem).
-    When the module does not exist, nothing is checked here; the notebooks still
-    load the cohort themselves.
-    """
-    try:
-        cohort = importlib.import_module("spinemets.cohort")
-    except ModuleNotFoundError as error:
-        if error.name != "spinemets.cohort":
-            raise
-        return
-    cohort.load_cohort(patients, complications)
+#: ``run -> Cohort | None``: the run's validated cohort (default
+#: :func:`~spinemets.reports.cohorts.load_run_cohort`), or None to pass the run's
+#: files to the notebooks unchanged; raises SpinemetsError listing the problems
+#: when the cohort is invalid.
+CohortLoader = Callable[[Run], Any]
 
 
 def runner_path(path: Path) -> str:
@@ -104,6 +94,8 @@ class RunPlan:
     final_dir: Path
     staging_dir: Path
     tasks: list[NotebookTask] = field(default_factory=list)
+    #: Whether the run's cohort is synthetic (bundled, or marked in its file).
+    synthetic: bool = False
 
 
 @dataclass
@@ -159,29 +151,55 @@ def plan_runs(
             problems.append(error)
             continue
         plan = RunPlan(run, selected, output_dir / run.name, output_dir / f".{run.name}.partial")
+        plan.synthetic = run.bundled_cohort
         patients, complications = run.cohort_files()
-        common = {
-            "patients_file": "" if run.bundled_cohort else runner_path(patients),
-            "complications_file": "" if run.bundled_cohort else runner_path(complications),
-            "output_dir": runner_path(plan.staging_dir),
-        }
-        plan.tasks = [
-            NotebookTask(
-                label=f"{run.name}/{spec.stem}",
-                source=spec.path,
-                output=plan.staging_dir / spec.path.name,
-                cwd=paths.PROJECT_ROOT,
-                parameters=notebook_parameters(spec, run.parameters, common),
-                kernel=kernel,
-                timeout=timeout,
-            )
-            for spec in selected
-        ]
+        if run.bundled_cohort:
+            _set_tasks(plan, "", "", kernel=kernel, timeout=timeout)
+        else:
+            _set_tasks(plan, runner_path(patients), runner_path(complications), kernel, timeout)
         plans.append(plan)
     if problems:
         kind = ParameterError if all(isinstance(p, ParameterError) for p in problems) else None
         raise (kind or RunsFileError)("\n".join(map(str, problems)))
     return plans
+
+
+def _set_tasks(
+    plan: RunPlan,
+    patients_file: str,
+    complications_file: str,
+    kernel: str,
+    timeout: float,
+    aliases: tuple[tuple[str, str], ...] = (),
+) -> None:
+    common = {
+        "patients_file": patients_file,
+        "complications_file": complications_file,
+        "output_dir": runner_path(plan.staging_dir),
+    }
+    plan.tasks = [
+        NotebookTask(
+            label=f"{plan.run.name}/{spec.stem}",
+            source=spec.path,
+            output=plan.staging_dir / spec.path.name,
+            cwd=paths.PROJECT_ROOT,
+            parameters=notebook_parameters(spec, plan.run.parameters, common),
+            kernel=kernel,
+            timeout=timeout,
+            aliases=aliases,
+        )
+        for spec in plan.notebooks
+    ]
+
+
+def _use_normalised(plan: RunPlan, files: tuple[Path, Path], root: Path) -> None:
+    """Point the run's notebooks at its normalised cohort files (in ``root``)."""
+    for i, task in enumerate(plan.tasks):
+        parameters = dict(task.parameters)
+        for name, path in zip(("patients_file", "complications_file"), files, strict=True):
+            if name in parameters:
+                parameters[name] = str(path)
+        plan.tasks[i] = replace(task, parameters=parameters, aliases=((str(root), PLACEHOLDER),))
 
 
 def _check_cohort_exists(run: Run) -> None:
@@ -200,16 +218,16 @@ def run_reports(
     run_names: list[str] | None = None,
     notebooks_dir: str | Path = paths.NOTEBOOKS_DIR,
     kernel: str = KERNEL_NAME,
-    cohort_validator: CohortValidator | None = None,
+    cohort_loader: CohortLoader | None = None,
     stream: TextIO | None = None,
 ) -> BatchSummary:
     """Execute every selected run of ``runs_file`` into ``output_dir``; see the module doc.
 
-    ``cohort_validator`` defaults to :func:`validate_cohort_files`; progress and
-    the summary go to ``stream`` (default standard output).
+    ``cohort_loader`` defaults to :func:`~spinemets.reports.cohorts.load_run_cohort`;
+    progress and the summary go to ``stream`` (default standard output).
     """
     out = stream or sys.stdout
-    validator = cohort_validator or validate_cohort_files
+    loader = cohort_loader or load_run_cohort
     jobs = jobs or os.cpu_count() or 1
     output_dir = Path(output_dir).resolve()
     plans = plan_runs(
@@ -220,16 +238,38 @@ def run_reports(
         timeout=timeout,
         kernel=kernel,
     )
+    with NormalisedCohorts() as cohorts:
+        outcomes = _execute(plans, cohorts, loader, jobs, timeout, out)
+    index = write_index(output_dir)
+    summary = BatchSummary([outcomes[p.run.name] for p in plans], index)
+    _print_summary(out, summary)
+    return summary
+
+
+def _execute(
+    plans: list[RunPlan],
+    cohorts: NormalisedCohorts,
+    loader: CohortLoader,
+    jobs: int,
+    timeout: float,
+    out: TextIO,
+) -> dict[str, RunOutcome]:
+    """Load each run's cohort, then execute the notebooks of the valid runs."""
     outcomes: dict[str, RunOutcome] = {}
     ready = []
     for plan in plans:
         try:
-            validator(plan.run.patients, plan.run.complications)
+            cohort = loader(plan.run)
         except SpinemetsError as error:
             outcomes[plan.run.name] = RunOutcome(
                 plan.run.name, "invalid-cohort", plan.final_dir, len(plan.tasks), [str(error)]
             )
             continue
+        if cohort is not None:
+            plan.synthetic = bool(cohort.is_synthetic)
+            if not plan.run.bundled_cohort:
+                files = cohorts.write(plan.run.name, cohort)
+                _use_normalised(plan, files, cohorts.root)
         if plan.staging_dir.exists():
             shutil.rmtree(plan.staging_dir)
         plan.staging_dir.mkdir(parents=True)
@@ -256,11 +296,7 @@ def run_reports(
         pending[name] -= 1
         if pending[name] == 0:
             outcomes[name] = _finish_run(by_name[name], failures[name])
-
-    index = write_index(output_dir)
-    summary = BatchSummary([outcomes[p.run.name] for p in plans], index)
-    _print_summary(out, summary)
-    return summary
+    return outcomes
 
 
 def _finish_run(plan: RunPlan, failures: list[NotebookResult]) -> RunOutcome:
@@ -280,15 +316,24 @@ def _label(result: NotebookResult) -> str:
 def manifest(plan: RunPlan) -> dict[str, Any]:
     """What ``run.json`` records about a run (read by the index; no time stamps)."""
     run = plan.run
-    return {
+    record = {
         "name": run.name,
         "description": run.description,
         "cohort": run.cohort_label(),
-        "synthetic": run.bundled_cohort,
+        "synthetic": plan.synthetic,
         "parameters": dict(run.parameters),
         "notebooks": [spec.stem for spec in plan.notebooks],
         "runs_file": run.runs_file,
     }
+    options = {
+        "mapping": paths.display_path(run.mapping) if run.mapping else None,
+        "sheet": run.sheet,
+        "complications_sheet": run.complications_sheet,
+        "allow_identifiers": run.allow_identifiers or None,
+    }
+    if any(v is not None for v in options.values()):
+        record["cohort_options"] = {k: v for k, v in options.items() if v is not None}
+    return record
 
 
 def _write_manifest(plan: RunPlan) -> None:
@@ -342,11 +387,10 @@ __all__ = [
     "DEFAULT_RUNS_FILE",
     "INDEX_NAME",
     "BatchSummary",
-    "CohortValidator",
+    "CohortLoader",
     "RunOutcome",
     "RunPlan",
     "plan_runs",
     "run_reports",
     "runner_path",
-    "validate_cohort_files",
 ]

@@ -43,6 +43,10 @@ class NotebookTask:
     parameters: dict[str, Any] = field(default_factory=dict)
     kernel: str = KERNEL_NAME
     timeout: float = DEFAULT_TIMEOUT
+    #: ``(text, shown as)`` pairs replaced in the executed notebook before its HTML is
+    #: made: the runner's temporary cohort folder becomes a stable placeholder, so
+    #: executed notebooks carry no random absolute path.
+    aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,11 +107,16 @@ def export_html(ipynb: Path) -> Path:
     return html
 
 
-def _clean_file(ipynb: Path) -> None:
+def _clean_file(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> None:
     import nbformat
 
     from .notebooks import clean_metadata
 
+    if aliases:
+        text = ipynb.read_text(encoding="utf-8")
+        for old, new in aliases:
+            text = text.replace(old, new)
+        ipynb.write_text(text, encoding="utf-8")
     nb = nbformat.read(ipynb, as_version=4)
     nbformat.write(clean_metadata(nb), ipynb)
 
@@ -147,7 +156,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         error = f"{type(e).__name__}: {_short(e)}"
     if task.output.exists():
         try:
-            _clean_file(task.output)
+            _clean_file(task.output, task.aliases)
             export_html(task.output)
         except Exception as e:
             error = error or f"HTML export failed: {type(e).__name__}: {_short(e)}"

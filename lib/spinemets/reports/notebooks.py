@@ -4,7 +4,9 @@ A notebook declares its parameters in the cell tagged ``parameters``
 (CONTRIBUTING.md), literals only; :func:`inspect_notebooks` reads them with
 ``papermill.inspect_notebook``. :func:`check_parameters` refuses, before anything
 runs, a runs-file parameter that no selected notebook declares and a value whose
-type differs from the notebook's literal default. :func:`clean_metadata` strips
+type differs from the notebook's literal default, and a privacy parameter
+(:data:`PRIVACY_PARAMETERS`) that some selected notebook does not declare.
+:func:`clean_metadata` strips
 the time stamps and absolute paths that papermill and nbclient record.
 Tested in ``tests/test_runs.py`` and ``tests/test_reports.py``.
 """
@@ -26,6 +28,9 @@ from .runs import Run, RunsFileError
 NOTEBOOK_PATTERN = re.compile(r"(\d{2})_[^/]+\.ipynb")
 #: Parameters the runner fills for every notebook that declares them.
 COMMON_PARAMETERS = ("patients_file", "complications_file", "output_dir")
+#: Privacy parameters: when a run sets one (to anything but its off value), every
+#: selected notebook must declare it, so that none exports unprotected tables.
+PRIVACY_PARAMETERS: Mapping[str, Any] = {"min_cell": 0}
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,15 @@ def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
     a default of ``None`` accepts anything).
     """
     problems = []
+    for name, off in PRIVACY_PARAMETERS.items():
+        if run.parameters.get(name, off) != off:
+            missing = [s.stem for s in specs if name not in s.parameters]
+            if missing:
+                problems.append(
+                    f"{run.where}.parameters.{name}: {', '.join(missing)} do(es) not declare "
+                    f"{name!r}, so its tables would not be protected; leave it out of the "
+                    "run's notebooks or add the parameter to it"
+                )
     for name, value in run.parameters.items():
         where = f"{run.where}.parameters.{name}"
         if name in COMMON_PARAMETERS:

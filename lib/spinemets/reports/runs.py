@@ -11,14 +11,21 @@ folder under ``reports/``) to its settings::
         notebooks: all         # or a list of notebook stems (or their NN numbers)
         parameters:            # passed to every selected notebook that declares them
           conf_type: log
+          min_cell: 10         # mask counts 1..9 in every exported table and figure
+        mapping: mapping.yaml  # optional, for your own cohort: YAML column/code mapping
+        sheet: Patients        # optional: Excel sheet of the patients table
+        complications_sheet: Complications   # optional: Excel sheet of the complications
+        allow_identifiers: false              # true: drop identifier-like columns
 
 Every problem is a :class:`RunsFileError` naming the file and the key
 (``reports/runs.yaml: runs.paper.parameters: ...``). Parameters are checked
 against the notebooks' declarations in :mod:`spinemets.reports.notebooks`.
 
-Later keys of a run (``mapping``, ``allow_identifiers``, ``min_cell``, ...) are
-added to :data:`EXTRA_RUN_KEYS` with a validator; until then a run with any key
-not listed here is rejected, so that a setting is never silently ignored.
+``mapping``, ``sheet``, ``complications_sheet`` and ``allow_identifiers`` are the
+options of :func:`spinemets.cohort.load_cohort`; they apply to a run's own cohort
+files (the bundled cohort needs none). Later keys are added to
+:data:`EXTRA_RUN_KEYS` with a validator; a run with any key not listed is
+rejected, so that a setting is never silently ignored.
 Tested in ``tests/test_runs.py``.
 """
 
@@ -46,7 +53,13 @@ RUN_KEYS: Mapping[str, str] = {
     "complications": 'complications table ("" = the bundled synthetic cohort)',
     "notebooks": '"all" or a list of notebook stems (e.g. 02_overall_survival) or numbers',
     "parameters": "notebook parameters, passed to every selected notebook that declares them",
+    "mapping": "YAML column/code mapping of the run's cohort (data/README.md)",
+    "sheet": "Excel sheet of the patients table",
+    "complications_sheet": "Excel sheet of the complications table",
+    "allow_identifiers": "true: accept identifier-like columns, dropped on loading",
 }
+#: The keys that are options of ``load_cohort`` (meaningful for a run's own cohort only).
+COHORT_OPTION_KEYS = ("mapping", "sheet", "complications_sheet", "allow_identifiers")
 
 #: A validator for an extra run key: ``(value, where) -> normalised value``; it
 #: raises :class:`RunsFileError` (``where`` is the ``file: runs.<run>.<key>`` prefix).
@@ -77,6 +90,13 @@ class Run:
     #: The runs file, as shown to users (project-relative, or its name only).
     runs_file: str
     extras: Mapping[str, Any] = field(default_factory=dict)
+    #: YAML column mapping, absolute (relative paths: from the runs file's folder).
+    mapping: Path | None = None
+    #: Excel sheets of the two tables (None: ``patients``/``complications``, else the first).
+    sheet: str | None = None
+    complications_sheet: str | None = None
+    #: Accept (and drop) columns that look like direct identifiers.
+    allow_identifiers: bool = False
 
     @property
     def where(self) -> str:
@@ -210,6 +230,15 @@ def _parse_run(name: Any, spec: Any, path: Path) -> Run:
     extras = {
         k: EXTRA_RUN_KEYS[k](v, f"{where}.{k}") for k, v in spec.items() if k in EXTRA_RUN_KEYS
     }
+    given = [k for k in COHORT_OPTION_KEYS if k in spec]
+    if patients is None and given:
+        raise RunsFileError(
+            f"{where}.{given[0]}: applies to your own cohort files ('patients' and "
+            "'complications'); the bundled synthetic cohort needs no options"
+        )
+    allow = spec.get("allow_identifiers", False)
+    if not isinstance(allow, bool):
+        raise RunsFileError(f"{where}.allow_identifiers: expected true or false, found {allow!r}")
     return Run(
         name=name,
         description=description.strip(),
@@ -219,7 +248,21 @@ def _parse_run(name: Any, spec: Any, path: Path) -> Run:
         parameters=dict(parameters),
         runs_file=shown,
         extras=extras,
+        mapping=_cohort_path(spec.get("mapping", ""), f"{where}.mapping", path.parent),
+        sheet=_sheet(spec.get("sheet"), f"{where}.sheet"),
+        complications_sheet=_sheet(spec.get("complications_sheet"), f"{where}.complications_sheet"),
+        allow_identifiers=allow,
     )
+
+
+def _sheet(value: Any, where: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # a sheet named 2020 is written without quotes
+    if not isinstance(value, str):
+        raise RunsFileError(f"{where}: expected a sheet name (text), found {value!r}")
+    return value
 
 
 def _cohort_path(value: Any, where: str, base: Path) -> Path | None:
