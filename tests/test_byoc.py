@@ -298,3 +298,25 @@ def test_a_min_cell_run_exports_no_count_below_the_threshold(batch):
     assert "<10" in table4
     medians = json.loads((out / "masked" / "run.json").read_text(encoding="utf-8"))
     assert medians["parameters"] == {"min_cell": 10}
+
+
+def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp_path, capsys):
+    case = CORPUS / "ok_xlsx_one_workbook_named_sheets"
+    (tmp_path / "map.yaml").write_text("columns: {Age at surgery: age}\n", encoding="utf-8")
+    (tmp_path / "runs.yaml").write_text(
+        f"runs:\n  mine:\n    patients: {case / 'cohort.xlsx'}\n"
+        f"    complications: {case / 'cohort.xlsx'}\n    mapping: map.yaml\n"
+        "    sheet: no such sheet\n    notebooks: ['04']\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    (out / "mine").mkdir(parents=True)
+    (out / "mine" / "previous.txt").write_text("an earlier report", encoding="utf-8")
+    code = cli.main(["report", str(tmp_path / "runs.yaml"), "--output-dir", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 2
+    assert "NOT RUN the cohort failed validation" in printed
+    assert "map.yaml" in printed and "'Age at surgery'" in printed  # the mapping was used
+    assert "no such sheet" in printed  # and the sheet
+    assert sorted(p.name for p in (out / "mine").iterdir()) == ["previous.txt"]
+    assert not (out / ".mine.partial").exists()
