@@ -77,24 +77,31 @@ def checked_time_event(time: ArrayLike, event: ArrayLike) -> tuple[np.ndarray, n
 
 def as_groups(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Sorted unique group labels and each row's integer code into them."""
+    labels, codes, _ = group_codes(group, n)
+    return labels, codes
+
+
+def group_codes(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As :func:`as_groups`, plus the number of rows in each group."""
     gname = _name(group, "group")
     g = np.asarray(group)
     if g.ndim != 1 or g.size != n:
         raise SpinemetsError(f"column {gname!r}: {g.size} group labels for {n} observations")
+    if g.dtype.kind in "biu" and g.size:  # cannot be missing; small ranges skip hashing
+        small = _small_int_groups(g)
+        if small is not None:
+            return small
     missing = np.isnan(g) if g.dtype.kind == "f" else pd.isna(g)
     if missing.any():
         row = int(np.argmax(missing))
         raise SpinemetsError(f"column {gname!r}, row {row}: missing group label")
-    if g.dtype.kind in "biu" and g.size:
-        small = _small_int_groups(g)
-        if small is not None:
-            return small
     codes, labels = pd.factorize(g, sort=True)
-    return np.asarray(labels, dtype=object), codes.astype(np.intp)
+    codes = codes.astype(np.intp)
+    return np.asarray(labels, dtype=object), codes, np.bincount(codes, minlength=len(labels))
 
 
-def _small_int_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """as_groups for integer or boolean labels spanning a small range, without hashing.
+def _small_int_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """group_codes for integer or boolean labels spanning a small range, without hashing.
 
     Gives what ``pd.factorize(g, sort=True)`` gives (labels in g's dtype, then as
     Python objects) from a bincount; None when the range is too wide for that.
@@ -106,10 +113,13 @@ def _small_int_groups(g: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     if hi - lo > max(g.size, 1024) or hi >= 2**62 or lo <= -(2**62):
         return None
     shifted = g if lo == 0 and dtype != np.uint64 else g.astype(np.int64) - lo
-    present = np.bincount(shifted, minlength=hi - lo + 1) > 0
+    counts = np.bincount(shifted, minlength=hi - lo + 1)
+    present = counts > 0
     values = np.flatnonzero(present) + lo
     if values.size == hi - lo + 1:  # every value in the range occurs: codes = shifted
         codes = shifted.astype(np.intp, copy=False)
     else:
         codes = (np.cumsum(present) - 1)[shifted]
-    return np.asarray(values.astype(dtype), dtype=object), codes.astype(np.intp, copy=False)
+        counts = counts[present]
+    labels = np.asarray(values.astype(dtype), dtype=object)
+    return labels, codes.astype(np.intp, copy=False), counts

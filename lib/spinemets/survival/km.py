@@ -99,7 +99,7 @@ def sorted_event_table(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
     """Event table of arrays already sorted by time, plus each unique time's first row."""
     starts = _tie_starts(t)
     if starts is None:  # all times distinct: one row per observation
-        return t, np.arange(t.size, 0, -1, dtype=np.float64), e, 1.0 - e, np.arange(t.size)
+        return t.copy(), np.arange(t.size, 0, -1.0), e.copy(), 1.0 - e, np.arange(t.size)
     n_event = np.add.reduceat(e, starts)
     n_total = np.diff(starts, append=t.size).astype(np.float64)
     n_risk = (t.size - starts).astype(np.float64)
@@ -145,6 +145,8 @@ def confidence_band(
     Checked against R in tests/test_survival_r_parity.py::test_km_tables.
     """
     check_conf(conf_type, conf_level)
+    surv = np.asarray(surv, dtype=np.float64)
+    std_err = np.asarray(std_err, dtype=np.float64)
     z = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "log":
@@ -158,12 +160,20 @@ def confidence_band(
             upper *= s
             np.minimum(upper, 1.0, out=upper)
         elif conf_type == "log-log":
-            s = np.where((surv == 0) | (surv == 1), np.nan, surv)
-            log_s = np.log(s)
-            half = z * std_err / log_s
-            loglog = np.log(-log_s)
-            lower = np.exp(-np.exp(loglog - half))
-            upper = np.exp(-np.exp(loglog + half))
+            lower = np.log(surv)  # in place: log S, log(-log S), then exp(-exp(. -+ half))
+            undefined = (surv == 0) | (surv == 1)
+            if undefined.any():
+                lower[undefined] = np.nan
+            half = np.multiply(z, std_err)
+            half /= lower
+            np.negative(lower, out=lower)
+            np.log(lower, out=lower)
+            upper = np.add(lower, half)
+            lower -= half
+            for limit in (lower, upper):
+                np.exp(limit, out=limit)
+                np.negative(limit, out=limit)
+                np.exp(limit, out=limit)
         else:
             half = z * std_err * surv
             lower = np.maximum(surv - half, 0.0)
