@@ -198,7 +198,8 @@ def _packed_key(t: np.ndarray, e: np.ndarray, codes: np.ndarray, bits_k: int) ->
     1e150 fits).
     """
     bits = t.view(np.uint64)
-    if t.min() == 0:  # zero durations (either sign) go to rank 0
+    lo = t.min()
+    if lo == 0:  # zero durations (either sign) go to rank 0
         positive = t > 0
         if not positive.any():
             rank = np.zeros(t.size, dtype=np.uint64)
@@ -206,12 +207,16 @@ def _packed_key(t: np.ndarray, e: np.ndarray, codes: np.ndarray, bits_k: int) ->
             floor = bits.min(where=positive, initial=np.iinfo(np.uint64).max) - np.uint64(1)
             rank = bits - floor  # wraps around for the zeros, reset next
             rank[~positive] = 0
-    else:
-        rank = bits - bits.min()
-    if int(rank.max()) >= 1 << (63 - bits_k):
+        top = int(rank.max())
+    else:  # positive durations: the smallest and largest patterns are those of min and max
+        lo_bits = np.array(lo).view(np.uint64)
+        rank = bits - lo_bits
+        top = int(np.array(t.max()).view(np.uint64) - lo_bits)
+    if top >= 1 << (63 - bits_k):
         return None
-    rank <<= np.uint64(bits_k)
-    np.bitwise_or(rank, codes, out=rank, dtype=np.uint64, casting="unsafe")
-    rank <<= np.uint64(1)
-    np.bitwise_or(rank, e, out=rank, dtype=np.uint64, casting="unsafe")
+    small = np.uint8 if bits_k < 8 else np.uint64
+    low = np.left_shift(codes, 1, dtype=small, casting="unsafe")  # code << 1 | event
+    np.bitwise_or(low, e, out=low, dtype=small, casting="unsafe")
+    rank <<= np.uint64(1 + bits_k)
+    np.bitwise_or(rank, low, out=rank, dtype=np.uint64)
     return rank
