@@ -18,6 +18,7 @@ from .errors import SpinemetsError
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
     "spinemets.reconstruct",
+    "spinemets.calibrate",
     "spinemets.cohort",
     "spinemets.reports",
     "spinemets.scorecard",
