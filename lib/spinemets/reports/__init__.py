@@ -5,6 +5,8 @@ One module per concern:
 - :mod:`~spinemets.reports.runs`: the runs file (YAML) and its validation;
 - :mod:`~spinemets.reports.notebooks`: numbered notebooks, their declared
   parameters, the parameter checks, metadata cleaning;
+- :mod:`~spinemets.reports.cohorts`: each run's cohort, loaded once and handed to
+  the notebooks as a normalised CSV copy in a private temporary folder;
 - :mod:`~spinemets.reports.execute`: executing notebooks in worker processes;
 - :mod:`~spinemets.reports.batch`: ``spinemets report`` (staging, atomic replace);
 - :mod:`~spinemets.reports.index`: the static ``index.html``;

@@ -24,16 +24,20 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .runs import Run
 
+if TYPE_CHECKING:  # spinemets.cohort (pandera) is imported only when a batch loads a cohort
+    from ..cohort import Cohort
+
 #: What an executed notebook shows instead of the temporary folder's absolute path.
 PLACEHOLDER = "<temporary normalised copy>"
 
 
-def load_run_cohort(run: Run):  # -> spinemets.cohort.Cohort (imported lazily)
+def load_run_cohort(run: Run) -> Cohort:
     """Load and validate a run's cohort with its options (bundled cohort for ``None``).
 
     Raises ``CohortValidationError`` (a SpinemetsError listing every problem).
@@ -56,7 +60,7 @@ def _csv(frame: pd.DataFrame) -> str:
     return frame.to_csv(index=False, lineterminator="\n")
 
 
-def write_normalised(cohort, folder: Path) -> tuple[Path, Path]:
+def write_normalised(cohort: Cohort, folder: Path) -> tuple[Path, Path]:
     """Write a loaded cohort's two tables as plain CSV in ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
     patients = cohort.patients.copy()
@@ -92,7 +96,7 @@ class NormalisedCohorts:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
 
-    def write(self, run_name: str, cohort) -> tuple[Path, Path]:
+    def write(self, run_name: str, cohort: Cohort) -> tuple[Path, Path]:
         """The run's normalised tables, written under ``<root>/<run name>/``."""
         if self.root is None:
             raise RuntimeError("NormalisedCohorts used outside its with block")
