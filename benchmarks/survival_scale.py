@@ -185,6 +185,16 @@ def markdown(machine: dict, rows: list[dict]) -> str:
         "and noisy: the 1-minute load average before/after each size is given; ratios are "
         "measured in the same run, absolute times are inflated by the load.".format(**machine),
         "",
+        "- spinemets: per group kaplan_meier (log-log band), median_survival (median and "
+        "CI), survival_at 12/36/60 months (S, band, number at risk); logrank_test on the "
+        "pooled times with the group labels.",
+        "- lifelines: per group KaplanMeierFitter, median_survival_time_, "
+        "median_survival_times(confidence_interval_), survival_function_at_times; "
+        "statistics.logrank_test on the two groups.",
+        "- numpy.sort: np.sort of the pooled times (the floor). Both libraries get the "
+        "data already split by group; the agreement check compares medians, median CI "
+        "limits, milestone survival and the log-rank chi-square.",
+        "",
         "| n | load | numpy.sort | spinemets | lifelines | x faster than lifelines "
         "| x slower than sort | growth exponent (sort's) | estimates agree |",
         "|---:|:---:|---:|---:|---:|---:|---:|---:|:---|",
