@@ -82,7 +82,10 @@ def as_groups(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def group_codes(group: ArrayLike, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """As :func:`as_groups`, plus the number of rows in each group."""
+    """As :func:`as_groups`, plus the number of rows in each group.
+
+    The codes may share memory with ``group`` (labels already 0..k-1): read them only.
+    """
     gname = _name(group, "group")
     g = np.asarray(group)
     if g.ndim != 1 or g.size != n:
