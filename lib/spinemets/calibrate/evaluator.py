@@ -50,9 +50,19 @@ def cell_counts(
     return ev.reshape(b, N_CELLS, GRID), tot.reshape(b, N_CELLS, GRID)
 
 
+def _membership(groups: tuple[str, ...]) -> np.ndarray:
+    m = np.zeros((len(groups), N_CELLS))
+    for row, g in enumerate(groups):
+        m[row, list(GROUPS[g])] = 1.0
+    return m
+
+
+_MEMBERSHIP = {g: _membership(g) for g in (OS_GROUPS, LPFS_GROUPS)}
+
+
 def _groups(cells: np.ndarray, groups: tuple[str, ...]) -> np.ndarray:
     """Sum (candidates, cells, months) counts into (candidates, groups, months)."""
-    return np.stack([cells[:, list(GROUPS[g])].sum(axis=1) for g in groups], axis=1)
+    return _MEMBERSHIP[groups] @ cells
 
 
 def at_risk(removed: np.ndarray) -> np.ndarray:
@@ -117,6 +127,37 @@ def logrank_p(d1: np.ndarray, n1: np.ndarray, d2: np.ndarray, n2: np.ndarray) ->
     return erfc(np.sqrt(chisq / 2))
 
 
+_RATE_TIMES = np.array([36, 60])
+_P_ORDER = (("os", "surgery"), ("os", "adjuvant_therapy"), ("lpfs", "surgery"))
+
+
+def _output_index() -> np.ndarray:
+    """Where each target sits in the flat (medians, rates, p-values, lp median) row."""
+    kinds = ("median", "median_lower", "median_upper")
+    n_os = len(OS_GROUPS)
+    idx = []
+    for t in TARGETS:
+        if t.kind in kinds:
+            idx.append(kinds.index(t.kind) * n_os + OS_GROUPS.index(t.group))
+        elif t.kind == "rate":
+            row = (
+                OS_GROUPS.index(t.group)
+                if t.endpoint == "os"
+                else n_os + LPFS_GROUPS.index(t.group)
+            )
+            idx.append(3 * n_os + 2 * row + list(_RATE_TIMES).index(t.time))
+        elif t.kind == "p_value":
+            idx.append(
+                3 * n_os + 2 * (n_os + len(LPFS_GROUPS)) + _P_ORDER.index((t.endpoint, t.group))
+            )
+        else:
+            idx.append(3 * n_os + 2 * (n_os + len(LPFS_GROUPS)) + len(_P_ORDER))
+    return np.array(idx)
+
+
+_OUTPUT_INDEX = _output_index()
+
+
 def statistics(
     os_months: np.ndarray,
     death: np.ndarray,
@@ -146,7 +187,7 @@ def statistics(
     s = km(d_os[..., :h], n_os[..., :h])
     lower, upper = log_bands(s, d_os[..., :h], n_os[..., :h])
     event = d_os[..., :h] > 0
-    last = last_time(r_os).astype(float)
+    last = last_time(r_os)
     if approximate:
         med = {
             k: np.where(
@@ -156,44 +197,41 @@ def statistics(
         }
     else:
         med = {
-            "median": _findq(1 - s, event, last),
-            "median_lower": _findq(1 - lower, event, last),
-            "median_upper": _findq(1 - upper, event, last),
+            "median": _findq(1 - s, event, last.astype(float)),
+            "median_lower": _findq(1 - lower, event, last.astype(float)),
+            "median_upper": _findq(1 - upper, event, last.astype(float)),
         }
     ev_lp, tot_lp = cell_counts(lp_m, prog.astype(float), cell)
     d_lp, r_lp = _groups(ev_lp, LPFS_GROUPS), _groups(tot_lp, LPFS_GROUPS)
     n_lp = at_risk(r_lp)
     s_lp = km(d_lp[..., :61], n_lp[..., :61])
     last_lp = last_time(r_lp)
-    curves = {"os": (s, last.astype(int), OS_GROUPS), "lpfs": (s_lp, last_lp, LPFS_GROUPS)}
-    i_dec, i_met = OS_GROUPS.index("decompression"), OS_GROUPS.index("metastasectomy")
-    i_cyt, i_tar = OS_GROUPS.index("cytokine"), OS_GROUPS.index("targeted")
-    j_dec, j_met = LPFS_GROUPS.index("decompression"), LPFS_GROUPS.index("metastasectomy")
-    pvals = {
-        ("os", "surgery"): logrank_p(
-            d_os[:, i_dec], n_os[:, i_dec], d_os[:, i_met], n_os[:, i_met]
-        ),
-        ("os", "adjuvant_therapy"): logrank_p(
-            d_os[:, i_cyt], n_os[:, i_cyt], d_os[:, i_tar], n_os[:, i_tar]
-        ),
-        ("lpfs", "surgery"): logrank_p(
-            d_lp[:, j_dec], n_lp[:, j_dec], d_lp[:, j_met], n_lp[:, j_met]
-        ),
-    }
+    # log-rank: (decompression vs metastasectomy) for OS and LPFS, (cytokine vs targeted) for OS
+    i1, i2 = (
+        [OS_GROUPS.index(g) for g in ("decompression", "cytokine")],
+        [OS_GROUPS.index(g) for g in ("metastasectomy", "targeted")],
+    )
+    j1, j2 = LPFS_GROUPS.index("decompression"), LPFS_GROUPS.index("metastasectomy")
+    d1 = np.concatenate([d_os[:, i1], d_lp[:, [j1]]], axis=1)
+    n1 = np.concatenate([n_os[:, i1], n_lp[:, [j1]]], axis=1)
+    d2 = np.concatenate([d_os[:, i2], d_lp[:, [j2]]], axis=1)
+    n2 = np.concatenate([n_os[:, i2], n_lp[:, [j2]]], axis=1)
+    pvals = logrank_p(d1, n1, d2, n2)  # (candidates, 3): os surgery, os therapy, lpfs surgery
     lp_sorted = np.sort(np.where(prog > 0, lp_m, np.iinfo(np.int64).max), axis=-1)
     n_prog = int(prog[0].sum())
     lo, hi = (n_prog - 1) // 2, n_prog // 2
     lp_median = (lp_sorted[:, lo] + lp_sorted[:, hi]) / 2.0
-    out = np.empty((os_m.shape[0], len(TARGETS)))
-    for k, t in enumerate(TARGETS):
-        if t.kind in med:
-            out[:, k] = med[t.kind][:, OS_GROUPS.index(t.group)]
-        elif t.kind == "rate":
-            curve, last_t, names = curves[t.endpoint]
-            row = names.index(t.group)
-            out[:, k] = np.where(last_t[:, row] < t.time, np.nan, 100.0 * curve[:, row, t.time])
-        elif t.kind == "p_value":
-            out[:, k] = pvals[(t.endpoint, t.group)]
-        else:
-            out[:, k] = lp_median
+    meds = np.stack([med["median"], med["median_lower"], med["median_upper"]], axis=1)
+    rates = np.concatenate(
+        [
+            np.where(last[..., None] < _RATE_TIMES, np.nan, 100.0 * s[..., _RATE_TIMES]),
+            np.where(last_lp[..., None] < _RATE_TIMES, np.nan, 100.0 * s_lp[..., _RATE_TIMES]),
+        ],
+        axis=1,
+    )  # (candidates, 9 curves, 2 times)
+    flat = np.concatenate(
+        [meds.reshape(len(meds), -1), rates.reshape(len(rates), -1), pvals, lp_median[:, None]],
+        axis=1,
+    )
+    out = flat[:, _OUTPUT_INDEX]
     return out

@@ -1,0 +1,81 @@
+"""Time the calibrated reconstruction (spinemets.calibrate) and record its accuracy.
+
+Runs the full fit with the committed seed and settings on 2 workers, checks the
+result equals the committed data/synthetic/survival_times.csv, and writes
+benchmarks/results/reconstruct.json and .md. Timing varies with the machine and
+its load; it is recorded, never asserted.
+
+    .venv/bin/python benchmarks/reconstruct.py [--workers N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+from spinemets import paths
+from spinemets.calibrate import (
+    CALIBRATION_SEED,
+    DEFAULT_RESTARTS,
+    SURVIVAL_TIMES_FILE,
+    TARGETS,
+    evaluate,
+    fit_survival_times,
+)
+from spinemets.calibrate.evaluator import statistics
+from spinemets.calibrate.search import CELL, initial_state
+from spinemets.calibrate.table import table_csv_text
+
+RESULTS = paths.PROJECT_ROOT / "benchmarks" / "results"
+
+
+def evaluator_speed(batch: int, repeats: int) -> float:
+    """Microseconds per candidate cohort for the vectorised evaluator."""
+    rng = np.random.default_rng(0)
+    states = [initial_state(rng) for _ in range(batch)]
+    arrays = [np.stack([getattr(s, f) for s in states]) for f in ("os", "death", "lp", "prog")]
+    start = time.perf_counter()
+    for _ in range(repeats):
+        statistics(*arrays, CELL)
+    return (time.perf_counter() - start) / (repeats * batch) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    times = fit_survival_times(workers=args.workers)
+    seconds = time.perf_counter() - start
+    report = evaluate(times)
+    survival = report.iloc[: len(TARGETS)]
+    result = {
+        "seed": CALIBRATION_SEED,
+        "restarts": DEFAULT_RESTARTS,
+        "workers": args.workers,
+        "fit_seconds": round(seconds, 1),
+        "reproduces_committed_file": table_csv_text(times)
+        == SURVIVAL_TIMES_FILE.read_text(encoding="utf-8"),
+        "targets_within_rounding": int(survival["within_rounding"].sum()),
+        "targets": len(TARGETS),
+        "largest_rate_miss_pp": round(
+            float(survival.loc[~survival["within_rounding"], "error"].abs().max() or 0.0), 3
+        ),
+        "evaluator_us_per_cohort_batch1": round(evaluator_speed(1, 200), 1),
+        "evaluator_us_per_cohort_batch256": round(evaluator_speed(256, 10), 1),
+        "cpu_count": __import__("os").cpu_count(),
+        "python": platform.python_version(),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "reconstruct.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = ["# Calibrated reconstruction benchmark", "", "| measure | value |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in result.items()]
+    (RESULTS / "reconstruct.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
