@@ -82,7 +82,14 @@ class Target:
 
     @property
     def tolerance(self) -> float:
-        """Half the printed step: the largest error that still rounds to the printed value."""
+        """The largest error that still shows the printed value.
+
+        Half the printed step, except for times in months: a Kaplan-Meier median of
+        whole-month data is a whole month or a midpoint (x.5), and only the whole month
+        prints as the published whole number, so the tolerance is a quarter month.
+        """
+        if self.kind in ("median", "median_lower", "median_upper", "lp_median"):
+            return self.printed_step / 4
         return self.printed_step / 2
 
     @property
