@@ -24,11 +24,18 @@ from spinemets import cli, paths, privacy
 from spinemets.cohort import DAYS_PER_MONTH, load_cohort
 from spinemets.errors import ParameterError
 from spinemets.reports.cohorts import PLACEHOLDER, NormalisedCohorts, write_normalised
-from spinemets.reports.notebooks import NotebookSpec, check_parameters
+from spinemets.reports.notebooks import (
+    NotebookSpec,
+    check_parameters,
+    discover_notebooks,
+    inspect_notebooks,
+)
 from spinemets.reports.runs import load_runs
 
 CORPUS = Path(__file__).parent / "data" / "cohorts" / "corpus"
-SURGERY_DATE = dt.date(2015, 3, 2)  # every patient's time zero in the Excel cohort
+SURGERY_DATE = dt.date(
+    2006, 3, 2
+)  # time zero of every patient in the Excel cohort (the study: 2005-16)
 FAKE_NAMES = ("Ivanova Anna", "Petrov Pyotr", "Sidorov Semyon")
 TEMP_PREFIX = "spinemets-cohorts-"
 #: Tokens shaped like patient ids that are the paper's notation S(t), survival at t months.
@@ -83,6 +90,14 @@ def test_min_cell_must_reach_every_selected_notebook(tmp_path):
 
 
 # --- committed notebooks ----------------------------------------------------------------
+
+
+def test_every_numbered_notebook_declares_min_cell_off_by_default():
+    """papermill must read it (a comment with '=' hides a parameter), so a run can set it."""
+    numbered = discover_notebooks(paths.NOTEBOOKS_DIR)
+    assert numbered
+    for spec in inspect_notebooks(numbered):
+        assert spec.parameters.get("min_cell") == "0", spec.stem
 
 
 def _output_texts(notebook: Path) -> list[str]:
