@@ -160,3 +160,10 @@ def test_reduced_fit_is_deterministic_and_worker_independent() -> None:
     other = fit_survival_times(seed=8, restarts=2, workers=1, settings=TINY)
     assert not one.equals(other)
     assert one["death"].sum() == 89 and len(evaluate(one)) == 47
+
+
+def test_cli_registers_calibrate() -> None:
+    from spinemets.cli import build_parser
+
+    args = build_parser().parse_args(["calibrate", "--restarts", "3", "--workers", "1", "--check"])
+    assert (args.command, args.restarts, args.workers, args.check) == ("calibrate", 3, 1, True)

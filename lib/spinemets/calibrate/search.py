@@ -3,17 +3,26 @@
 A candidate cohort is four integer arrays over the 100 patients (``os``,
 ``death``, ``lp``, ``prog``); the cells (surgery x therapy) and the counts of
 deaths and progressions per cell are fixed. The loss (:func:`loss`) ignores
-errors within half the printed step and squares the excess, scaled per kind of
-target, adds a fixed charge per target outside its rounding (so the search
-prefers hitting more targets to spreading small misses) and a large penalty for
-a median or rate that does not exist.
+errors within the target's search tolerance (half the printed step; a quarter
+month for medians; 0.05 pp for every rate), squares the excess scaled per kind of
+target (Huber-linear beyond one unit, so a far-off p-value cannot drown the
+rest), adds a fixed charge per target missed (so the search prefers hitting more
+targets to spreading small misses) and a large penalty for a median or rate that
+does not exist.
 
 Restarts are independent annealing chains run as a population: each step draws
 one move per chain and evaluates all of them in one vectorised call. Chains run
 in fixed blocks, each block seeded by a child of one
 :class:`numpy.random.SeedSequence`, so running blocks on 1 or 2 worker processes
 gives the same result, bit for bit. The best chain is refined by a cooler anneal
-and a greedy best-improvement descent over every single change.
+and a greedy best-improvement descent over every single change and every pair of
+the best single changes. An optional final stage (``final_steps``, off by
+default) anneals again with the medians, limits and p-values held exact.
+
+The annealing reads medians as "first month below 0.5" (exact except on a 0.5
+plateau); the descent and every reported number use the exact R rules.
+Tests: tests/test_calibrate_fit.py (determinism, worker independence, the
+committed fit meeting the done criteria).
 """
 
 from __future__ import annotations
