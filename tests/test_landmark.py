@@ -193,17 +193,17 @@ def test_tmerge_start_at_zero_is_treated_throughout() -> None:
     ]
 
 
-def test_tmerge_refuses_zero_follow_up() -> None:
+def test_tmerge_refuses_negative_follow_up() -> None:
     patients = pd.DataFrame(
         {
-            "os_months": [0.0],
+            "os_months": [-1.0],
             "death": [1],
             "adjuvant_therapy": ["cytokine"],
             "adjuvant_start_months": [np.nan],
         },
         index=["S9"],
     )
-    with pytest.raises(SpinemetsError, match="row 'S9', column os_months: value 0"):
+    with pytest.raises(SpinemetsError, match="row 'S9', column os_months: value -1"):
         lm.tmerge_counting(patients)
 
 
@@ -216,3 +216,63 @@ def test_plots_draw(small: pd.DataFrame) -> None:
     fig = lm.plot_simulation(lm.simulate_immortal_time(n_patients=50, n_simulations=3))
     assert len(fig.axes) == 1
     plt.close(fig)
+
+
+# R 4.2.2, survival 3.5.3, on this toy set (one death on the day of surgery):
+#   d <- data.frame(id=1:6, t=c(0,5,6,7,8,9), s=c(1,1,0,1,1,0), x=c(1,0,1,0,1,0))
+#   coef(coxph(Surv(t, s) ~ x, data=d))                       # 0.27394781732579
+#   d$st <- factor(c(1,2,0,1,2,0), 0:2, c("cens","lp","death"))
+#   fg <- finegray(Surv(t, st) ~ ., data=d, etype="lp")       # fgstart -1 on first rows
+#   coef(coxph(Surv(fgstart, fgstop, fgstatus) ~ x, data=fg, weights=fgwt))  # 0.50580045583924
+# (R's tmerge refuses an ending time of 0; we keep the patient, as finegray and coxph do.)
+ZERO_TIME = pd.DataFrame(
+    {
+        "os_months": [0.0, 5, 6, 7, 8, 9],
+        "death": [1, 1, 0, 1, 1, 0],
+        "adjuvant_therapy": [
+            "targeted",
+            "cytokine",
+            "targeted",
+            "cytokine",
+            "targeted",
+            "cytokine",
+        ],
+        "cause": [1, 2, 0, 1, 2, 0],
+    }
+)
+
+
+def test_zero_follow_up_is_kept_as_in_r() -> None:
+    from spinemets import competing_risks as cr
+
+    assert lm.counting_origin(np.array([0.0, 5.0])) == -1.0
+    assert lm.counting_origin(np.array([2.0, 5.0])) == 0.0
+    table = lm.time_dependent_cox(
+        ZERO_TIME.assign(adjuvant_start_months=[np.nan, np.nan, 1.0, np.nan, 2.0, np.nan])
+    )
+    naive = table.loc[table["model"] == "naive", "coef"].item()
+    assert naive == pytest.approx(0.27394781732579, rel=1e-6)
+    rows = cr.finegray_rows(ZERO_TIME["os_months"], ZERO_TIME["cause"])
+    assert rows["fgstart"].tolist() == [-1.0, -1.0, 6.0, -1.0, -1.0, -1.0, -1.0]
+    assert rows["fgwt"].tolist() == [1.0, 1.0, 0.75, 1.0, 1.0, 1.0, 1.0]
+    fit = cr.finegray_cox(ZERO_TIME.assign(x=[1, 0, 1, 0, 1, 0]), "os_months", "cause", ["x"])
+    assert fit.cox.coef[0] == pytest.approx(0.50580045583924, rel=1e-6)
+
+
+def test_hazard_ratio_table_matches_r() -> None:
+    # R 4.2.2, survival 3.5.3, same toy set as above (d$cause = c(1,2,0,1,2,0)):
+    #   coxph(Surv(t, cause==1) ~ x): coef 0.346573590279972, p 0.809221414588876
+    #   coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(id), weights=fgwt,
+    #         data=finegray(Surv(t, st) ~ ., d, etype="lp"), ties="breslow"):
+    #     coef 0.50580045583924, robust se 1.13743221672091, p 0.656546514521987
+    from spinemets import competing_risks as cr
+
+    x = np.array([1, 0, 1, 0, 1, 0])
+    table = cr.hazard_ratio_table(ZERO_TIME["os_months"], ZERO_TIME["cause"], {"x": x})
+    fg = table.loc[table["model"] == "fine_gray"].iloc[0]
+    cs = table.loc[table["model"] == "cause_specific"].iloc[0]
+    assert np.log(fg["hr"]) == pytest.approx(0.50580045583924, rel=1e-6)
+    assert fg["p"] == pytest.approx(0.656546514521987, rel=1e-6)
+    assert np.log(cs["hr"]) == pytest.approx(0.346573590279972, rel=1e-6)
+    assert cs["p"] == pytest.approx(0.809221414588876, rel=1e-6)
+    assert table["events"].tolist() == [2, 2]

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy.special import chdtrc, ndtri
 
 from .errors import SpinemetsError
-from .landmark import CoxFit, coxph_counting
+from .landmark import CoxFit, counting_origin, coxph_counting
 
 __all__ = [
     "CAUSE_LABELS",
@@ -446,7 +446,8 @@ def gray_tests_table(
 def finegray_rows(time: object, cause: object, cause_of_interest: int = 1) -> pd.DataFrame:
     """The weighted counting-process data of ``survival::finegray`` (one stratum).
 
-    Subjects with the cause of interest or censored keep one row (0, time]. A subject
+    Subjects with the cause of interest or censored keep one row (0, time] (R starts
+    it below 0, at ``2 min(time) - 1``, when some time is 0: :func:`counting_origin`). A subject
     with a competing event stays in the risk set after it, with decreasing weight:
     the row (0, c_j] up to the first censoring time at or after their event, then one
     row per later censoring interval (c_{j-1}, c_j] that contains an event of interest,
@@ -481,15 +482,16 @@ def finegray_rows(time: object, cause: object, cause_of_interest: int = 1) -> pd
     keep = np.zeros(ct2.size, dtype=bool)  # keep[j]: output interval (ct2[j-1], ct2[j]]
     keep[hit[hit < ct2.size]] = True
     keep[0] = True
+    zero = counting_origin(t)  # R: 0, or below every time when some time is 0
     recs: list[tuple[int, float, float, int, float]] = []
     for i in range(n):
         status = 1 if c[i] == cause_of_interest else 0
         if c[i] == 0 or c[i] == cause_of_interest:
-            recs.append((i, 0.0, float(t[i]), status, 1.0))
+            recs.append((i, zero, float(t[i]), status, 1.0))
             continue
         j = int(np.searchsorted(ct2, t[i], side="left"))
         j = min(j, ct2.size - 1)
-        recs.append((i, 0.0, float(ct2[j]), 0, 1.0))
+        recs.append((i, zero, float(ct2[j]), 0, 1.0))
         base = cp2[j]
         for jj in range(j + 1, ct2.size):
             if keep[jj]:
@@ -663,3 +665,50 @@ def cumulative_incidence_at(
             )
         )
     return pd.concat(rows, ignore_index=True)
+
+
+def hazard_ratio_table(
+    time: object,
+    cause: object,
+    covariates: dict[str, np.ndarray],
+    conf_level: float = 0.95,
+    cause_of_interest: int = 1,
+) -> pd.DataFrame:
+    """Fine-Gray subdistribution HR beside the cause-specific HR, one binary covariate at a time.
+
+    For each named 0/1 covariate: the Fine-Gray model (:func:`finegray_cox`, robust
+    SE clustered on patient, as R's ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x +
+    cluster(id), weights = fgwt, data = finegray(...), ties = "breslow")``) and the
+    cause-specific Cox model (competing events censored, Efron ties, model-based SE,
+    as R's ``coxph(Surv(time, cause == 1) ~ x)``). Columns: covariate, model, hr,
+    lower, upper, p, se_type, events, conf_level.
+    Tests: tests/test_landmark.py::test_hazard_ratio_table_matches_r.
+    """
+    t, c = _time_cause(time, cause)
+    event = (c == cause_of_interest).astype(np.int64)
+    origin = np.full(t.size, counting_origin(t))
+    rows = []
+    for name, values in covariates.items():
+        x = np.asarray(values, dtype=np.float64).ravel()
+        data = pd.DataFrame({"time": t, "cause": c, "x": x})
+        fg = finegray_cox(data, "time", "cause", ["x"], cause_of_interest=cause_of_interest)
+        cs = coxph_counting(origin, t, event, x[:, None], names=("x",))
+        for model, tab, se_type in (
+            ("fine_gray", fg.cox.table(conf_level, robust=True), "robust (cluster = patient)"),
+            ("cause_specific", cs.table(conf_level), "model-based"),
+        ):
+            first = tab.iloc[0]
+            rows.append(
+                {
+                    "covariate": name,
+                    "model": model,
+                    "hr": first["hr"],
+                    "lower": first["lower"],
+                    "upper": first["upper"],
+                    "p": first["p"],
+                    "se_type": se_type,
+                    "events": int(event.sum()),
+                    "conf_level": conf_level,
+                }
+            )
+    return pd.DataFrame(rows)

@@ -385,6 +385,18 @@ def landmark_analyses(
 # ------------------------------------------------------------- time-dependent Cox
 
 
+def counting_origin(time: np.ndarray) -> float:
+    """The start of the first (start, stop] interval: 0, or 2 min(time) - 1 if min <= 0.
+
+    R's ``finegray`` (and ``coxph`` for right-censored data) put the origin below every
+    observed time, so that a death on the day of surgery (time 0) is an event in a
+    non-empty interval rather than an empty (0, 0]. Tests:
+    tests/test_landmark.py::test_zero_follow_up_is_kept_as_in_r.
+    """
+    lowest = float(np.min(time))
+    return 0.0 if lowest > 0 else 2 * lowest - 1
+
+
 def tmerge_counting(
     patients: pd.DataFrame,
     time_col: str = "os_months",
@@ -397,19 +409,21 @@ def tmerge_counting(
 
     As ``tmerge(base, data, id, death = event(time, event), treated = tdc(start))``:
     a patient whose therapy of interest started at s with 0 < s < time gets rows
-    (0, s] untreated and (s, time] treated, the event on the last row; a start at or
+    (o, s] untreated and (s, time] treated, the event on the last row; a start at or
     after the end of follow-up (or never) leaves one untreated row; a start <= 0, one
-    treated row. Columns: row (position in ``patients``), tstart, tstop, event, treated.
+    treated row. The origin o is :func:`counting_origin` (0 unless some follow-up is
+    0: R's tmerge refuses those, we keep them as R's finegray and coxph do).
+    Columns: row (position in ``patients``), tstart, tstop, event, treated.
     Tests: tests/test_landmark.py::test_tmerge_rows_match_r.
     """
     start = _treated_start(patients, start_col, therapy_col, treated_value)
     t = patients[time_col].to_numpy(dtype=np.float64)
     ev = patients[event_col].to_numpy(dtype=np.int64)
-    if (t <= 0).any():
-        i = int(np.flatnonzero(t <= 0)[0])
+    if (t < 0).any():
+        i = int(np.flatnonzero(t < 0)[0])
         raise SpinemetsError(
             f"patients table, row {patients.index[i]!r}, column {time_col}: value {t[i]:g}; "
-            "expected follow-up > 0 for (start, stop] rows"
+            "expected follow-up >= 0"
         )
     split = ~np.isnan(start) & (start > 0) & (start < t)
     from_zero = ~np.isnan(start) & (start <= 0)
@@ -417,7 +431,7 @@ def tmerge_counting(
     first = pd.DataFrame(
         {
             "row": idx,
-            "tstart": 0.0,
+            "tstart": counting_origin(t),
             "tstop": np.where(split, start, t),
             "event": np.where(split, 0, ev),
             "treated": from_zero.astype(np.int64),
@@ -456,7 +470,8 @@ def time_dependent_cox(
     t = patients[time_col].to_numpy(dtype=np.float64)
     ev = patients[event_col].to_numpy(dtype=np.int64)
     ever = (patients[therapy_col].astype(str).str.lower() == treated_value).to_numpy(int)
-    naive = coxph_counting(np.zeros(t.size), t, ev, ever[:, None], names=("treated",))
+    origin = np.full(t.size, counting_origin(t))
+    naive = coxph_counting(origin, t, ev, ever[:, None], names=("treated",))
     td_rows = tmerge_counting(patients, time_col, event_col, start_col, therapy_col, treated_value)
     td = coxph_counting(
         td_rows["tstart"],
