@@ -313,6 +313,10 @@ def test_a_min_cell_run_exports_no_count_below_the_threshold(batch):
     assert "<10" in table4
     medians = json.loads((out / "masked" / "run.json").read_text(encoding="utf-8"))
     assert medians["parameters"] == {"min_cell": 10}
+    # the executed notebook shows the masked table too, not only the exported file
+    shown = (out / "masked" / "04_complications.ipynb").read_text(encoding="utf-8")
+    unmasked = (out / "csv" / "04_complications.ipynb").read_text(encoding="utf-8")
+    assert "&lt;10" in shown and "&lt;10" not in unmasked
 
 
 def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp_path, capsys):

@@ -102,3 +102,21 @@ def test_count_columns_are_recognised_by_name(name, is_count):
 def test_a_bad_min_cell_is_refused(tmp_path, min_cell):
     with pytest.raises(ParameterError, match="min_cell"):
         RunOutput(tmp_path, min_cell=min_cell)
+
+
+def test_displayed_tables_are_masked(tmp_path) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        table = pd.DataFrame({"group": ["a", "b"], "n": [3, 42]})
+        RunOutput(tmp_path, min_cell=10)
+        shown = shell.display_formatter.format(table)[0]
+        assert "<10" in shown["text/plain"] and "&lt;10" in shown["text/html"]
+        assert "42" in shown["text/plain"]
+        assert " 3\n" not in shown["text/plain"] + "\n"
+        RunOutput(tmp_path, min_cell=0)  # back to pandas' own display
+        shown = shell.display_formatter.format(table)[0]
+        assert "<10" not in shown["text/plain"] and "&lt;10" not in shown["text/html"]
+    finally:
+        InteractiveShell.clear_instance()

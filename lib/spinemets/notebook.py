@@ -36,3 +36,34 @@ def setup() -> None:
             "svg.hashsalt": "spinemets",
         }
     )
+
+
+def mask_displayed_tables(min_cell: int) -> None:
+    """Mask small counts in every DataFrame the running notebook displays.
+
+    With ``min_cell`` > 1, IPython's HTML and plain-text formatters for DataFrames
+    pass each table through :func:`spinemets.privacy.suppress_table` first (counts
+    ``1 .. min_cell - 1`` in count columns become ``"<min_cell"``), the same rule as
+    the exported tables. ``min_cell`` 0 or 1 restores pandas' own display. Outside
+    IPython this does nothing. ``print(df)`` and Styler objects are not covered:
+    notebooks display tables as a cell's last expression.
+    Tested in tests/test_output_suppression.py::test_displayed_tables_are_masked.
+    """
+    from IPython import get_ipython
+
+    from . import privacy
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    html, plain = formatters["text/html"], formatters["text/plain"]
+    if min_cell <= 1:
+        html.pop(pd.DataFrame, None)
+        plain.pop(pd.DataFrame, None)
+        return
+    html.for_type(pd.DataFrame, lambda df: privacy.suppress_table(df, min_cell)._repr_html_())
+    plain.for_type(
+        pd.DataFrame,
+        lambda df, printer, cycle: printer.text(repr(privacy.suppress_table(df, min_cell))),
+    )
