@@ -294,3 +294,21 @@ def test_with_conf_type_changes_only_survival_ci_claims():
     assert "vas_pre_ci" not in changed  # a t interval has no conf_type
     with pytest.raises(SpinemetsError, match="conf_type 'logit'"):
         sc.with_conf_type(original, "logit")
+
+
+def test_compare_is_the_scorecard_for_those_claims() -> None:
+    from spinemets.cohort import load_cohort
+    from spinemets.errors import SpinemetsError
+
+    cohort = load_cohort()
+    ids = ["os_median_all", "n_metastasectomy", "vas_pre_ci"]
+    table = sc.compare(cohort, ids)
+    assert table.columns.tolist() == ["claim", "quote", "published", "reproduced", "status"]
+    assert table["claim"].tolist() == ids
+    # the bundled cohort has 39 metastasectomy patients, as the paper says (a count: exact)
+    row = table.set_index("claim").loc["n_metastasectomy"]
+    assert (row["published"], row["reproduced"], row["status"]) == ("39", "39", "exact")
+    full = sc.scorecard(cohort).set_index("id").loc[ids, "status"].tolist()
+    assert table["status"].tolist() == full
+    with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
+        sc.compare(cohort, ["nope"])

@@ -10,9 +10,11 @@ import math
 
 import pandas as pd
 import pytest
+from spinemets import scorecard
 from spinemets.claims import Claim
+from spinemets.cohort import Cohort
 from spinemets.errors import SpinemetsError
-from spinemets.survival import published_comparison, recompute_survival
+from spinemets.survival import recompute_survival
 
 # Group a: deaths at 10, 20, 30, 40 (S = .75, .5, .25, 0) -> median (20 + 30) / 2 = 25.
 # Group b: deaths at 5 and 50, censored at 15, 70 -> S(36) = .75 * (1 - 1/2) ... see below.
@@ -70,13 +72,12 @@ def test_comparison_table() -> None:
         claim("km_median", "29", id_="all", endpoint="os", strata="all", group="all"),
         claim("km_median_ci", "16–32", id_="b", endpoint="os", strata="surgery", group="b"),
     ]
-    table = published_comparison(claims, ["all", "a", "b"], PATIENTS)
+    cohort = Cohort(PATIENTS, PATIENTS.iloc[:0], is_synthetic=False, label="t", source_files=())
+    table = scorecard.compare(cohort, ["all", "a", "b"], claims)
     assert table.claim.tolist() == ["all", "a", "b"]
     assert table.reproduced.tolist()[:2] == ["30", "25"]
     assert table.reproduced[2].endswith("–NR")
-    assert table.agrees.tolist() == [False, True, False]
-    with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
-        published_comparison(claims, ["nope"], PATIENTS)
+    assert table.status.tolist() == ["close", "exact", "differs"]
 
 
 def test_non_survival_claim_is_refused() -> None:

@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import tables
+from spinemets import scorecard, tables
+from spinemets.cohort import Cohort
 from spinemets.errors import SpinemetsError
 from spinemets.output import RunOutput
 from spinemets.tables import Variable
@@ -180,7 +181,7 @@ def test_missing_column_named(cohort: pd.DataFrame) -> None:
         tables.characteristics(cohort, variables=(Variable("biopsy", "Biopsy", "binary"),))
 
 
-def test_published_comparison(cohort: pd.DataFrame) -> None:
+def test_published_beside_reproduced(cohort: pd.DataFrame) -> None:
     from spinemets.claims import Claim
 
     claims = [
@@ -207,10 +208,10 @@ def test_published_comparison(cohort: pd.DataFrame) -> None:
             value=60.0,
         ),
     ]
-    got = tables.published_comparison(claims, ["neph", "age_med"], cohort, cohort.iloc[:0])
+    whole = Cohort(cohort, cohort.iloc[:0], is_synthetic=False, label="test", source_files=())
+    got = scorecard.compare(whole, ["neph", "age_med"], claims)
     assert got.claim.tolist() == ["neph", "age_med"]
     # ages 30..75: median (50 + 55) / 2 = 52.5, within 0.5 of 52; nephrectomy 5 of 10 = 50%
-    assert got.reproduced.tolist() == ["50", "52.5"]
-    assert got.agrees.tolist() == [False, True]
-    with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
-        tables.published_comparison(claims, ["nope"], cohort, cohort)
+    # shown at the printed precision (whole numbers): 52.5 prints as 52
+    assert got.reproduced.tolist() == ["50", "52"]
+    assert got.status.tolist() == ["differs", "within rounding"]

@@ -291,6 +291,30 @@ def scorecard(cohort: Cohort, claims: Sequence[Claim] | None = None) -> pd.DataF
     return df
 
 
+def compare(
+    cohort: Cohort, ids: Sequence[str], claims: Sequence[Claim] | None = None
+) -> pd.DataFrame:
+    """Published beside reproduced for the claims ``ids``, in that order.
+
+    The rows of :func:`scorecard` for those claims (the same values and statuses the
+    reproduction scorecard of notebook 05 shows), as columns claim, quote,
+    published, reproduced, status. Notebooks 01-04 show these next to their
+    analyses. An unknown id raises :class:`SpinemetsError`.
+    Tests: tests/test_scorecard.py::test_compare_is_the_scorecard_for_those_claims.
+    """
+    claim_list = list(load_claims() if claims is None else claims)
+    known = {c.id for c in claim_list}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise SpinemetsError(
+            f"claims: no claim with id {', '.join(map(repr, unknown))} "
+            "(ids are in data/published/ptashnikov2020.yaml)"
+        )
+    card = scorecard(cohort, claim_list).set_index("id")
+    rows = card.loc[list(ids), ["quote", "published", "reproduced", "status"]]
+    return rows.rename_axis("claim").reset_index()
+
+
 def summarise(scorecard_df: pd.DataFrame) -> pd.DataFrame:
     """Counts per status, overall (``all``) and per section (in order of appearance).
 

@@ -43,7 +43,7 @@ from .errors import SpinemetsError
 from .output import RunOutput
 
 if TYPE_CHECKING:
-    from .claims import Claim
+    pass
 
 __all__ = [
     "ALL",
@@ -54,7 +54,6 @@ __all__ = [
     "categorical_test",
     "characteristics",
     "format_p",
-    "published_comparison",
     "short_test_name",
     "table1",
     "table2",
@@ -427,53 +426,3 @@ def write_characteristics(out: RunOutput, long: pd.DataFrame, name: str) -> pd.D
     out.write_table(long, name)
     out.write_table(wide, f"{name}_wide")
     return wide
-
-
-# ----------------------------------------------------- published beside reproduced
-
-
-def _show(x: float, unit: str) -> str:
-    if unit == "p":
-        return f"{x:.2g}"
-    return _num(x)
-
-
-def published_comparison(
-    claims: Sequence[Claim],
-    ids: Sequence[str],
-    patients: pd.DataFrame,
-    complications: pd.DataFrame,
-) -> pd.DataFrame:
-    """The paper's printed numbers beside the values recomputed from the cohort.
-
-    For each claim id in ``ids`` (in that order): id, quote, published (as
-    printed), reproduced (recomputed by :func:`spinemets.claims.recompute_descriptive`),
-    agrees (within the printed precision, :meth:`spinemets.claims.Claim.agrees`).
-    An unknown id raises :class:`SpinemetsError`.
-    """
-    from .claims import recompute_descriptive
-
-    by_id = {c.id: c for c in claims}
-    rows = []
-    for claim_id in ids:
-        if claim_id not in by_id:
-            raise SpinemetsError(f"claims: no claim with id {claim_id!r}")
-        c = by_id[claim_id]
-        value = recompute_descriptive(c, patients, complications)
-        if value is None:
-            shown = ""
-        elif isinstance(value, tuple):
-            shown = f"{_show(value[0], c.unit)}–{_show(value[1], c.unit)}"
-        else:
-            shown = _show(value, c.unit)
-        published = ("< " if c.bound == "upper" else "> " if c.bound == "lower" else "") + c.printed
-        rows.append(
-            {
-                "claim": c.id,
-                "quote": c.quote,
-                "published": published,
-                "reproduced": shown,
-                "agrees": bool(c.agrees(value)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["claim", "quote", "published", "reproduced", "agrees"])

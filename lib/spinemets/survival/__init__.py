@@ -18,7 +18,7 @@ from .endpoints import ENDPOINTS, SurvivalTables, endpoint_data, survival_tables
 from .km import CONF_TYPES, KaplanMeier, confidence_band, kaplan_meier, survival_at
 from .logrank import LogRank, logrank_test
 from .median import Median, median_survival
-from .published import SURVIVAL_COMPUTATIONS, published_comparison, recompute_survival
+from .published import SURVIVAL_COMPUTATIONS, recompute_survival
 
 __all__ = [
     "CONF_TYPES",
@@ -34,7 +34,6 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "median_survival",
-    "published_comparison",
     "recompute_survival",
     "survival_at",
     "survival_tables",

@@ -10,7 +10,6 @@ paper's, R's default ``log``, when the claim gives none).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -64,40 +63,3 @@ def recompute_survival(claim: Claim, patients: pd.DataFrame) -> float | tuple[fl
 
 def _exists(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
-
-
-def _shown(claim: Claim, value: float | tuple[float, float] | None) -> str:
-    if value is None:
-        return "not reached"
-    return claim.format_value(value).replace("nan", "NR")
-
-
-def published_comparison(
-    claims: Sequence[Claim], ids: Sequence[str], patients: pd.DataFrame
-) -> pd.DataFrame:
-    """Published beside reproduced for the survival claims ``ids`` (in that order).
-
-    Columns: claim, quote, published (as printed), reproduced (at the printed
-    precision; ``not reached`` where the estimate does not exist, ``NR`` for a
-    confidence limit not reached), agrees (within
-    the printed precision, :meth:`spinemets.claims.Claim.agrees`). Same columns as
-    :func:`spinemets.tables.published_comparison` for descriptive claims.
-    """
-    by_id = {c.id: c for c in claims}
-    rows = []
-    for claim_id in ids:
-        if claim_id not in by_id:
-            raise SpinemetsError(f"claims: no claim with id {claim_id!r}")
-        c = by_id[claim_id]
-        value = recompute_survival(c, patients)
-        bound = {"upper": "< ", "lower": "> "}.get(c.bound or "", "")
-        rows.append(
-            {
-                "claim": c.id,
-                "quote": c.quote,
-                "published": bound + c.printed,
-                "reproduced": _shown(c, value),
-                "agrees": bool(c.agrees(value)),
-            }
-        )
-    return pd.DataFrame(rows, columns=["claim", "quote", "published", "reproduced", "agrees"])
