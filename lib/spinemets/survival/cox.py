@@ -6,14 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from ..errors import SpinemetsError
 from ._validate import as_time_event
-
-#: Newton-Raphson stopping rule handed to lifelines (its default, 1e-7, stops early).
-PRECISION: float = 1e-12
-MAX_STEPS: int = 200
 
 
 def cox_ph(
@@ -27,12 +22,13 @@ def cox_ph(
 
     Returns one row per covariate: ``term, coef, hr, se, lower, upper, z, p`` with
     hr = exp(coef), Wald limits exp(coef -+ z se) and two-sided Wald p. Rows with a
-    missing value in any column used are dropped (R's na.omit). Fitted by lifelines'
-    CoxPHFitter with the convergence tolerance tightened to PRECISION, which matches
-    R ``coxph(Surv(time, event) ~ ..., ties = "efron")`` to better than 1e-6 relative.
+    missing value in any column used are dropped (R's na.omit). Fitted by
+    :func:`spinemets.cox_models.fit_cox` (the package's one Efron Cox fit: lifelines'
+    CoxPHFitter with its tolerance tightened), which matches R ``coxph(Surv(time,
+    event) ~ ..., ties = "efron")`` to better than 1e-6 relative.
     Tests: tests/test_survival_r_parity.py::test_cox (lung, veteran, colon).
     """
-    from lifelines import CoxPHFitter  # imported lazily: slow to import, rarely needed
+    from ..cox_models import fit_cox, tidy  # one Cox engine for the package
 
     columns = [duration_col, event_col, *covariates]
     missing = [c for c in columns if c not in df.columns]
@@ -40,26 +36,5 @@ def cox_ph(
         raise SpinemetsError(f"cox_ph: column(s) {missing} not in the data")
     data = df[columns].dropna().astype(np.float64)
     as_time_event(data[duration_col], data[event_col])
-    fitter = CoxPHFitter()
-    fitter.fit(
-        data,
-        duration_col=duration_col,
-        event_col=event_col,
-        fit_options={"precision": PRECISION, "max_steps": MAX_STEPS},
-    )
-    summary = fitter.summary.loc[list(covariates)]
-    coef = summary["coef"].to_numpy()
-    se = summary["se(coef)"].to_numpy()
-    z_crit = float(ndtri(1.0 - (1.0 - conf_level) / 2.0))
-    return pd.DataFrame(
-        {
-            "term": list(covariates),
-            "coef": coef,
-            "hr": np.exp(coef),
-            "se": se,
-            "lower": np.exp(coef - z_crit * se),
-            "upper": np.exp(coef + z_crit * se),
-            "z": summary["z"].to_numpy(),
-            "p": summary["p"].to_numpy(),
-        }
-    )
+    fit = fit_cox(data, covariates, duration_col=duration_col, event_col=event_col)
+    return tidy(fit, conf_level).drop(columns="model")
