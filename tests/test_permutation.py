@@ -135,3 +135,33 @@ def test_permutation_plot() -> None:
     result = pm.permutation_logrank(TOY["time"], TOY["event"], TOY["group"])
     fig = pm.permutation_plot(result, title="toy")
     assert fig.axes[0].get_title() == "toy"
+
+
+def test_permutation_table() -> None:
+    from spinemets.cohort import load_cohort
+
+    patients = load_cohort().patients
+    table, results = pm.permutation_table(patients, n_permutations=200, max_enumeration=0)
+    assert table[["endpoint", "strata"]].values.tolist() == [
+        ["os", "surgery"],
+        ["os", "adjuvant_therapy"],
+        ["lpfs", "surgery"],
+        ["lpfs", "adjuvant_therapy"],
+    ]
+    assert set(results) == {("os", "surgery"), ("os", "adjuvant_therapy")} | {
+        ("lpfs", "surgery"),
+        ("lpfs", "adjuvant_therapy"),
+    }
+    # R survdiff on the same cohort (tests/fixtures/r_cox_models.R)
+    ref = pd.read_csv(FIXTURES / "logrank.csv").set_index(["dataset", "strata"])
+    synthetic = ref.loc[ref.index.get_level_values(0).str.startswith("synthetic")]
+    assert len(synthetic) == 4
+    for (dataset, strata), row in synthetic.iterrows():
+        endpoint = dataset.removeprefix("synthetic_")
+        ours = table.set_index(["endpoint", "strata"]).loc[(endpoint, strata)]
+        assert ours["chisq"] == pytest.approx(row["chisq"], rel=1e-6)
+        assert ours["p_asymptotic"] == pytest.approx(row["p"], rel=1e-6)
+    assert (table["method"] == "monte carlo").all()
+    assert (table["n_permutations"] == 200).all()
+    again, _ = pm.permutation_table(patients, n_permutations=200, max_enumeration=0)
+    pd.testing.assert_frame_equal(table, again)

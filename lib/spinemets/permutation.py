@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -260,3 +262,62 @@ def permutation_plot(result: PermutationResult, title: str = "") -> Figure:
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def permutation_table(
+    patients: pd.DataFrame,
+    endpoints: Sequence[str] = ("os", "lpfs"),
+    strata: Sequence[str] = ("surgery", "adjuvant_therapy"),
+    n_permutations: int = 10_000,
+    seed: int = PERMUTATION_SEED,
+    max_enumeration: int = DEFAULT_MAX_ENUMERATION,
+) -> tuple[pd.DataFrame, dict[tuple[str, str], PermutationResult]]:
+    """The permutation log-rank test beside the asymptotic one, per endpoint and strata.
+
+    One row per (endpoint, strata): endpoint, strata, n, events, chisq, df (from
+    :func:`spinemets.survival.logrank_test`, R's ``survdiff``), p_asymptotic,
+    p_permutation, mc_se, method, n_permutations, n_labellings, seed; every
+    comparison uses the same ``seed``. Also returns the full results by
+    (endpoint, strata), for plotting the permutation distributions.
+    Tests: tests/test_permutation.py::test_permutation_table.
+    """
+    from .survival import endpoint_data, logrank_test
+
+    results: dict[tuple[str, str], PermutationResult] = {}
+    rows = []
+    for endpoint in endpoints:
+        time, event = endpoint_data(patients, endpoint)
+        for column in strata:
+            asymptotic = logrank_test(time, event, patients[column])
+            res = permutation_logrank(
+                time,
+                event,
+                patients[column],
+                n_permutations=n_permutations,
+                seed=seed,
+                max_enumeration=max_enumeration,
+            )
+            if not math.isclose(res.chisq, asymptotic.chisq, rel_tol=1e-9):
+                raise SpinemetsError(
+                    f"{endpoint} by {column}: permutation statistic {res.chisq} differs from "
+                    f"the log-rank chi-square {asymptotic.chisq}"
+                )
+            results[endpoint, column] = res
+            rows.append(
+                {
+                    "endpoint": endpoint,
+                    "strata": column,
+                    "n": len(time),
+                    "events": int(np.sum(event)),
+                    "chisq": res.chisq,
+                    "df": asymptotic.df,
+                    "p_asymptotic": asymptotic.p,
+                    "p_permutation": res.p_permutation,
+                    "mc_se": res.mc_se,
+                    "method": res.method,
+                    "n_permutations": res.n_permutations,
+                    "n_labellings": float(res.n_labellings),
+                    "seed": res.seed if res.seed is not None else pd.NA,
+                }
+            )
+    return pd.DataFrame(rows), results
