@@ -19,8 +19,9 @@ from typing import TextIO
 
 from .. import paths
 from ..errors import SpinemetsError
-from .execute import DEFAULT_TIMEOUT, KERNEL_NAME, NotebookTask, refresh_task, run_parallel
+from .execute import DEFAULT_TIMEOUT, KERNEL_NAME, NotebookTask, refresh_task
 from .notebooks import discover_notebooks
+from .pool import run_parallel
 
 
 def refresh_notebooks(
