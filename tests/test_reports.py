@@ -89,6 +89,7 @@ def good(tmp_path_factory):
         "  good:\n    description: Fixture run <ok>\n    @cohort\n"
         "    notebooks: [01_ok, 3]\n    parameters:\n      threshold: 1\n      label: changed\n",
     )
+    previous_report(tmp / "out", "good")  # an earlier report of the run, replaced whole
     summary, printed = report(path, tmp / "out", jobs=2)
     return summary, printed, tmp / "out"
 
@@ -106,6 +107,15 @@ def test_a_good_run_lands_in_its_folder(good):
         "index.html",
     ]
     run = out / "good"
+    assert sorted(p.name for p in run.iterdir()) == [
+        "01_ok.html",
+        "01_ok.ipynb",
+        "03_param.html",
+        "03_param.ipynb",
+        "figures",
+        "run.json",
+        "tables",
+    ]  # the previous report (previous.txt) is gone, and no marker of the staging folder
     for stem in ("01_ok", "03_param"):
         assert (run / f"{stem}.ipynb").is_file() and (run / f"{stem}.html").is_file()
     assert {p.name for p in (run / "tables").iterdir()} == {

@@ -169,26 +169,6 @@ def test_the_runners_own_index_and_reports_are_recognised(tmp_path):
     assert "renamed" not in text
 
 
-@pytest.mark.slow
-def test_a_report_of_the_runner_is_replaced_whole_and_the_old_one_is_gone(tmp_path, capsys):
-    runs = write_runs(tmp_path, "  r:\n    notebooks: ['01']\n")
-    out = tmp_path / "out"
-    previous_report(out, "r")
-    assert report(runs, out) == 0, capsys.readouterr()
-    assert "ok      1 notebook(s)" in capsys.readouterr().out
-    names = sorted(p.name for p in (out / "r").iterdir())
-    assert names == ["01_ok.html", "01_ok.ipynb", "figures", "run.json", "tables"]
-    manifest = json.loads((out / "r" / "run.json").read_text(encoding="utf-8"))
-    assert manifest["format"] == "spinemets-run/1"
-    assert manifest["notebooks"] == [{"stem": "01_ok", "parameters": {}}]
-    assert sorted(p.name for p in out.iterdir()) == [
-        ".index.html.lock",
-        ".r.lock",
-        "index.html",
-        "r",
-    ]
-
-
 def test_a_run_being_written_is_refused_before_anything_is_written(tmp_path, capsys):
     runs = write_runs(tmp_path, "  r:\n    notebooks: ['01']\n")
     out = tmp_path / "out"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import tempfile
+import time
 
 import pytest
 from runner_helpers import (
@@ -81,11 +82,13 @@ def test_after_sigkill_workers_and_kernels_exit_and_the_next_run_cleans_up(
     tmp_path, kill_leftovers, monkeypatch, capsys
 ):
     process, tree, out, before = start_gated_batch(tmp_path, kill_leftovers)
+    start = time.monotonic()
     process.kill()  # SIGKILL: the runner cannot clean up anything
+    process.wait(timeout=30)  # not communicate(): its pipes stay open while a worker lives
+    left, _ = wait_gone(tree, timeout=30)
+    seconds = time.monotonic() - start
+    assert not left, f"still running {seconds:.0f} s after SIGKILL: {[p.cmdline() for p in left]}"
     process.communicate(timeout=30)
-    left, seconds = wait_gone(tree, timeout=30)
-    assert not left, f"still running 30 s after SIGKILL: {[p.cmdline() for p in left]}"
-    print(f"workers and kernels gone {seconds:.2f} s after SIGKILL of the runner")
     # what the dead run left: its staging folder and its private copy (and the old report)
     assert (out / ".r.partial").is_dir()
     assert private_folders(tmp_path / "tmp")

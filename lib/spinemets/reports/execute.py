@@ -9,7 +9,8 @@ one-line error naming the cell.
 
 A notebook has a total time budget (``timeout`` seconds) counted from its start:
 starting the kernel may use what is left of it, and each cell's nbclient timeout
-is what is left when the cell starts. Whatever the notebook is stuck in, the pool
+is what is left when the cell starts. The kernel is stopped at once when the
+notebook ends (``shutdown_kernel="immediate"``: nothing is left to save in it). Whatever the notebook is stuck in, the pool
 kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
 This is the step a cache of executed notebooks would wrap (same task in, same
 result out). Tested in ``tests/test_reports.py`` and ``tests/reports/test_pool.py``.
@@ -18,6 +19,7 @@ result out). Tested in ``tests/test_reports.py`` and ``tests/reports/test_pool.p
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +154,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
             log_output=False,
             start_timeout=deadline.startup_timeout(),
             timeout_func=deadline,
+            shutdown_kernel="immediate",
             extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as e:
@@ -187,6 +190,7 @@ def refresh_task(task: NotebookTask) -> NotebookResult:
         kernel_name=task.kernel,
         startup_timeout=deadline.startup_timeout(),
         timeout_func=deadline,
+        shutdown_kernel="immediate",
         record_timing=False,
         extra_arguments=KERNEL_ARGUMENTS,
         resources={"metadata": {"path": str(task.cwd)}},
@@ -204,7 +208,11 @@ def refresh_task(task: NotebookTask) -> NotebookResult:
     except Exception as e:
         error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     if not error:
-        nbformat.write(clean_metadata(nb), task.output)
+        # through a temporary file and a rename: a refresh killed while writing leaves the
+        # committed notebook as it was, never half written
+        temporary = task.output.with_name(f".{task.output.name}.refreshing")
+        nbformat.write(clean_metadata(nb), temporary)
+        os.replace(temporary, task.output)
     return NotebookResult(task.label, not error, time.monotonic() - start, error)
 
 

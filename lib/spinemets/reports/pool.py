@@ -5,11 +5,12 @@ one task at a time (one notebook, in its own kernel) and sends back a
 :class:`NotebookResult`. Unlike :class:`concurrent.futures.ProcessPoolExecutor`,
 the pool can stop one worker without breaking the others, which it needs for:
 
-- **a hard time budget.** A task has ``task.timeout`` seconds from the moment it is
-  handed to a worker (kernel start included); the worker stops the notebook itself
+- **a hard time budget.** A task has ``task.timeout`` seconds from the moment its
+  worker starts it (kernel start included); the worker stops the notebook itself
   at that point (:mod:`~spinemets.reports.execute`), and if it has not answered
   :data:`KILL_GRACE` seconds later -- whatever it is stuck in -- the pool kills the
-  worker and its kernel and starts a fresh worker for the next task;
+  worker and its kernel and starts a fresh worker for the next task (a worker that
+  does not even start a task within :data:`START_ALLOWANCE` seconds is killed too);
 - **a clean stop.** Leaving the ``with`` block (normally, on an error or on
   SIGINT/SIGTERM) kills every worker together with its kernels
   (:func:`kill_process_tree`) and waits for them;
@@ -44,6 +45,9 @@ import psutil
 
 #: Seconds a task may run past its time budget before its worker is killed.
 KILL_GRACE = 10.0
+#: Seconds a worker may take to start a task it was handed (a new interpreter importing
+#: papermill on a busy machine) before it is taken for stuck.
+START_ALLOWANCE = 120.0
 #: How often a worker checks that the runner is still alive, in seconds.
 PARENT_POLL = 0.25
 #: Seconds to wait for killed processes to be gone.
@@ -125,6 +129,10 @@ def _worker_main(
             return
         start = time.monotonic()
         try:
+            conn.send(_STARTED)
+        except (OSError, ValueError):
+            return
+        try:
             result = worker(task)
         except BaseException as error:  # a worker never dies of a task
             message = f"{type(error).__name__}: {short(error)}"
@@ -133,6 +141,10 @@ def _worker_main(
             conn.send(result)
         except (OSError, ValueError):
             return
+
+
+#: What a worker sends when it starts a task (the task's clock starts then).
+_STARTED = "started"
 
 
 @dataclass
@@ -246,7 +258,7 @@ class WorkerPool:
                     idle = self._start_worker()
                 task = pending.popleft()
                 idle.task, idle.started = task, time.monotonic()
-                idle.deadline = idle.started + task.timeout + self.grace
+                idle.deadline = idle.started + START_ALLOWANCE + task.timeout + self.grace
                 try:
                     idle.conn.send(task)
                 except (OSError, ValueError) as error:
@@ -258,14 +270,21 @@ class WorkerPool:
             timeout = max(0.0, min(w.deadline for w in busy) - now)
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             for worker in busy:
-                if worker.conn.poll():
+                message: Any = None
+                while worker.conn.poll():
                     try:
-                        result = worker.conn.recv()
+                        message = worker.conn.recv()
                     except (EOFError, OSError):
-                        yield self._lost(worker, self._death(worker))
-                        continue
+                        message = None
+                        break
+                    if message != _STARTED:
+                        break
+                    worker.started = time.monotonic()  # the budget counts from here
+                    worker.deadline = worker.started + worker.task.timeout + self.grace
+                    message = None
+                if isinstance(message, NotebookResult):
                     worker.task = None
-                    yield result
+                    yield message
                 elif not worker.process.is_alive():
                     yield self._lost(worker, self._death(worker))
                 elif time.monotonic() >= worker.deadline:
