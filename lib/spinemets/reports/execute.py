@@ -9,9 +9,10 @@ one-line error naming the cell.
 
 A notebook has a total time budget (``timeout`` seconds) counted from its start:
 starting the kernel may use what is left of it, and each cell's nbclient timeout
-is what is left when the cell starts. The kernel is stopped at once when the
-notebook ends (``shutdown_kernel="immediate"``: nothing is left to save in it). Whatever the notebook is stuck in, the pool
+is what is left when the cell starts. Whatever the notebook is stuck in, the pool
 kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
+The kernel is stopped at once when the notebook ends
+(``shutdown_kernel="immediate"``: nothing is left to save in it).
 This is the step a cache of executed notebooks would wrap (same task in, same
 result out). Tested in ``tests/test_reports.py`` and ``tests/reports/test_pool.py``.
 """

@@ -66,9 +66,11 @@ def interruptible() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    # a signal ignored by whoever started us (SIGINT of a background job) stays ignored
     previous = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+    previous = {s: h for s, h in previous.items() if h is not signal.SIG_IGN}
     _State.deferring, _State.pending, _State.stopping = 0, None, False
-    for s in STOP_SIGNALS:
+    for s in previous:
         signal.signal(s, _handler)
     try:
         yield

@@ -82,7 +82,17 @@ def kill_process_tree(pid: int, timeout: float = KILL_WAIT) -> None:
             process.kill()
         except psutil.NoSuchProcess:
             pass
-    psutil.wait_procs(processes, timeout=timeout)
+    end = time.monotonic() + timeout
+    while any(map(_running, processes)) and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def _running(process: psutil.Process) -> bool:
+    """Whether ``process`` still runs (a killed zombie waiting to be reaped does not)."""
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -307,20 +317,3 @@ class WorkerPool:
         seconds = time.monotonic() - worker.started
         self._discard(worker)
         return NotebookResult(task.label, False, seconds, error)
-
-
-def run_parallel(
-    worker: Callable[[Any], NotebookResult],
-    tasks: Sequence[Any],
-    jobs: int,
-    env: Mapping[str, str] | None = None,
-) -> Iterator[NotebookResult]:
-    """Run ``worker`` over ``tasks`` in up to ``jobs`` processes; yield results as they end.
-
-    The workers are stopped when the iteration ends or is abandoned (the generator
-    is closed) or an exception (SIGINT, SIGTERM) passes through it.
-    """
-    if not tasks:
-        return
-    with WorkerPool(worker, jobs, env) as pool:
-        yield from pool.run(tasks)
