@@ -298,3 +298,25 @@ def test_a_problem_found_after_planning_is_still_refused(tmp_path):
     with pytest.raises(OutputFolderError, match="in the way of run 'r'"):
         folders.promote(RunFolders(out, "r"), {"format": "spinemets-run/1"})
     assert (out / "r" / "data.csv").read_text() == "x"
+
+
+def test_ok_only_for_a_report_complete_on_disk(tmp_path):
+    """A run whose staging folder lacks a notebook's HTML is not swapped in, and not "ok"."""
+    runs = write_runs(tmp_path, "  r:\n    notebooks: ['01', '03']\n")
+    out = tmp_path / "out"
+    before = previous_report(out, "r")
+    (plan,) = batch.plan_runs(runs, output_dir=out, notebooks_dir=FIXTURES)
+    folders.create_staging(plan.folders)
+    for name in ("01_ok.ipynb", "01_ok.html", "03_param.ipynb"):  # 03_param.html is missing
+        (plan.staging_dir / name).write_text("{}")
+    promoted: list = []
+    outcome = batch._finish_run(plan, [], promoted)
+    assert (outcome.status, outcome.messages) == ("failed", ["incomplete: 03_param.html missing"])
+    assert snapshot(out / "r") == before and promoted == []
+    (plan.staging_dir / "03_param.html").write_text("<html></html>")
+    marker = json.loads((plan.staging_dir / ".spinemets-staging").read_text())
+    assert marker["state"] == "failed"
+    outcome = batch._finish_run(plan, [], promoted)
+    assert outcome.status == "ok" and promoted == [plan]
+    assert read_marker(out / "r")["notebooks"][1]["stem"] == "03_param"
+    assert not (out / "r" / "previous.txt").exists()

@@ -429,28 +429,33 @@ def _execute(
 def _finish_run(
     plan: RunPlan, failures: list[NotebookResult], promoted: list[RunPlan]
 ) -> RunOutcome:
+    """Put a run's report in place when it is complete; say ``ok`` only when it is on disk."""
     name = plan.run.name
-    if failures:
+    messages = [f"{r.label.split('/', 1)[1]}: {r.error}" for r in sorted(failures, key=_label)]
+    missing = missing_outputs(plan, plan.staging_dir)
+    if missing and not failures:
+        messages = [f"incomplete: {', '.join(missing)} missing"]
+    if messages:
         mark_failed(plan.folders)
-        messages = [f"{r.label.split('/', 1)[1]}: {r.error}" for r in sorted(failures, key=_label)]
         return RunOutcome(name, "failed", plan.staging_dir, len(plan.tasks), messages)
     with index_lock(plan.folders.output):
         promote(plan.folders, manifest(plan))
     promoted.append(plan)
-    missing = missing_outputs(plan)
+    missing = missing_outputs(plan, plan.final_dir)
+    if read_marker(plan.final_dir) is None:
+        missing.insert(0, MANIFEST_NAME)
     if missing:
         message = f"the report on disk is incomplete: {', '.join(missing)} missing"
         return RunOutcome(name, "failed", plan.final_dir, len(plan.tasks), [message])
     return RunOutcome(name, "ok", plan.final_dir, len(plan.tasks))
 
 
-def missing_outputs(plan: RunPlan) -> list[str]:
-    """What a complete report of ``plan`` lacks on disk: its marker, a notebook or its HTML."""
-    final = plan.final_dir
-    missing = [] if read_marker(final) is not None else [MANIFEST_NAME]
+def missing_outputs(plan: RunPlan, folder: Path) -> list[str]:
+    """The executed notebooks and HTML pages of ``plan`` that ``folder`` lacks."""
+    missing = []
     for spec in plan.notebooks:
         for name in (spec.path.name, f"{spec.stem}.html"):
-            if not (final / name).is_file():
+            if not (folder / name).is_file():
                 missing.append(name)
     return missing
 
@@ -518,10 +523,12 @@ def _print_summary(out: TextIO, summary: BatchSummary) -> None:
         if o.status == "ok":
             text = f"ok      {o.notebooks} notebook(s) -> {shown}/"
         elif o.status == "failed" and o.folder.name.endswith(".partial"):
-            text = (
-                f"FAILED  {len(o.messages)} of {o.notebooks} notebook(s) failed; the previous "
-                f"report is kept; partial output in {shown}/"
+            what = (
+                f"{len(o.messages)} of {o.notebooks} notebook(s) failed"
+                if not o.messages[0].startswith("incomplete: ")
+                else "the report is incomplete"
             )
+            text = f"FAILED  {what}; the previous report is kept; partial output in {shown}/"
         elif o.status == "failed":
             text = f"FAILED  {shown}/ is not complete"
         else:
