@@ -173,7 +173,7 @@ PLAIN = st.recursive(
 
 
 @given(value=PLAIN)
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_parameter_values_are_checked_without_crashing(value):
     try:
         check_parameter_value(value, "runs.yaml: runs.r.parameters.x")
@@ -183,7 +183,7 @@ def test_parameter_values_are_checked_without_crashing(value):
 
 @given(text=st.text(max_size=300) | st.binary(max_size=300).map(lambda b: b.decode("latin-1")))
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_any_text_as_a_runs_file_loads_or_is_refused_clearly(tmp_path, text):
     path = tmp_path / "runs.yaml"
@@ -208,7 +208,7 @@ def test_any_text_as_a_runs_file_loads_or_is_refused_clearly(tmp_path, text):
     )
 )
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_any_yaml_document_loads_or_is_refused_clearly(tmp_path, doc):
     path = tmp_path / "runs.yaml"

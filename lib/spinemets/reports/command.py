@@ -30,7 +30,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-        help=f"time budget per notebook (default: {DEFAULT_TIMEOUT:g})",
+        help=f"time budget per notebook, from its start, kernel start included "
+        f"(default: {DEFAULT_TIMEOUT:g})",
     )  # fmt: skip
     # For tests and development: execute the numbered notebooks of another folder.
     parser.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
