@@ -330,6 +330,7 @@ def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp
     )
     out = tmp_path / "out"
     (out / "mine").mkdir(parents=True)
+    (out / "mine" / "run.json").write_text('{"format": "spinemets-run/1"}', encoding="utf-8")
     (out / "mine" / "previous.txt").write_text("an earlier report", encoding="utf-8")
     code = cli.main(["report", str(tmp_path / "runs.yaml"), "--output-dir", str(out)])
     printed = capsys.readouterr().out
@@ -337,5 +338,5 @@ def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp
     assert "NOT RUN the cohort failed validation" in printed
     assert "map.yaml" in printed and "'Age at surgery'" in printed  # the mapping was used
     assert "no such sheet" in printed  # and the sheet
-    assert sorted(p.name for p in (out / "mine").iterdir()) == ["previous.txt"]
+    assert sorted(p.name for p in (out / "mine").iterdir()) == ["previous.txt", "run.json"]
     assert not (out / ".mine.partial").exists()

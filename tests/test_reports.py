@@ -89,6 +89,7 @@ def good(tmp_path_factory):
         "  good:\n    description: Fixture run <ok>\n    @cohort\n"
         "    notebooks: [01_ok, 3]\n    parameters:\n      threshold: 1\n      label: changed\n",
     )
+    previous_report(tmp / "out", "good")  # an earlier report of the run, replaced whole
     summary, printed = report(path, tmp / "out", jobs=2)
     return summary, printed, tmp / "out"
 
@@ -98,8 +99,23 @@ def test_a_good_run_lands_in_its_folder(good):
     summary, printed, out = good
     assert summary.exit_code == 0
     assert [(o.name, o.status) for o in summary.outcomes] == [("good", "ok")]
-    assert sorted(p.name for p in out.iterdir()) == ["good", "index.html"]  # no .partial left
+    # the report, the index and their (empty) lock files; no staging folder left
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".good.lock",
+        ".index.html.lock",
+        "good",
+        "index.html",
+    ]
     run = out / "good"
+    assert sorted(p.name for p in run.iterdir()) == [
+        "01_ok.html",
+        "01_ok.ipynb",
+        "03_param.html",
+        "03_param.ipynb",
+        "figures",
+        "run.json",
+        "tables",
+    ]  # the previous report (previous.txt) is gone, and no marker of the staging folder
     for stem in ("01_ok", "03_param"):
         assert (run / f"{stem}.ipynb").is_file() and (run / f"{stem}.html").is_file()
     assert {p.name for p in (run / "tables").iterdir()} == {
@@ -142,8 +158,12 @@ def test_manifest_and_index(good):
     assert meta == {
         "cohort": "patients.csv + complications.csv",
         "description": "Fixture run <ok>",
+        "format": "spinemets-run/1",
         "name": "good",
-        "notebooks": ["01_ok", "03_param"],
+        "notebooks": [
+            {"stem": "01_ok", "parameters": {}},
+            {"stem": "03_param", "parameters": {"label": "changed", "threshold": 1}},
+        ],
         "parameters": {"label": "changed", "threshold": 1},
         "runs_file": "runs.yaml",
         "synthetic": False,
@@ -182,7 +202,8 @@ def test_index_shows_a_scorecard_summary_when_present(good, tmp_path):
 def previous_report(out: Path, name: str) -> Path:
     folder = out / name
     folder.mkdir(parents=True)
-    (folder / "run.json").write_text(json.dumps({"name": name, "notebooks": []}))
+    marker = {"format": "spinemets-run/1", "name": name, "notebooks": []}  # the runner's own
+    (folder / "run.json").write_text(json.dumps(marker))
     (folder / "previous.txt").write_text("the report of an earlier, successful run")
     return folder
 
@@ -208,6 +229,8 @@ def test_a_failing_notebook_keeps_the_previous_report(tmp_path, monkeypatch, cap
     # the staging folder stays for debugging, with the error where it happened
     partial = out / ".bad.partial"
     assert (partial / "02_raises.html").is_file() and (partial / "01_ok.ipynb").is_file()
+    marker = json.loads((partial / ".spinemets-staging").read_text(encoding="utf-8"))
+    assert marker == {"format": "spinemets-staging/1", "run": "bad", "state": "failed"}
     assert "deliberate failure" in (partial / "02_raises.ipynb").read_text(encoding="utf-8")
     assert_links_resolve(out / "index.html")
 
@@ -232,7 +255,10 @@ def test_unknown_parameter_stops_everything_before_execution(tmp_path, monkeypat
         report(path, out)
     message = str(info.value)
     assert message.startswith("runs.yaml: runs.typo.parameters.treshold: no selected notebook")
-    assert "known parameters: label (03_param); repeats (03_param); threshold (03_param)" in message
+    assert message.endswith(
+        "known parameters: gate_file (05_gate); label (03_param); ready_file (05_gate); "
+        "repeats (03_param); threshold (03_param); verbose (03_param); wait_seconds (05_gate)"
+    )
     assert not out.exists()  # nothing executed, nothing written, not even the good run
     # through the command line: the message and exit code 2
     monkeypatch.setattr(batch, "load_run_cohort", no_validation)
@@ -272,7 +298,8 @@ def test_an_invalid_cohort_runs_nothing_and_keeps_the_previous_report(tmp_path):
     assert summary.exit_code == 2
     assert "NOT RUN the cohort failed validation" in printed
     assert "row 3, column age: value 'old'" in printed
-    assert sorted(p.name for p in out.iterdir()) == ["index.html", "r"]
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".index.html.lock", ".r.lock", "index.html", "r"]
     assert sorted(p.name for p in previous.iterdir()) == ["previous.txt", "run.json"]
 
 

@@ -65,13 +65,14 @@ def test_a_users_cohort_is_relative_to_the_runs_files_folder(tmp_path):
     [
         ("runs: [a, b]\n", "runs: expected a non-empty mapping"),
         ("runs: {}\n", "runs: expected a non-empty mapping"),
-        ("paper: {}\n", "expected exactly one top-level key 'runs'"),
-        ("runs:\n  a: {}\nextra: 1\n", "expected exactly one top-level key 'runs'"),
+        ("paper: {}\n", "expected one top-level key 'runs'"),
+        ("runs:\n  a: {}\nextra: 1\n", "expected one top-level key 'runs'"),
         ("runs:\n  a: {description: x\n", "not valid YAML"),
         ("runs:\n  a: {}\n  a: {}\n", "duplicate key 'a'"),
         ("runs:\n  .hidden: {}\n", "run name '.hidden'"),
         ("runs:\n  a/b: {}\n", "run name 'a/b'"),
-        ("runs:\n  interactive: {}\n", "runs.interactive: the name 'interactive' is reserved"),
+        ("runs:\n  interactive: {}\n", "runs: the name 'interactive' is reserved"),
+        ("runs:\n  README.md: {}\n", "run name 'README.md' must be 1 to 64 letters"),
         ("runs:\n  a: 3\n", "runs.a: expected a mapping of settings"),
         ("runs:\n  a:\n    min_cells: 5\n", "runs.a: unknown key(s) 'min_cells'"),
         ("runs:\n  a:\n    description: [x]\n", "runs.a.description: expected text"),
@@ -143,7 +144,7 @@ SPECS = [
 
 def test_fixture_notebooks_declare_their_parameters():
     specs = inspect_notebooks(discover_notebooks(FIXTURE_NOTEBOOKS))
-    assert [s.stem for s in specs] == ["01_ok", "02_raises", "03_param", "04_sleeps"]
+    assert [s.stem for s in specs] == ["01_ok", "02_raises", "03_param", "04_sleeps", "05_gate"]
     param = specs[2]
     assert param.own_parameters == ["threshold", "label", "repeats", "verbose"]
     assert param.parameters["threshold"] == "0.5"

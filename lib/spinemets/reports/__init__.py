@@ -7,8 +7,13 @@ One module per concern:
   parameters, the parameter checks, metadata cleaning;
 - :mod:`~spinemets.reports.cohorts`: each run's cohort, loaded once and handed to
   the notebooks as a normalised CSV copy in a private temporary folder;
-- :mod:`~spinemets.reports.execute`: executing notebooks in worker processes;
-- :mod:`~spinemets.reports.batch`: ``spinemets report`` (staging, atomic replace);
+- :mod:`~spinemets.reports.execute`: executing one notebook (the per-notebook step);
+- :mod:`~spinemets.reports.pool`: worker processes with hard time budgets, that
+  never outlive the runner;
+- :mod:`~spinemets.reports.folders`: what the runner owns in an output folder
+  (markers, locks, staging, the swap, the sweep of dead runs);
+- :mod:`~spinemets.reports.interrupt`: SIGINT/SIGTERM as one clean stop;
+- :mod:`~spinemets.reports.batch`: ``spinemets report`` (checks, locks, staging, swap);
 - :mod:`~spinemets.reports.index`: the static ``index.html``;
 - :mod:`~spinemets.reports.refresh`: ``spinemets refresh-notebooks``;
 - :mod:`~spinemets.reports.command`: the two subcommands.

@@ -1,58 +1,95 @@
-"""``spinemets report``: every run of a runs file, notebooks in parallel, atomically.
+"""``spinemets report``: every run of a runs file, notebooks in parallel, never losing data.
 
 For each selected run the batch
 
-1. checks everything that can be checked before a kernel starts: the runs file,
-   the notebook selection, every parameter against the notebooks' declarations
-   and that the cohort files exist -- any problem stops the whole batch before
-   anything executes (:class:`~spinemets.errors.SpinemetsError`, exit code 2);
-2. loads and validates the run's cohort once (``spinemets.cohort``, with the
+1. checks everything that can be checked before anything is written: the runs
+   file (read within limits, :mod:`~spinemets.reports.runs`), the notebook
+   selection, every parameter against the notebooks' declarations, that the
+   cohort files exist, and that every path the run would write or replace in the
+   output folder is free or the runner's own (:func:`~spinemets.reports.folders.folder_problems`:
+   a folder of the user's with the run's name, an ``index.html`` the runner did
+   not write, a cohort file inside a run folder) -- any problem stops the whole
+   batch before anything is written (:class:`~spinemets.errors.SpinemetsError`,
+   exit code 2);
+2. takes a lock per run (:class:`~spinemets.reports.folders.RunLocks`, held until
+   the batch ends; a run that another ``spinemets report`` is writing stops the
+   batch at once, exit code 3), finishes a swap a killed runner left, and removes
+   what dead runs left: their staging folders and private cohort copies;
+3. loads and validates the run's cohort once (``spinemets.cohort``, with the
    run's ``mapping``, ``sheet``, ``complications_sheet`` and ``allow_identifiers``);
    a run whose cohort fails is not executed and its previous report stays in
    place. A run's own cohort is written, normalised, as plain CSV into a private
    temporary folder (:mod:`~spinemets.reports.cohorts`) removed at the end of
    the batch, and the notebooks read those files;
-3. executes the run's notebooks with papermill into the staging folder
+4. executes the run's notebooks with papermill into the marked staging folder
    ``<output>/.<run>.partial/`` (working directory: the project root, so that the
    project-relative paths passed as parameters mean the same to
    ``spinemets.paths.resolve`` and to a plain ``open``), exports HTML beside each,
    and the notebooks write ``tables/`` and ``figures/`` there (``output_dir``);
-4. when every notebook of the run succeeded, writes ``run.json`` and renames the
-   staging folder to ``<output>/<run>/`` (the previous folder is moved aside and
-   deleted); otherwise the previous report is untouched and the staging folder
-   is left for debugging (it is replaced by the next attempt).
+   each notebook has a time budget counted from its start (:mod:`~spinemets.reports.pool`);
+5. when every notebook of the run succeeded, writes ``run.json`` (the runner's
+   marker) and swaps the staging folder into ``<output>/<run>/``
+   (:func:`~spinemets.reports.folders.promote`), then checks the report on disk
+   is complete before saying ``ok``; otherwise the previous report is untouched
+   and the staging folder is left for debugging (marked ``failed``; the next
+   attempt replaces it).
 
-Notebooks of all runs share one process pool of ``jobs`` workers, so notebooks
+Notebooks of all runs share one pool of ``jobs`` worker processes, so notebooks
 must be independent of each other (each computes from the cohort). Finally
-``<output>/index.html`` is rewritten from the run folders on disk. Exit code:
-0 all good, 1 a notebook failed, 2 a cohort failed validation.
-Tested in ``tests/test_reports.py`` and ``tests/test_pipeline.py``.
+``<output>/index.html`` is rewritten from the run folders on disk, under the index
+lock. SIGINT or SIGTERM stop the workers and kernels, remove the staging folders
+and the private cohort copy, keep every previous report and raise
+:class:`~spinemets.reports.interrupt.RunInterrupted` (exit code 130 / 143).
+
+Exit codes: 0 all good; 1 a notebook failed; 2 bad input or an output folder that
+cannot be used (nothing changed) or a cohort that failed validation; 3 a run is
+being written by another ``spinemets report``; 130 / 143 interrupted.
+Tested in ``tests/test_reports.py``, ``tests/test_pipeline.py`` and ``tests/reports/``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
+from filelock import Timeout
+
 from .. import paths
 from ..errors import ParameterError, SpinemetsError
-from .cohorts import PLACEHOLDER, NormalisedCohorts, load_run_cohort
-from .execute import (
-    DEFAULT_TIMEOUT,
-    KERNEL_NAME,
-    NotebookResult,
-    NotebookTask,
-    execute_task,
-    run_parallel,
+from .cohorts import (
+    PLACEHOLDER,
+    NormalisedCohorts,
+    load_run_cohort,
+    sweep_dead_private_folders,
 )
-from .index import INDEX_NAME, MANIFEST_NAME, write_index
+from .execute import DEFAULT_TIMEOUT, KERNEL_NAME, NotebookTask, execute_task, warm_up
+from .folders import (
+    INDEX_NAME,
+    MANIFEST_NAME,
+    RUN_FORMAT,
+    OutputFolderError,
+    RunFolders,
+    RunLocks,
+    create_staging,
+    explain_os_error,
+    folder_problems,
+    index_lock,
+    mark_failed,
+    promote,
+    read_marker,
+    recover,
+    remove_runner_folder,
+    shown_path,
+    sweep_dead_runs,
+)
+from .index import write_index
+from .interrupt import RunInterrupted, interruptible
 from .notebooks import (
+    COMMON_PARAMETERS,
     NotebookSpec,
     check_parameters,
     discover_notebooks,
@@ -60,6 +97,7 @@ from .notebooks import (
     notebook_parameters,
     select_notebooks,
 )
+from .pool import NotebookResult, WorkerPool
 from .runs import Run, RunsFileError, load_runs
 
 #: The default runs file: the paper on the bundled synthetic cohort.
@@ -70,6 +108,12 @@ DEFAULT_RUNS_FILE = paths.REPORTS_DIR / "runs.yaml"
 #: files to the notebooks unchanged; raises SpinemetsError listing the problems
 #: when the cohort is invalid.
 CohortLoader = Callable[[Run], Any]
+
+#: What an interruption leaves, said in the one line the command line prints.
+INTERRUPTED = (
+    "the notebooks and their kernels were stopped, this batch's staging folders and "
+    "private cohort copy removed; every previous report is kept"
+)
 
 
 def runner_path(path: Path) -> str:
@@ -91,11 +135,18 @@ class RunPlan:
 
     run: Run
     notebooks: list[NotebookSpec]
-    final_dir: Path
-    staging_dir: Path
+    folders: RunFolders
     tasks: list[NotebookTask] = field(default_factory=list)
     #: Whether the run's cohort is synthetic (bundled, or marked in its file).
     synthetic: bool = False
+
+    @property
+    def final_dir(self) -> Path:
+        return self.folders.final
+
+    @property
+    def staging_dir(self) -> Path:
+        return self.folders.staging
 
 
 @dataclass
@@ -131,7 +182,7 @@ def plan_runs(
     timeout: float = DEFAULT_TIMEOUT,
     kernel: str = KERNEL_NAME,
 ) -> list[RunPlan]:
-    """Check every selected run against the notebooks; raise before anything executes."""
+    """Check every selected run and the output folder; raise before anything is written."""
     runs = load_runs(runs_file).select(run_names)
     notebooks = discover_notebooks(notebooks_dir)
     if not notebooks:
@@ -150,7 +201,7 @@ def plan_runs(
         except SpinemetsError as error:
             problems.append(error)
             continue
-        plan = RunPlan(run, selected, output_dir / run.name, output_dir / f".{run.name}.partial")
+        plan = RunPlan(run, selected, RunFolders(output_dir, run.name))
         plan.synthetic = run.bundled_cohort
         patients, complications = run.cohort_files()
         if run.bundled_cohort:
@@ -161,6 +212,16 @@ def plan_runs(
     if problems:
         kind = ParameterError if all(isinstance(p, ParameterError) for p in problems) else None
         raise (kind or RunsFileError)("\n".join(map(str, problems)))
+    inputs = {
+        plan.run.where: {
+            **plan.run.input_files(),
+            **{f"notebooks.{spec.stem}": spec.path for spec in plan.notebooks},
+        }
+        for plan in plans
+    }
+    problems_on_disk = folder_problems(output_dir, [p.run.name for p in plans], inputs)
+    if problems_on_disk:
+        raise OutputFolderError("\n".join(problems_on_disk))
     return plans
 
 
@@ -224,37 +285,104 @@ def run_reports(
     """Execute every selected run of ``runs_file`` into ``output_dir``; see the module doc.
 
     ``cohort_loader`` defaults to :func:`~spinemets.reports.cohorts.load_run_cohort`;
-    progress and the summary go to ``stream`` (default standard output).
+    progress and the summary go to ``stream`` (default standard output). Raises
+    SpinemetsError subclasses only: ``RunsFileError``/``ParameterError``/
+    ``OutputFolderError`` (exit code 2), ``RunBusyError`` (3), ``RunInterrupted``.
     """
     out = stream or sys.stdout
     loader = cohort_loader or load_run_cohort
     jobs = jobs or os.cpu_count() or 1
     output_dir = Path(output_dir).resolve()
-    plans = plan_runs(
-        runs_file,
-        output_dir=output_dir,
-        run_names=run_names,
-        notebooks_dir=notebooks_dir,
-        timeout=timeout,
-        kernel=kernel,
-    )
-    with NormalisedCohorts() as cohorts:
-        outcomes = _execute(plans, cohorts, loader, jobs, timeout, out)
-    index = write_index(output_dir)
+    with interruptible():
+        try:
+            plans = plan_runs(
+                runs_file,
+                output_dir=output_dir,
+                run_names=run_names,
+                notebooks_dir=notebooks_dir,
+                timeout=timeout,
+                kernel=kernel,
+            )
+            return _run_batch(plans, output_dir, loader, jobs, timeout, out)
+        except RunInterrupted as error:
+            raise RunInterrupted(error.signum, INTERRUPTED) from error
+        except Timeout as error:
+            raise OutputFolderError(
+                f"{shown_path(output_dir / INDEX_NAME)}: another spinemets report held the "
+                "index's lock for over a minute; nothing else was changed: try again"
+            ) from error
+        except OSError as error:
+            raise OutputFolderError(explain_os_error(error, output_dir)) from error
+
+
+def _run_batch(
+    plans: list[RunPlan],
+    output_dir: Path,
+    loader: CohortLoader,
+    jobs: int,
+    timeout: float,
+    out: TextIO,
+) -> BatchSummary:
+    names = [plan.run.name for plan in plans]
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with RunLocks(output_dir, names):
+        problems = folder_problems(output_dir, names)  # again, now that nobody else can write
+        if problems:
+            raise OutputFolderError("\n".join(problems))
+        for plan in plans:
+            recover(plan.folders)
+        sweep_dead_runs(output_dir, skip=names)
+        sweep_dead_private_folders()
+        staged: list[RunPlan] = []
+        promoted: list[RunPlan] = []
+        workers = min(jobs, sum(len(plan.tasks) for plan in plans))
+        try:
+            with (
+                NormalisedCohorts() as cohorts,
+                WorkerPool(execute_task, jobs, cohorts.worker_environment(), warm_up) as pool,
+            ):
+                pool.start(workers)  # they start while the cohorts load
+                outcomes = _execute(
+                    plans, cohorts, pool, loader, jobs, timeout, out, staged, promoted
+                )
+        except BaseException:
+            for plan in staged:
+                remove_runner_folder(plan.staging_dir)
+            if promoted:
+                _rewrite_index_quietly(output_dir)
+            raise
+        with index_lock(output_dir):
+            index = write_index(output_dir)
     summary = BatchSummary([outcomes[p.run.name] for p in plans], index)
     _print_summary(out, summary)
     return summary
 
 
+def _rewrite_index_quietly(output_dir: Path) -> None:
+    """After an interruption: the index lists the runs that did complete (best effort)."""
+    try:
+        with index_lock(output_dir):
+            write_index(output_dir)
+    except (OSError, Timeout):
+        pass
+
+
 def _execute(
     plans: list[RunPlan],
     cohorts: NormalisedCohorts,
+    pool: WorkerPool,
     loader: CohortLoader,
     jobs: int,
     timeout: float,
     out: TextIO,
+    staged: list[RunPlan],
+    promoted: list[RunPlan],
 ) -> dict[str, RunOutcome]:
-    """Load each run's cohort, then execute the notebooks of the valid runs."""
+    """Load each run's cohort, then execute the notebooks of the valid runs.
+
+    ``staged`` and ``promoted`` are filled as staging folders are made and reports
+    put in place, so that the caller can clean up whatever happens.
+    """
     outcomes: dict[str, RunOutcome] = {}
     ready = []
     for plan in plans:
@@ -270,9 +398,8 @@ def _execute(
             if not plan.run.bundled_cohort:
                 files = cohorts.write(plan.run.name, cohort)
                 _use_normalised(plan, files, cohorts.root)
-        if plan.staging_dir.exists():
-            shutil.rmtree(plan.staging_dir)
-        plan.staging_dir.mkdir(parents=True)
+        staged.append(plan)
+        create_staging(plan.folders)
         ready.append(plan)
 
     tasks = [task for plan in ready for task in plan.tasks]
@@ -285,7 +412,7 @@ def _execute(
     failures: dict[str, list[NotebookResult]] = {plan.run.name: [] for plan in ready}
     by_name = {plan.run.name: plan for plan in ready}
     width = max((len(t.label) for t in tasks), default=0)
-    for done, result in enumerate(run_parallel(execute_task, tasks, jobs), start=1):
+    for done, result in enumerate(pool.run(tasks), start=1):
         status = "ok" if result.ok else "FAILED"
         line = f"[{done:>{len(str(len(tasks)))}}/{len(tasks)}] {result.label:<{width}}  "
         line += f"{status:<6} {result.seconds:6.1f} s"
@@ -295,18 +422,42 @@ def _execute(
             failures[name].append(result)
         pending[name] -= 1
         if pending[name] == 0:
-            outcomes[name] = _finish_run(by_name[name], failures[name])
+            outcomes[name] = _finish_run(by_name[name], failures[name], promoted)
     return outcomes
 
 
-def _finish_run(plan: RunPlan, failures: list[NotebookResult]) -> RunOutcome:
+def _finish_run(
+    plan: RunPlan, failures: list[NotebookResult], promoted: list[RunPlan]
+) -> RunOutcome:
+    """Put a run's report in place when it is complete; say ``ok`` only when it is on disk."""
     name = plan.run.name
-    if failures:
-        messages = [f"{r.label.split('/', 1)[1]}: {r.error}" for r in sorted(failures, key=_label)]
+    messages = [f"{r.label.split('/', 1)[1]}: {r.error}" for r in sorted(failures, key=_label)]
+    missing = missing_outputs(plan, plan.staging_dir)
+    if missing and not failures:
+        messages = [f"incomplete: {', '.join(missing)} missing"]
+    if messages:
+        mark_failed(plan.folders)
         return RunOutcome(name, "failed", plan.staging_dir, len(plan.tasks), messages)
-    _write_manifest(plan)
-    _replace_folder(plan.staging_dir, plan.final_dir)
+    with index_lock(plan.folders.output):
+        promote(plan.folders, manifest(plan))
+    promoted.append(plan)
+    missing = missing_outputs(plan, plan.final_dir)
+    if read_marker(plan.final_dir) is None:
+        missing.insert(0, MANIFEST_NAME)
+    if missing:
+        message = f"the report on disk is incomplete: {', '.join(missing)} missing"
+        return RunOutcome(name, "failed", plan.final_dir, len(plan.tasks), [message])
     return RunOutcome(name, "ok", plan.final_dir, len(plan.tasks))
+
+
+def missing_outputs(plan: RunPlan, folder: Path) -> list[str]:
+    """The executed notebooks and HTML pages of ``plan`` that ``folder`` lacks."""
+    missing = []
+    for spec in plan.notebooks:
+        for name in (spec.path.name, f"{spec.stem}.html"):
+            if not (folder / name).is_file():
+                missing.append(name)
+    return missing
 
 
 def _label(result: NotebookResult) -> str:
@@ -314,15 +465,32 @@ def _label(result: NotebookResult) -> str:
 
 
 def manifest(plan: RunPlan) -> dict[str, Any]:
-    """What ``run.json`` records about a run (read by the index; no time stamps)."""
+    """What ``run.json`` records about a run (read by the index; no time stamps).
+
+    ``format`` is the runner's marker (:data:`~spinemets.reports.folders.RUN_FORMAT`):
+    only a folder carrying it is ever replaced. ``notebooks`` holds one record per
+    executed notebook (its stem and the runs-file parameters it received): the
+    place for further per-notebook facts.
+    """
     run = plan.run
-    record = {
+    record: dict[str, Any] = {
+        "format": RUN_FORMAT,
         "name": run.name,
         "description": run.description,
         "cohort": run.cohort_label(),
         "synthetic": plan.synthetic,
         "parameters": dict(run.parameters),
-        "notebooks": [spec.stem for spec in plan.notebooks],
+        "notebooks": [
+            {
+                "stem": spec.stem,
+                "parameters": {
+                    k: v
+                    for k, v in notebook_parameters(spec, run.parameters, {}).items()
+                    if k not in COMMON_PARAMETERS
+                },
+            }
+            for spec in plan.notebooks
+        ],
         "runs_file": run.runs_file,
     }
     options = {
@@ -336,30 +504,15 @@ def manifest(plan: RunPlan) -> dict[str, Any]:
     return record
 
 
-def _write_manifest(plan: RunPlan) -> None:
-    text = json.dumps(manifest(plan), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    (plan.staging_dir / MANIFEST_NAME).write_text(text, encoding="utf-8", newline="\n")
-
-
-def _replace_folder(staging: Path, final: Path) -> None:
-    """Put ``staging`` in place of ``final``: two renames on one file system.
-
-    POSIX cannot swap two directories atomically; the previous folder is renamed
-    to ``.<run>.old`` first and deleted after, so an interruption in between
-    leaves both versions on disk and never a half-written report under the name.
-    """
-    old = final.with_name(f".{final.name}.old")
-    if old.exists():
-        shutil.rmtree(old)
-    if final.exists():
-        final.rename(old)
-    staging.rename(final)
-    if old.exists():
-        shutil.rmtree(old)
-
-
 def _print(out: TextIO, line: str) -> None:
-    print(line, file=out, flush=True)
+    """Print a progress line; a closed pipe (``spinemets report | head``) stops the printing,
+    not the batch."""
+    try:
+        print(line, file=out, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())  # later writes (and the flush at exit) go nowhere
+        os.close(devnull)
 
 
 def _print_summary(out: TextIO, summary: BatchSummary) -> None:
@@ -369,11 +522,15 @@ def _print_summary(out: TextIO, summary: BatchSummary) -> None:
         shown = paths.display_path(o.folder)
         if o.status == "ok":
             text = f"ok      {o.notebooks} notebook(s) -> {shown}/"
-        elif o.status == "failed":
-            text = (
-                f"FAILED  {len(o.messages)} of {o.notebooks} notebook(s) failed; the previous "
-                f"report is kept; partial output in {shown}/"
+        elif o.status == "failed" and o.folder.name.endswith(".partial"):
+            what = (
+                f"{len(o.messages)} of {o.notebooks} notebook(s) failed"
+                if not o.messages[0].startswith("incomplete: ")
+                else "the report is incomplete"
             )
+            text = f"FAILED  {what}; the previous report is kept; partial output in {shown}/"
+        elif o.status == "failed":
+            text = f"FAILED  {shown}/ is not complete"
         else:
             text = "NOT RUN the cohort failed validation; the previous report is kept"
         _print(out, f"  {o.name:<{width}}  {text}")
@@ -390,6 +547,8 @@ __all__ = [
     "CohortLoader",
     "RunOutcome",
     "RunPlan",
+    "manifest",
+    "missing_outputs",
     "plan_runs",
     "run_reports",
     "runner_path",

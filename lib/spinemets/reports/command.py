@@ -30,7 +30,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-        help=f"time budget per notebook (default: {DEFAULT_TIMEOUT:g})",
+        help=f"time budget per notebook, from its start, kernel start included "
+        f"(default: {DEFAULT_TIMEOUT:g})",
     )  # fmt: skip
     # For tests and development: execute the numbered notebooks of another folder.
     parser.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
@@ -45,7 +46,11 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
             "Execute every numbered notebook for every run of RUNS_FILE into "
             "OUTPUT/<run>/ (executed notebooks, HTML, tables/, figures/), then write "
             "OUTPUT/index.html. A run's folder is replaced only when all its notebooks "
-            "succeed. Exit code 1 if a notebook failed, 2 for bad input."
+            "succeed, and only if spinemets made it (its run.json); anything else in the "
+            "way is refused before any work. One report at a time per run (a lock). "
+            "Exit codes: 0 all good, 1 a notebook failed, 2 bad input or an output folder "
+            "that cannot be used, 3 the run is being written by another spinemets report, "
+            "130/143 interrupted (SIGINT/SIGTERM). See reports/README.md."
         ),
     )
     report.add_argument(

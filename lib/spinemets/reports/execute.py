@@ -1,25 +1,32 @@
-"""Executing notebooks in worker processes, several at a time.
+"""Executing one notebook: the per-notebook step of a report, and of a refresh.
 
-Each worker of a process pool runs one notebook at a time in its own kernel
-(kernel ``spinemets``): :func:`execute_task` with papermill for a report (then
-exports HTML next to the executed notebook), :func:`refresh_task` with nbclient
-for refreshing a committed notebook in place. A notebook gets a total time
-budget (``timeout`` seconds): each cell's nbclient timeout is what is left of
-it. A failure never raises: it comes back as a :class:`NotebookResult` with a
-one-line error naming the cell. Tested in ``tests/test_reports.py``.
+:func:`execute_task` executes a notebook with papermill in its own kernel
+(kernel ``spinemets``) into the run's staging folder, then exports HTML next to
+it; :func:`refresh_task` re-executes a committed notebook in place with nbclient.
+Both run in the worker processes of :mod:`~spinemets.reports.pool`, one task at a
+time, and never raise: a failure comes back as a :class:`NotebookResult` with a
+one-line error naming the cell.
+
+A notebook has a total time budget (``timeout`` seconds) counted from its start:
+starting the kernel may use what is left of it, and each cell's nbclient timeout
+is what is left when the cell starts. Whatever the notebook is stuck in, the pool
+kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
+The kernel is stopped at once when the notebook ends
+(``shutdown_kernel="immediate"``: nothing is left to save in it).
+This is the step a cache of executed notebooks would wrap (same task in, same
+result out). Tested in ``tests/test_reports.py`` and ``tests/reports/test_pool.py``.
 """
 
 from __future__ import annotations
 
-import logging
+import math
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
+
+from .pool import NotebookResult, short
 
 #: The Jupyter kernel every notebook runs in (registered by ``make``).
 KERNEL_NAME = "spinemets"
@@ -49,44 +56,47 @@ class NotebookTask:
     aliases: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class NotebookResult:
-    """What became of a task: ``ok``, wall time in seconds, a one-line ``error``."""
-
-    label: str
-    ok: bool
-    seconds: float
-    error: str = ""
-
-
-def _short(text: Any, limit: int = 160) -> str:
-    first = str(text).strip().splitlines()[0] if str(text).strip() else ""
-    return first if len(first) <= limit else first[: limit - 3] + "..."
-
-
 class _Deadline:
-    """nbclient ``timeout_func``: each cell may use what is left of the notebook's budget."""
+    """A notebook's time budget, from its start: kernel start, then each cell.
+
+    Used as nbclient's ``timeout_func``: each cell may use what is left of the budget.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.end = time.monotonic() + seconds
         self.cell: Any = None
 
+    def remaining(self) -> float:
+        return self.end - time.monotonic()
+
+    def startup_timeout(self) -> int:
+        """Whole seconds the kernel may take to start: what is left, rounded up (nbclient
+        takes an integer)."""
+        return max(1, math.ceil(self.remaining()))
+
     def __call__(self, cell: Any) -> float:
         self.cell = cell
-        return max(0.1, self.end - time.monotonic())
+        return max(0.1, self.remaining())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
 
     def message(self) -> str:
-        where = f" in the cell starting {_short(self.cell.source, 60)!r}" if self.cell else ""
+        if self.cell is None:
+            where = " while its kernel was starting"
+        else:
+            where = f" in the cell starting {short(self.cell.source, 60)!r}"
         return f"timed out after {self.seconds:g} s (the notebook's time budget){where}"
 
 
-def _init_worker() -> None:
-    # Quiet kernels and libraries: the terminal shows one line per notebook.
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    # nbclient logs through papermill's logger; failures come back as results instead.
-    logging.getLogger("papermill").setLevel(logging.CRITICAL)
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
+def warm_up() -> None:
+    """Import what :func:`execute_task` needs (a worker's initializer: done while the
+    runner loads cohorts, not when the first notebook starts)."""
+    import nbclient  # noqa: F401
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import papermill  # noqa: F401
 
 
 _EXPORTER: Any = None
@@ -143,23 +153,25 @@ def execute_task(task: NotebookTask) -> NotebookResult:
             cwd=str(task.cwd),
             progress_bar=False,
             log_output=False,
+            start_timeout=deadline.startup_timeout(),
             timeout_func=deadline,
+            shutdown_kernel="immediate",
             extra_arguments=KERNEL_ARGUMENTS,
         )
     except PapermillExecutionError as e:
-        error = f"cell [{e.exec_count}]: {e.ename}: {_short(e.evalue)}"
+        error = f"cell [{e.exec_count}]: {e.ename}: {short(e.evalue)}"
     except CellTimeoutError:
         error = deadline.message()
     except DeadKernelError as e:
-        error = f"the kernel died: {_short(e)}"
+        error = f"the kernel died: {short(e)}"
     except Exception as e:
-        error = f"{type(e).__name__}: {_short(e)}"
+        error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     if task.output.exists():
         try:
             _clean_file(task.output, task.aliases)
             export_html(task.output)
         except Exception as e:
-            error = error or f"HTML export failed: {type(e).__name__}: {_short(e)}"
+            error = error or f"HTML export failed: {type(e).__name__}: {short(e)}"
     return NotebookResult(task.label, not error, time.monotonic() - start, error)
 
 
@@ -177,7 +189,9 @@ def refresh_task(task: NotebookTask) -> NotebookResult:
     client = NotebookClient(
         nb,
         kernel_name=task.kernel,
+        startup_timeout=deadline.startup_timeout(),
         timeout_func=deadline,
+        shutdown_kernel="immediate",
         record_timing=False,
         extra_arguments=KERNEL_ARGUMENTS,
         resources={"metadata": {"path": str(task.cwd)}},
@@ -187,15 +201,19 @@ def refresh_task(task: NotebookTask) -> NotebookResult:
         client.execute()
     except CellExecutionError as e:
         count = next((c.get("execution_count") for c in nb.cells if _has_error(c)), None)
-        error = f"cell [{count}]: {e.ename}: {_short(e.evalue)}"
+        error = f"cell [{count}]: {e.ename}: {short(e.evalue)}"
     except CellTimeoutError:
         error = deadline.message()
     except DeadKernelError as e:
-        error = f"the kernel died: {_short(e)}"
+        error = f"the kernel died: {short(e)}"
     except Exception as e:
-        error = f"{type(e).__name__}: {_short(e)}"
+        error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     if not error:
-        nbformat.write(clean_metadata(nb), task.output)
+        # through a temporary file and a rename: a refresh killed while writing leaves the
+        # committed notebook as it was, never half written
+        temporary = task.output.with_name(f".{task.output.name}.refreshing")
+        nbformat.write(clean_metadata(nb), temporary)
+        os.replace(temporary, task.output)
     return NotebookResult(task.label, not error, time.monotonic() - start, error)
 
 
@@ -203,28 +221,13 @@ def _has_error(cell: Any) -> bool:
     return any(o.get("output_type") == "error" for o in cell.get("outputs", []))
 
 
-def run_parallel(
-    worker: Callable[[NotebookTask], NotebookResult],
-    tasks: Sequence[NotebookTask],
-    jobs: int,
-) -> Iterator[NotebookResult]:
-    """Run ``worker`` over ``tasks`` in up to ``jobs`` processes; yield results as they end.
-
-    Workers are spawned (not forked), so each starts clean and imports papermill
-    once. A worker process that dies turns its remaining tasks into failures.
-    """
-    if not tasks:
-        return
-    workers = max(1, min(jobs, len(tasks)))
-    with ProcessPoolExecutor(
-        workers, mp_context=get_context("spawn"), initializer=_init_worker
-    ) as pool:
-        futures = {pool.submit(worker, task): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                yield future.result()
-            except Exception as e:
-                yield NotebookResult(
-                    task.label, False, 0.0, f"worker failed: {type(e).__name__}: {_short(e)}"
-                )
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "KERNEL_NAME",
+    "NotebookResult",
+    "NotebookTask",
+    "execute_task",
+    "export_html",
+    "refresh_task",
+    "warm_up",
+]

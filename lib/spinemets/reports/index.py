@@ -1,7 +1,9 @@
 """``reports/index.html``: one static page linking every run's outputs.
 
 The page is built from the run folders on disk (each successful run leaves a
-``run.json`` manifest), so it lists exactly what exists: per run its
+``run.json`` manifest; only folders whose manifest carries the runner's marker
+are listed, :func:`~spinemets.reports.folders.read_marker`), so it lists exactly
+what exists: per run its
 description, cohort, parameters, each notebook's HTML and executed ``.ipynb``,
 its figures (PNG, SVG) and tables (CSV, Markdown). Links are relative, the page
 needs no JavaScript and works opened from disk; the HTML is deterministic (sorted
@@ -10,6 +12,10 @@ listings, no time stamps).
 Extension point: a run whose ``tables/scorecard_summary.csv`` exists gets that
 table shown at the top of its section (:data:`SCORECARD_SUMMARY`), verbatim, with
 links to the per-claim scorecard and the paper audit where the run wrote them.
+The page carries :data:`~spinemets.reports.folders.INDEX_GENERATOR`, by which the
+runner knows the file is its own to overwrite; it is written through a temporary
+file and a rename, so a reader never sees half a page (the batch holds the index
+lock meanwhile).
 Tested in ``tests/test_reports.py`` (every ``href``/``src`` resolves to a file).
 """
 
@@ -22,10 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-#: The page, in the output folder.
-INDEX_NAME = "index.html"
-#: The manifest a successful run writes into its folder.
-MANIFEST_NAME = "run.json"
+from .folders import INDEX_GENERATOR, INDEX_NAME, MANIFEST_NAME, read_marker, write_atomically
+
 #: A run's scorecard summary table (written by the scorecard notebook), shown if present.
 SCORECARD_SUMMARY = "tables/scorecard_summary.csv"
 
@@ -47,11 +51,14 @@ def _href(*parts: str) -> str:
     return escape("/".join(quote(p) for p in parts), quote=True)
 
 
-def _read_manifest(run_dir: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((run_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+def notebook_stems(meta: dict[str, Any]) -> list[str]:
+    """The notebooks a run.json lists: records ``{"stem": ...}`` (or plain stems, before)."""
+    stems = []
+    for item in meta.get("notebooks") or []:
+        stem = item.get("stem") if isinstance(item, dict) else item
+        if isinstance(stem, str):
+            stems.append(stem)
+    return stems
 
 
 def _grouped(folder: Path) -> dict[str, list[str]]:
@@ -124,7 +131,7 @@ def _run_section(run_dir: Path, meta: dict[str, Any]) -> list[str]:
     ]
     lines += _scorecard_html(run_dir, run)
     lines += ["<h3>Notebooks</h3>", "<table>", "<tr><th>Notebook</th><th>Read</th></tr>"]
-    for stem in meta.get("notebooks", []):
+    for stem in notebook_stems(meta):
         links = [
             f'<a href="{_href(run, stem + ext)}">{label}</a>'
             for ext, label in ((".html", "HTML"), (".ipynb", "executed notebook"))
@@ -158,7 +165,7 @@ def render_index(output_dir: Path) -> str:
     runs = []
     if output_dir.is_dir():
         for d in sorted(output_dir.iterdir()):
-            meta = _read_manifest(d) if d.is_dir() and not d.name.startswith(".") else None
+            meta = read_marker(d) if not d.name.startswith(".") else None
             if meta is not None:
                 runs.append((d, meta))
     lines = [
@@ -166,6 +173,7 @@ def render_index(output_dir: Path) -> str:
         '<html lang="en">',
         "<head>",
         '<meta charset="utf-8">',
+        INDEX_GENERATOR,
         "<title>spinemets reports</title>",
         f"<style>\n{_STYLE}</style>",
         "</head>",
@@ -191,9 +199,22 @@ def render_index(output_dir: Path) -> str:
 
 
 def write_index(output_dir: str | Path) -> Path:
-    """Write ``<output_dir>/index.html``; return its path."""
+    """Write ``<output_dir>/index.html`` (whole, through a rename); return its path.
+
+    The caller holds the index lock and has checked that an existing
+    ``index.html`` is the runner's (:func:`~spinemets.reports.folders.folder_problems`).
+    """
     output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / INDEX_NAME
-    path.write_text(render_index(output_dir), encoding="utf-8", newline="\n")
+    write_atomically(path, render_index(output_dir))
     return path
+
+
+__all__ = [
+    "INDEX_NAME",
+    "MANIFEST_NAME",
+    "SCORECARD_SUMMARY",
+    "notebook_stems",
+    "render_index",
+    "write_index",
+]

@@ -120,8 +120,26 @@ def _compatible(value: Any, default: Any) -> bool:
     if isinstance(default, float):
         return isinstance(value, int | float)
     if isinstance(default, list | tuple):
-        return isinstance(value, list | tuple)
+        if not isinstance(value, list | tuple):
+            return False
+        kinds = {_kind(d) for d in default}
+        if len(kinds) != 1 or None in kinds:
+            return True  # an empty or mixed default says nothing about its items
+        return all(_compatible(v, default[0]) for v in value)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
     return type(value) is type(default)
+
+
+def _kind(value: Any) -> str | None:
+    """``"number"``, ``"text"``, ``"boolean"`` ...: what a list item of a default is."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return None
 
 
 def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
@@ -130,7 +148,10 @@ def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
     ``specs`` are the run's selected notebooks. A parameter is known when at least
     one of them declares it; its value must have the type of every declaring
     notebook's literal default (an integer is accepted where a float is declared;
-    a default of ``None`` accepts anything).
+    a default of ``None`` accepts anything; a list whose default items are all of
+    one kind -- numbers, texts or booleans -- takes items of that kind only). The
+    values themselves were checked to be plain data of bounded size when the runs
+    file was read (:func:`~spinemets.reports.runs.check_parameter_value`).
     """
     problems = []
     for name, off in PRIVACY_PARAMETERS.items():
@@ -162,11 +183,25 @@ def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
             is_literal, default = _literal(default_source)
             if is_literal and not _compatible(value, default):
                 problems.append(
-                    f"{where}: {value!r} is {_type_name(value)}, but {spec.stem} declares "
-                    f"{name} = {default_source} ({_type_name(default)})"
+                    f"{where}: {_short_repr(value)} is {_type_name(value)}, but {spec.stem} "
+                    f"declares {name} = {_cut(default_source)} ({_type_name(default)}"
+                    f"{_items_of(default)})"
                 )
     if problems:
         raise ParameterError("\n".join(problems))
+
+
+def _items_of(default: Any) -> str:
+    kinds = {_kind(d) for d in default} if isinstance(default, list | tuple) else set()
+    return f" of {kinds.pop()} items" if len(kinds) == 1 and None not in kinds else ""
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short_repr(value: Any) -> str:
+    return _cut(repr(value))
 
 
 def _known_parameters(specs: list[NotebookSpec]) -> str:
