@@ -39,14 +39,20 @@ EXPECTED: dict[str, list[str] | None] = {
     "ok_xlsx_excel_dates": None,
     "bad_empty_file": ["patients.csv: file is empty"],
     "bad_header_only": ["patients.csv: has a header but no data rows"],
-    "bad_latin1_encoding": ["patients.csv, row 8: is not UTF-8 text (byte 0xe9)", "CSV UTF-8"],
+    "bad_latin1_encoding": [
+        "patients.csv, row 8: is not UTF-8 text (byte 0xe9; the file seems saved as "
+        "Windows-1252 or Latin-1)",
+        "CSV UTF-8",
+    ],
     "bad_binary_file": ["patients.csv, row 1: is not UTF-8 text"],
     "bad_old_xls": ["patients.xls: is an old-format Excel .xls file"],
     "bad_not_really_xlsx": ["patients.xlsx: cannot be read as an Excel workbook"],
-    "bad_xlsx_merged_header_rows": ["patients.xlsx: row 2 looks like the header row"],
+    "bad_xlsx_merged_header_rows": [
+        "patients.xlsx, sheet 'patients': row 2 looks like the header row"
+    ],
     "bad_text_in_numeric_columns": [
         "row 2, column age: value 'fifty-six' — expected an integer 0..120",
-        "row 3, column os_months: value '14 months' — expected a number of months >= 0",
+        "row 3, column os_months: value '14 months' — expected a number of months 0..600",
         "row 4, column vas_pre: value 'high' — expected a number 0..10",
     ],
     "bad_row_longer_than_header": ["row 4: has values beyond the 25 columns the header names"],
