@@ -195,9 +195,8 @@ def prepare(
         file = paths.display_path(path)
         mapping, found = read_mapping(path, file)
         result.problems += found
-        if mapping is not None:
-            frames = [t.frame for t in tables if t is not None]
-            result.problems += unused_columns(mapping, frames, file)
+        if mapping is not None and all(t is not None for t in tables):
+            result.problems += unused_columns(mapping, [t.frame for t in tables], file)
     for i, table in enumerate(result.tables):
         if table is None:
             continue

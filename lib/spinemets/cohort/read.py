@@ -119,6 +119,8 @@ def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
     if _utf16_without_bom(data):
         issue = "is UTF-16 text without a byte-order mark"
         return None, Problem(file, None, None, None, _CSV_EXPECTED, issue=issue)
+    if b"\x00" in data:
+        return None, Problem(file, None, None, None, _CSV_EXPECTED, issue="is not a text file")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as error:

@@ -12,7 +12,8 @@ Tables are validated as text (``str`` or None cells, index = spreadsheet row):
 
 Validation is lazy (``schema.validate(frame, lazy=True)``), so every failure of
 every row is collected; :func:`problems_from_failures` turns pandera's
-``failure_cases`` into user-facing problems. Tested in ``tests/test_cohort_schema.py``.
+``failure_cases`` into user-facing problems. Tested in ``tests/test_cohort_load.py`` and the
+corpus (``tests/test_cohort_corpus.py``).
 """
 
 from __future__ import annotations
