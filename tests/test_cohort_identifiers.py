@@ -10,8 +10,11 @@ bundled cohort and the valid test cohort hold nothing that looks like one.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
+from spinemets import paths
 from spinemets.cli import main
 from spinemets.cohort import CohortValidationError, load_cohort, validate_cohort
 from spinemets.cohort import identifiers as ids
@@ -428,3 +431,28 @@ def test_validate_cli_allow_identifiers(tmp_path, capsys):
     args = ["validate", "--patients", str(p), "--complications", str(c), "--allow-identifiers"]
     assert main(args) == 0
     assert "dropped identifier columns Surname, DOB" in capsys.readouterr().out
+
+
+# --- the documentation ----------------------------------------------------------------------
+
+#: The kinds each row of data/README.md's table of header examples may give.
+DOCUMENTED_KINDS = {
+    "a name": {ids.NAME},
+    "a record number": {ids.RECORD},
+    "an insurance or social security number": {ids.INSURANCE},
+    "a national identity or tax number, a passport number": {ids.NATIONAL_ID, ids.PASSPORT},
+    "a birth date": {ids.BIRTH},
+    "an address or a postal code": {ids.ADDRESS, ids.POSTAL},
+    "a phone number, an e-mail address or contact details": {ids.PHONE, ids.EMAIL, ids.CONTACT},
+}
+
+
+def test_every_header_example_of_the_data_dictionary_is_recognised():
+    readme = (paths.DATA_DIR / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (a [^|]*|an [^|]*) \| (.*) \|$", readme, flags=re.MULTILINE)
+    assert sorted(label for label, _ in rows) == sorted(DOCUMENTED_KINDS)
+    for label, cells in rows:
+        examples = [e.strip() for cell in cells.split(" | ") for e in cell.split(",")]
+        assert len(examples) >= 10
+        for example in examples:
+            assert ids.header_kind(example) in DOCUMENTED_KINDS[label], (label, example)
