@@ -314,7 +314,7 @@ def test_a_min_cell_run_exports_no_count_below_the_threshold(batch):
 
 def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp_path, capsys):
     case = CORPUS / "ok_xlsx_one_workbook_named_sheets"
-    (tmp_path / "map.yaml").write_text("columns: {Age at surgery: age}\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("keep: ecog\n", encoding="utf-8")  # not a list
     (tmp_path / "runs.yaml").write_text(
         f"runs:\n  mine:\n    patients: {case / 'cohort.xlsx'}\n"
         f"    complications: {case / 'cohort.xlsx'}\n    mapping: map.yaml\n"
@@ -328,7 +328,7 @@ def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp
     printed = capsys.readouterr().out
     assert code == 2
     assert "NOT RUN the cohort failed validation" in printed
-    assert "map.yaml" in printed and "'Age at surgery'" in printed  # the mapping was used
+    assert "map.yaml, column keep: is not a list of names" in printed  # the mapping was read
     assert "no such sheet" in printed  # and the sheet
     assert sorted(p.name for p in (out / "mine").iterdir()) == ["previous.txt"]
     assert not (out / ".mine.partial").exists()

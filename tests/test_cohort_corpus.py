@@ -239,7 +239,14 @@ CASES: dict[str, Ok | Bad] = {
     "bad_binary_file": Bad([("patients.csv", None, None, "patients.csv: is not a text file")]),
     "bad_old_xls": Bad([("patients.xls", None, None, "is an old-format Excel .xls file")]),
     "bad_not_really_xlsx": Bad(
-        [("patients.xlsx", None, None, "cannot be read as an Excel workbook (BadZipFile)")]
+        [
+            (
+                "patients.xlsx",
+                None,
+                None,
+                "patients.xlsx: is not an .xlsx workbook (not a zip archive)",
+            )
+        ]
     ),
     # --- refused: Excel ---------------------------------------------------------------------
     "bad_xlsx_merged_header_rows": Bad(

@@ -184,7 +184,7 @@ NOT_IDENTIFYING = [
     "временный", "необратимый", "инфекция области хирургического вмешательства",
     "Нарастание неврологического дефицита (Frankel C)", "Wundinfektion", "vorübergehend",
     "infection du site opératoire", "transitoire", "infección de herida quirúrgica",
-    "1,234", "2015", "T12-L1",
+    "1,234", "2015", "T12-L1", "4 decompressions 2015", "may improve by 2016",
 ]  # fmt: skip
 
 

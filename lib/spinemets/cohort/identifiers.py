@@ -240,18 +240,21 @@ _NAME_PATTERNS: tuple[tuple[re.Pattern[str], str | None], ...] = (
     ),
 )
 
+#: Month names and abbreviations (English, German, French, Spanish as whole words; Russian
+#: stems with any case ending: марта, мая).
 _MONTHS = (
-    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|январ|феврал|март|апрел|ма[йя]|июн|"
-    r"июл|август|сентябр|октябр|ноябр|декабр|januar|februar|märz|maerz|juni|juli|oktober|"
-    r"dezember|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|"
-    r"octobre|novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|"
-    r"septiembre|octubre|noviembre|diciembre"
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t|tember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|januar|februar|märz|maerz|"
+    r"mai|juni|juli|okt|oktober|dez|dezember|janvier|février|fevrier|mars|avril|juin|"
+    r"juillet|août|aout|septembre|octobre|novembre|décembre|decembre|enero|febrero|marzo|"
+    r"abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\.?"
+    r"|(?:январ|феврал|март|апрел|ма[йя]|июн|июл|август|сентябр|октябр|ноябр|декабр)[а-я]*"
 )
 _DATES = (
     re.compile(r"(?<![\d.])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d])"),
     re.compile(r"(?<![\w.,/-])(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\w/-]|[.,]\d)"),
-    re.compile(rf"(?<!\d)\d{{1,2}}\.?\s+(?:{_MONTHS})[a-zà-ÿа-яё]*\.?,?\s+\d{{4}}(?!\d)", re.I),
-    re.compile(rf"(?<![\w])(?:{_MONTHS})[a-zà-ÿа-яё]*\.?\s+\d{{1,2}},?\s+\d{{4}}(?!\d)", re.I),
+    re.compile(rf"(?<!\d)\d{{1,2}}\.?\s+(?:{_MONTHS}),?\s+\d{{4}}(?!\d)", re.I),
+    re.compile(rf"(?<!\w)(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}(?!\d)", re.I),
 )
 _RECORD_PATTERNS = (
     re.compile(
