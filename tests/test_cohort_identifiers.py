@@ -456,3 +456,16 @@ def test_every_header_example_of_the_data_dictionary_is_recognised():
         assert len(examples) >= 10
         for example in examples:
             assert ids.header_kind(example) in DOCUMENTED_KINDS[label], (label, example)
+
+
+def test_a_column_of_the_other_table_is_screened_like_any_column_outside_the_format(tmp_path):
+    """``category`` belongs to complications: in the patients file it is screened, then dropped."""
+    p = rows("patients.csv")
+    p[0].append("category")
+    for r, text in zip(p[1:], ["", "", "Ivanov I.I.", "", "", ""], strict=True):
+        r.append(text)
+    lines = validate_cohort(*write(tmp_path, p)).lines()
+    assert len(lines) == 1
+    assert lines[0].startswith(
+        "patients.csv, row 4, column category: looks like a direct identifier (a person's name"
+    )

@@ -126,11 +126,14 @@ def flagged_values(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, lis
     return found
 
 
-def _guard_identifiers(table: RawTable, allow: bool, result: Prepared) -> RawTable:
+def _guard_identifiers(
+    table: RawTable, names: frozenset[str], allow: bool, result: Prepared
+) -> RawTable:
+    """Refuse (or drop) identifier columns of a table whose format columns are ``names``."""
     frame = table.frame
     by_header = identifiers.identifier_columns(frame.columns, allowed=FORMAT_NAMES)
     screened = [c for c in frame.columns if c not in by_header]
-    screened = [c for c in screened if c in TEXT_COLUMNS or c not in FORMAT_NAMES]
+    screened = [c for c in screened if c in TEXT_COLUMNS or c not in names]
     by_value = flagged_values(frame, screened)
     if not by_header and not by_value:
         return table
@@ -208,7 +211,7 @@ def prepare(
             table = RawTable(
                 table.file, canonical_headers(table.frame), table.notes, table.explained
             )
-        table = _guard_identifiers(table, allow_identifiers, result)
+        table = _guard_identifiers(table, TABLE_NAMES[i], allow_identifiers, result)
         table, note = _drop_extras(table, TABLE_NAMES[i], mapping.keep if mapping else ())
         if note:
             result.notes.append(note)
