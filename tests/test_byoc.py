@@ -1,8 +1,9 @@
 """Bring your own cohort: the runner hands every notebook a normalised cohort.
 
 Fast tests: normalised files load back to the same cohort and keep the synthetic
-status; the temporary folder is removed even on failure; a min_cell run refuses a
-notebook without the parameter; committed notebooks show no private rows. The
+status and hold the format's columns only; the temporary folder is removed even on
+failure; a min_cell run refuses a notebook without the parameter (committed notebooks:
+tests/test_committed_notebooks.py). The
 slow batch (one runs file, three runs of notebooks 02 and 04) checks end to end
 that an Excel workbook with dates, a column mapping and an identifier column gives
 the same tables as the equivalent CSV with durations, that no date or identifier
@@ -20,8 +21,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from spinemets import cli, paths, privacy
-from spinemets.cohort import DAYS_PER_MONTH, load_cohort
+from spinemets import cli, paths
+from spinemets.cohort import DAYS_PER_MONTH, PATIENT_COLUMNS, load_cohort
 from spinemets.errors import ParameterError
 from spinemets.reports.cohorts import PLACEHOLDER, NormalisedCohorts, write_normalised
 from spinemets.reports.notebooks import (
@@ -38,8 +39,6 @@ SURGERY_DATE = dt.date(
 )  # time zero of every patient in the Excel cohort (the study: 2005-16)
 FAKE_NAMES = ("Ivanova Anna", "Petrov Pyotr", "Sidorov Semyon")
 TEMP_PREFIX = "spinemets-cohorts-"
-#: Tokens shaped like patient ids that are the paper's notation S(t), survival at t months.
-SURVIVAL_NOTATION = {"S12", "S36", "S60"}
 
 
 # --- normalised files -------------------------------------------------------------------
@@ -55,6 +54,30 @@ def test_normalised_files_load_back_to_the_same_cohort(tmp_path):
     pd.testing.assert_frame_equal(again.patients, cohort.patients)
     pd.testing.assert_frame_equal(again.complications, cohort.complications)
     assert not again.is_synthetic and again.label == "user cohort patients.csv"
+
+
+def test_the_normalised_copy_holds_the_format_columns_only(tmp_path):
+    """Even columns a mapping keeps for interactive work stay out of the runner's copy."""
+    valid = Path(__file__).parent / "data" / "cohorts" / "valid"
+    patients = pd.read_csv(valid / "patients.csv", dtype=str)
+    patients["ecog"] = "1"
+    patients["comment"] = "seen"
+    patients.to_csv(tmp_path / "patients.csv", index=False)
+    complications = pd.read_csv(valid / "complications.csv", dtype=str, keep_default_na=False)
+    complications["grade"] = "II"
+    complications.to_csv(tmp_path / "complications.csv", index=False)
+    (tmp_path / "mapping.yaml").write_text("keep: [ecog, grade]\n", encoding="utf-8")
+    cohort = load_cohort(
+        tmp_path / "patients.csv",
+        tmp_path / "complications.csv",
+        mapping_file=tmp_path / "mapping.yaml",
+    )
+    assert "ecog" in cohort.patients.columns and "comment" not in cohort.patients.columns
+    p, c = write_normalised(cohort, tmp_path / "run")
+    assert p.read_text(encoding="utf-8").splitlines()[0].split(",") == [
+        col.name for col in PATIENT_COLUMNS
+    ]
+    assert c.read_text(encoding="utf-8").splitlines()[0] == "patient_id,category,detail"
 
 
 def test_a_synthetic_cohort_stays_synthetic(tmp_path):
@@ -98,36 +121,6 @@ def test_every_numbered_notebook_declares_min_cell_off_by_default():
     assert numbered
     for spec in inspect_notebooks(numbered):
         assert spec.parameters.get("min_cell") == "0", spec.stem
-
-
-def _output_texts(notebook: Path) -> list[str]:
-    texts = []
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        for output in cell.get("outputs", []):
-            parts = [output.get("text", "")]
-            parts += [v for k, v in output.get("data", {}).items() if k.startswith("text/")]
-            for part in parts:
-                text = "".join(part) if isinstance(part, list) else part
-                texts.append(re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=]+", "", text))
-    return texts
-
-
-def test_committed_notebooks_show_only_the_bundled_synthetic_patients():
-    """No row of a private run in notebooks/: ids are the bundled ones, no identifier columns."""
-    bundled = set(pd.read_csv(paths.SYNTHETIC_PATIENTS, dtype=str)["patient_id"])
-    notebooks = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
-    assert notebooks
-    for notebook in notebooks:
-        for text in _output_texts(notebook):
-            for token in re.findall(r"\b[A-Za-z]{1,4}-?\d{2,}\b", text):
-                if token in SURVIVAL_NOTATION:
-                    continue
-                assert token in bundled, f"{notebook.name}: {token!r} is not a bundled patient id"
-            headers = re.findall(r"<th[^>]*>(.*?)</th>", text, re.S)
-            for header in headers:
-                kind = privacy.identifier_kind(header.strip())
-                assert kind is None, f"{notebook.name}: column {header!r} looks like {kind}"
-            assert PLACEHOLDER not in text and TEMP_PREFIX not in text, notebook.name
 
 
 # --- the batch on an Excel cohort with dates, a mapping and an identifier column --------
@@ -321,7 +314,7 @@ def test_a_min_cell_run_exports_no_count_below_the_threshold(batch):
 
 def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp_path, capsys):
     case = CORPUS / "ok_xlsx_one_workbook_named_sheets"
-    (tmp_path / "map.yaml").write_text("columns: {Age at surgery: age}\n", encoding="utf-8")
+    (tmp_path / "map.yaml").write_text("keep: ecog\n", encoding="utf-8")  # not a list
     (tmp_path / "runs.yaml").write_text(
         f"runs:\n  mine:\n    patients: {case / 'cohort.xlsx'}\n"
         f"    complications: {case / 'cohort.xlsx'}\n    mapping: map.yaml\n"
@@ -336,7 +329,7 @@ def test_a_run_whose_cohort_fails_with_its_options_keeps_the_previous_report(tmp
     printed = capsys.readouterr().out
     assert code == 2
     assert "NOT RUN the cohort failed validation" in printed
-    assert "map.yaml" in printed and "'Age at surgery'" in printed  # the mapping was used
+    assert "map.yaml, column keep: is not a list of names" in printed  # the mapping was read
     assert "no such sheet" in printed  # and the sheet
     assert sorted(p.name for p in (out / "mine").iterdir()) == ["previous.txt", "run.json"]
     assert not (out / ".mine.partial").exists()

@@ -94,7 +94,18 @@ def test_follow_up_after_death(tmp_path):
 def test_follow_up_in_the_future(tmp_path):
     assert _problems(tmp_path, 5, "last_followup_date", "2999-01-01") == [
         "patients.csv, row 5, column last_followup_date: value '2999-01-01' — expected a date "
-        "not after today"
+        "at most 600 months (50 years) after surgery_date (2010-01-01)",
+        "patients.csv, row 5, column last_followup_date: value '2999-01-01' — expected a date "
+        "not after today",
+    ]
+
+
+def test_follow_up_more_than_50_years_after_surgery(tmp_path):
+    """The survival columns' range (0..600 months) holds for months derived from dates."""
+    assert _problems(tmp_path, 5, "last_followup_date", "2010-02-01") == []
+    assert _problems(tmp_path, 5, "surgery_date", "1950-01-01") == [
+        "patients.csv, row 5, column last_followup_date: value '2015-01-01' — expected a date "
+        "at most 600 months (50 years) after surgery_date (1950-01-01)"
     ]
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from spinemets import paths
 from spinemets.cohort import (
+    PATIENT_COLUMNS,
     SYNTHETIC_LABEL,
     CohortValidationError,
     Problem,
@@ -128,16 +129,53 @@ def test_vas_is_float_when_a_score_is_not_whole(tmp_path):
     assert cohort.patients["vas_pre"].tolist()[:2] == [7.5, 7.0]
 
 
-def test_extra_columns_are_kept_after_the_format_columns(tmp_path):
+def _with_extras(tmp_path):
     p = rows("patients.csv")
     p[0] += ["ecog", "hospital"]
     extra = [("1", "A"), ("2", "B"), ("0", "A"), ("1", "A"), ("3", "B"), ("1", "A")]
     for r, (e, h) in zip(p[1:], extra, strict=True):
         r += [e, h]
-    cohort = load_cohort(*write(tmp_path, p))
+    c = rows("complications.csv")
+    c[0].append("grade")
+    for r in c[1:]:
+        r.append("II")
+    return write(tmp_path, p, c)
+
+
+def test_columns_outside_the_format_are_dropped_with_one_note_each_table(tmp_path):
+    cohort = load_cohort(*_with_extras(tmp_path))
+    assert list(cohort.patients.columns) == [c.name for c in PATIENT_COLUMNS]
+    assert list(cohort.complications.columns) == ["patient_id", "category", "detail"]
+    assert cohort.notes == (
+        "patients.csv: dropped 2 columns outside the cohort format: ecog, hospital (list a "
+        "column under 'keep:' in a column mapping to keep it)",
+        "complications.csv: dropped 1 column outside the cohort format: grade (list a column "
+        "under 'keep:' in a column mapping to keep it)",
+    )
+
+
+def test_columns_kept_by_the_mapping_come_after_the_format_columns(tmp_path):
+    p, c = _with_extras(tmp_path)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("keep: [ecog, hospital]\n", encoding="utf-8")
+    cohort = load_cohort(p, c, mapping_file=mapping)
     assert list(cohort.patients.columns[-2:]) == ["ecog", "hospital"]
     assert cohort.patients["ecog"].dtype == "int64"
     assert cohort.patients["hospital"].tolist() == ["A", "B", "A", "A", "B", "A"]
+    assert "grade" not in cohort.complications.columns  # not kept: dropped
+    format_only = cohort.format_only()
+    assert list(format_only.patients.columns) == [c.name for c in PATIENT_COLUMNS]
+    assert "ecog" in cohort.patients.columns  # format_only() returns a copy
+
+
+def test_a_kept_column_must_exist(tmp_path):
+    p, c = _with_extras(tmp_path)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("keep: [ECOG score]\n", encoding="utf-8")
+    assert validate_cohort(p, c, mapping_file=mapping).lines() == [
+        "mapping.yaml, column keep: names column 'ECOG score', which is in neither file — "
+        "expected a column name of the patients or complications file"
+    ]
 
 
 def test_columns_come_in_the_format_order_whatever_the_file_order(tmp_path):
@@ -201,7 +239,7 @@ TEN_LINES = [
     "patients.csv, row 3, column nephrectomy: value '2' — expected 0 or 1",
     "patients.csv, row 4, column frankel_post: value 'F' — expected one of A, B, C, D, E",
     "patients.csv, row 4, column vas_pre: value '11' — expected a number 0..10",
-    "patients.csv, row 5, column os_months: value '-1' — expected a number of months >= 0",
+    "patients.csv, row 5, column os_months: value '-1' — expected a number of months 0..600",
     "patients.csv, row 6, column lp_months: value '40' — expected at most os_months (38): "
     "local progression or its censoring cannot come after death or last follow-up",
     "patients.csv, row 7, column patient_id: value 'T01' is used again (first in row 2) — "
@@ -246,10 +284,10 @@ BAD_CELLS = [
     ("frankel_pre", "AB", "expected one of A, B, C, D, E"),
     ("vas_post", "-1", "expected a number 0..10"),
     ("vas_post", "ten", "expected a number 0..10"),
-    ("os_months", "inf", "expected a number of months >= 0"),
-    ("os_months", "12 months", "expected a number of months >= 0"),
+    ("os_months", "inf", "expected a number of months 0..600"),
+    ("os_months", "12 months", "expected a number of months 0..600"),
     ("death", "dead", "expected 0 or 1"),
-    ("lp_months", "-0.5", "expected a number of months >= 0"),
+    ("lp_months", "-0.5", "expected a number of months 0..600"),
     ("local_progression", "2", "expected 0 or 1"),
 ]
 
@@ -286,7 +324,7 @@ def test_lp_rule_is_not_reported_twice_when_os_months_is_itself_invalid(tmp_path
     p = rows("patients.csv")
     set_cell(p, 3, "os_months", "x")
     assert problems(tmp_path, p) == [
-        "patients.csv, row 3, column os_months: value 'x' — expected a number of months >= 0"
+        "patients.csv, row 3, column os_months: value 'x' — expected a number of months 0..600"
     ]
 
 

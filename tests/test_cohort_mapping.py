@@ -130,5 +130,6 @@ def test_excel_sheet_chosen_by_name(tmp_path):
     assert cohort.patients["age"].dtype == "int64"
     lines = validate_cohort(book, book, sheet="2020").lines()
     assert lines[0] == (
-        "cohort.xlsx: has no sheet named '2020' — expected one of the sheets other, 2019 data, comp"
+        "cohort.xlsx: has no sheet named '2020' — expected one of the sheets 'other', "
+        "'2019 data', 'comp'"
     )

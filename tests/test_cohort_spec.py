@@ -43,3 +43,13 @@ def test_the_format_matches_design_md():
 
 def test_days_per_month_is_in_the_dictionary():
     assert "30.4375" in README
+
+
+def test_every_range_is_the_one_the_dictionary_gives():
+    """age 0..120, VAS 0..10, months 0..600: the table row of each column says the range."""
+    for column in spec.PATIENT_COLUMNS:
+        if column.kind in ("int", "score", "months"):
+            row = re.search(rf"^\| `{column.name}` \|.*$", README, flags=re.MULTILINE)
+            assert row is not None, column.name
+            assert f"{column.low:g}..{column.high:g}" in row.group(0), column.name
+    assert spec.MAX_MONTHS == 600 and "600 months is 50 years" in README

@@ -10,11 +10,21 @@ Small cells (DESIGN.md, "Privacy"): ``RunOutput(output_dir, min_cell=10)`` masks
 every count 1..9 in every table it writes (CSV and Markdown alike) as ``<10``, with
 :func:`spinemets.privacy.suppress_table`; ``min_cell=0`` (the notebooks' default)
 writes tables as they are. Tested in ``tests/test_output_suppression.py``.
+
+Spreadsheet-safe CSV (DESIGN.md, "Privacy"; OWASP, "CSV Injection"): a text cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula
+to a spreadsheet (``=HYPERLINK(...)`` in a free-text column runs when the file is
+opened), so :func:`table_to_csv_text` writes it after a single quote, which makes
+the spreadsheet show it as text. Numbers stay numbers: numeric columns are
+written as they are, and text that is a plain number (``-0.52``, ``+3``, ``-1e-05``:
+a negative estimate formatted as text) is not a formula and is not quoted. Column
+names get the same treatment. Tested in ``tests/test_output_csv.py``.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,12 +44,42 @@ def _format_float(x: float) -> str:
     return f"{x:.{CSV_SIGNIFICANT_DIGITS}g}"
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is a plain number, which a spreadsheet reads as a number, never as a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell as a spreadsheet should see it: formula-like text after a single quote.
+
+    ``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``; ``"-0.52"``, numbers and other
+    text are returned unchanged (module docstring).
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 def table_to_csv_text(df: pd.DataFrame) -> str:
-    """A table as CSV text: missing values empty, floats to 10 significant digits."""
+    """A table as CSV text: missing values empty, floats to 10 significant digits.
+
+    Text cells and column names that a spreadsheet would run as formulas are
+    neutralised (:func:`spreadsheet_safe`).
+    """
     out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(_format_float)
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if pd.api.types.is_float_dtype(column):
+            out.isetitem(i, column.map(_format_float))
+        elif not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            out.isetitem(i, column.map(spreadsheet_safe))
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = [spreadsheet_safe(c) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\n")
 
 

@@ -1,78 +1,18 @@
-"""Privacy guards: refuse direct identifiers; suppress small cells in exported tables.
+"""Small-cell suppression: counts below ``min_cell`` masked wherever a table is exported.
 
-Direct identifiers (DESIGN.md, "Privacy"): a cohort column whose name looks like a
-name, a record or insurance number, a birth date, an address, a phone number or
-an e-mail address is refused by :func:`spinemets.cohort.load_cohort` unless the
-user passes ``allow_identifiers=True``; even then the column is dropped before
-the tables are returned, so it never reaches an output. Names are matched
-case-insensitively after splitting ``camelCase`` and turning every character
-other than letters and digits into ``_``; :data:`IDENTIFIER_PATTERNS` is the
-documented list (data/README.md, "Privacy"). Tested in ``tests/test_privacy.py``.
+(Direct identifiers in a cohort file are the cohort loader's concern:
+:mod:`spinemets.cohort.identifiers`.) Tested in ``tests/test_privacy.py`` and
+``tests/test_output_suppression.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
 from .errors import ParameterError
-
-_T = r"(?:^|_)"  # token start
-_E = r"(?:_|$)"  # token end
-
-#: (regular expression on the normalised column name, what it looks like).
-IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"name", "a name"),
-    (rf"{_T}(initials|fio|фио|имя|фамилия|отчество){_E}", "a name"),
-    (rf"{_T}mrn{_E}", "a medical record number"),
-    (r"record", "a record number"),
-    (rf"{_T}(chart|hospital|nhs)_?(no|nr|num|number){_E}", "a record number"),
-    (r"insur", "an insurance number"),
-    (rf"{_T}(ssn|snils|polis|oms){_E}", "an insurance or social security number"),
-    (r"social_?security", "a social security number"),
-    (r"passport", "a passport number"),
-    (r"national_?id", "a national identity number"),
-    (r"birth", "a birth date"),
-    (rf"{_T}(dob|born){_E}", "a birth date"),
-    (r"address", "an address"),
-    (r"street", "an address"),
-    (rf"{_T}zip", "a postal code"),
-    (r"post_?code|postal", "a postal code"),
-    (r"phone", "a phone number"),
-    (rf"{_T}(tel|fax){_E}", "a phone number"),
-    (r"e_?mail", "an e-mail address"),
-    (rf"{_T}mail{_E}", "an e-mail address"),
-)
-
-
-def normalise_name(name: str) -> str:
-    """``"FirstName"`` -> ``"first_name"``; ``"E-mail address"`` -> ``"e_mail_address"``."""
-    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name).strip())
-    return re.sub(r"[\W_]+", "_", split.lower()).strip("_")
-
-
-def identifier_kind(name: str) -> str | None:
-    """What a column name looks like (``"a name"``, ``"a birth date"``...), or None."""
-    normalised = normalise_name(name)
-    for pattern, kind in IDENTIFIER_PATTERNS:
-        if re.search(pattern, normalised):
-            return kind
-    return None
-
-
-def identifier_columns(columns: Iterable[str], allowed: Iterable[str] = ()) -> dict[str, str]:
-    """The columns that look like direct identifiers, with what each looks like.
-
-    ``allowed`` names are never flagged (the cohort format's own columns).
-    """
-    keep = set(allowed)
-    found = {}
-    for name in columns:
-        if name not in keep and (kind := identifier_kind(name)) is not None:
-            found[name] = kind
-    return found
 
 
 def suppress_small_cells(

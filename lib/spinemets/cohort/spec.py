@@ -14,6 +14,11 @@ from typing import Literal
 #: Days per month used to turn dates into months (365.25 / 12), as DESIGN.md fixes.
 DAYS_PER_MONTH = 30.4375
 
+#: The longest time in months a survival column may hold: 50 years after spinal surgery.
+#: Longer is a data-entry error (days or an Excel date serial typed as months), not a
+#: follow-up, and astronomically large values (``1e300``) would break the analyses.
+MAX_MONTHS = 600
+
 Kind = Literal["id", "int", "code", "binary", "score", "months", "text", "date"]
 
 
@@ -24,7 +29,7 @@ class ColumnSpec:
     ``kind`` decides how the cell text is checked and converted: ``id`` (non-empty
     text, unique), ``int`` (whole number in ``[low, high]``), ``code`` (one of
     ``codes``, case-insensitive), ``binary`` (0 or 1), ``score`` (number in
-    ``[low, high]``), ``months`` (number >= 0), ``text`` (free text, may be empty),
+    ``[low, high]``), ``months`` (number in ``[low, high]``), ``text`` (free text, may be empty),
     ``date`` (a calendar date, see :mod:`spinemets.cohort.values`).
     """
 
@@ -52,7 +57,7 @@ class ColumnSpec:
         if self.kind == "score":
             return f"a number {self.low:g}..{self.high:g}"
         if self.kind == "months":
-            return "a number of months >= 0"
+            return f"a number of months {self.low:g}..{self.high:g}"
         if self.kind == "date":
             return "a date written YYYY-MM-DD (or DD.MM.YYYY)"
         return "free text"
@@ -119,7 +124,11 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("vas_pre", "score", "back pain before surgery, VAS 0..10", low=0, high=10),
     ColumnSpec("vas_post", "score", "back pain on day 7 after surgery, VAS 0..10", low=0, high=10),
     ColumnSpec(
-        "os_months", "months", "months from spinal surgery to death or last follow-up", low=0
+        "os_months",
+        "months",
+        "months from spinal surgery to death or last follow-up",
+        low=0,
+        high=MAX_MONTHS,
     ),
     _binary("death", "1 = died (os_months is the time of death), 0 = alive at last follow-up"),
     ColumnSpec(
@@ -127,6 +136,7 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "months",
         "months from surgery to local progression or censoring; <= os_months",
         low=0,
+        high=MAX_MONTHS,
     ),
     _binary(
         "local_progression",

@@ -2,8 +2,8 @@
 
 The batch loads and validates each run's cohort once, with the run's options
 (``mapping``, ``sheet``, ``complications_sheet``, ``allow_identifiers``), and
-writes the **normalised** tables -- the format's columns in order, then extra
-columns; months (derived from dates when the file gave dates); codes as the
+writes the **normalised** tables -- the format's columns in order and no other
+(not even those a mapping keeps: ``Cohort.format_only()``); months (derived from dates when the file gave dates); codes as the
 format spells them; identifier and date columns dropped -- as plain UTF-8 CSV
 into a private temporary folder outside ``reports/``. The notebooks read those
 files as ``patients_file`` / ``complications_file``, so every notebook accepts
@@ -81,6 +81,7 @@ def _csv(frame: pd.DataFrame) -> str:
 def write_normalised(cohort: Cohort, folder: Path) -> tuple[Path, Path]:
     """Write a loaded cohort's two tables as plain CSV in ``folder``; return their paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    cohort = cohort.format_only()
     patients = cohort.patients.copy()
     if cohort.is_synthetic:
         patients["synthetic"] = 1
