@@ -3,8 +3,9 @@
 The batch loads and validates each run's cohort once, with the run's options
 (``mapping``, ``sheet``, ``complications_sheet``, ``allow_identifiers``), and
 writes the **normalised** tables -- the format's columns in order and no other
-(not even those a mapping keeps: ``Cohort.format_only()``); months (derived from dates when the file gave dates); codes as the
-format spells them; identifier and date columns dropped -- as plain UTF-8 CSV
+(not even those a mapping keeps: ``Cohort.format_only()``); months (derived
+from dates when the file gave dates); codes as the format spells them;
+identifier and date columns dropped -- as plain UTF-8 CSV
 into a private temporary folder outside ``reports/``. The notebooks read those
 files as ``patients_file`` / ``complications_file``, so every notebook accepts
 Excel, dates and mappings without knowing about them. The folder is created
