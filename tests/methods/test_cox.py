@@ -58,7 +58,7 @@ def test_cox_matches_r(model_id: str) -> None:
     fit = _fit(spec)
     p = len(fit.names)
     assert list(fit.names) == [str(n) for n in np.atleast_1d(spec["names"])]
-    assert (fit.n, fit.n_events) == (spec["n"], spec["nevent"])
+    assert (fit.n, fit.events) == (spec["n"], spec["nevent"])
     close(fit.coef, vec(spec["coef"]))
     close(fit.var, mat(spec["var"], p))
     close(fit.loglik, vec(spec["loglik"]))

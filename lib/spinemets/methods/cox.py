@@ -85,7 +85,8 @@ class CoxFit:
     ``wald_test`` R's ``fit$wald.test``, ``robust_score_test`` R's ``fit$rscore``.
     ``terms`` maps each model term to its columns (a factor is one term with several
     columns, as R's ``assign``). The data used (after merging near-equal times) are
-    kept in ``data`` for :func:`spinemets.methods.cox_zph.cox_zph`.
+    kept in ``data`` for :func:`spinemets.methods.cox_zph.cox_zph`. ``label`` is a
+    caller's name for the model (empty unless set), shown in tables.
     """
 
     names: tuple[str, ...]
@@ -98,11 +99,12 @@ class CoxFit:
     robust_score_test: float | None
     iterations: int
     n: int
-    n_events: int
+    events: int
     ties: str
     robust: bool
     terms: Mapping[str, tuple[int, ...]]
     data: _CoxData = field(repr=False)
+    label: str = ""
 
     @property
     def se(self) -> np.ndarray:
@@ -660,7 +662,7 @@ def coxph(
         robust_score_test=rscore,
         iterations=iterations,
         n=n,
-        n_events=int(e.sum()),
+        events=int(e.sum()),
         ties=ties,
         robust=bool(robust),
         terms=term_map,
