@@ -18,7 +18,7 @@ from scipy.special import ndtri
 
 from ..errors import SpinemetsError
 from ._validate import CONF_TYPES, ArrayLike, check_conf, check_indicator, check_time_event
-from .timefix import timefix_sorted
+from .timefix import merged_starts
 
 __all__ = [
     "CONF_TYPES",
@@ -85,16 +85,6 @@ def sorted_key(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     return key
 
 
-def _timefix_key(key: np.ndarray) -> np.ndarray:
-    """Sorted keys with near-equal times merged (R's aeqSurv); ``key`` if none are."""
-    fixed = timefix_sorted((key >> np.uint64(1)).view(np.float64))
-    if fixed is None:
-        return key
-    merged = fixed.view(np.uint64) << np.uint64(1)
-    merged |= key & np.uint64(1)
-    return merged
-
-
 def _tie_starts(t: np.ndarray) -> np.ndarray | None:
     """First row of each run of equal values in sorted ``t``; None when all are distinct."""
     new = np.empty(t.size, dtype=bool)
@@ -105,16 +95,18 @@ def _tie_starts(t: np.ndarray) -> np.ndarray | None:
     return np.flatnonzero(new)
 
 
-def _integer_table(key: np.ndarray) -> tuple[np.ndarray, ...]:
+def _integer_table(key: np.ndarray, timefix: bool) -> tuple[np.ndarray, ...]:
     """``(time, n_risk, n_event, n_censor)`` (counts as int64) from sorted keys.
 
-    ``key`` is overwritten (it becomes the event indicators).
+    With ``timefix`` runs of near-equal times are one time (R's aeqSurv: the run's
+    first value). ``key`` is overwritten (it becomes the event indicators).
     """
     t = (key >> np.uint64(1)).view(np.float64)
     key &= np.uint64(1)
     e = key.view(np.int64)
     n = key.size
-    starts = _tie_starts(t)
+    cut = merged_starts(t) if timefix else None
+    starts = _tie_starts(t) if cut is None else np.flatnonzero(cut)
     if starts is None:
         return t, np.arange(n, 0, -1, dtype=np.int64), e, 1 - e
     n_event = np.add.reduceat(e, starts)
@@ -190,9 +182,7 @@ def kaplan_meier(
     """
     check_conf(conf_type, conf_level)
     key = sorted_key(*check_time_event(time, event))
-    if timefix:
-        key = _timefix_key(key)
-    times, n_risk, n_event, n_censor = _integer_table(key)
+    times, n_risk, n_event, n_censor = _integer_table(key, timefix)
     # Integer counts enter float loops directly (exact): no float copies of them.
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.divide(n_event, n_risk, dtype=np.float64)  # 1 - d/n, its running product

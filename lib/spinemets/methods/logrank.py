@@ -18,7 +18,7 @@ import numpy as np
 from scipy.special import chdtrc
 
 from ._validate import ArrayLike, check_time_event, group_codes
-from .timefix import timefix_sorted, timefix_times
+from .timefix import merged_starts, timefix_times
 
 __all__ = [
     "LogRank",
@@ -255,21 +255,19 @@ def group_event_table(
         np.bitwise_or(low, codes[order] << 1, out=low, casting="unsafe")
         key >>= np.uint64(1)
         sorted_time = key.view(np.float64) if timefix else None
-    if sorted_time is not None:
-        fixed = timefix_sorted(sorted_time)
-        if fixed is not None:  # near-equal times found: ties are equal merged times
-            key = fixed.view(np.uint64)
+    new = merged_starts(sorted_time) if sorted_time is not None else None
+    if new is None:  # ties are equal times only
+        new = np.empty(t.size, dtype=bool)
+        new[:1] = True
+        np.not_equal(key[1:], key[:-1], out=new[1:])
     code = low >> 1
     is_event = (low & 1).astype(bool)
     rows = np.flatnonzero(is_event)
-    new = np.empty(t.size, dtype=bool)
-    new[:1] = True
-    np.not_equal(key[1:], key[:-1], out=new[1:])
     del key, low
     if new.all():  # distinct times: each event row is its own event time, with d = 1
         n, d, n_k, d_k = _distinct_times(code, rows, size_k)
     else:
-        n, d, n_k, d_k = _tied_times(code, is_event, rows, new, size_k)
+        n, d, n_k, d_k = _tied_times(code, rows, new, size_k)
     # the first group is the pool minus the others
     np.subtract(n, n_k[1] if k == 2 else n_k[1:].sum(axis=0), out=n_k[0])
     np.subtract(d, d_k[1] if k == 2 else d_k[1:].sum(axis=0), out=d_k[0])
@@ -309,31 +307,34 @@ def _distinct_times(
 
 
 def _tied_times(
-    code: np.ndarray, is_event: np.ndarray, rows: np.ndarray, new: np.ndarray, size_k: np.ndarray
+    code: np.ndarray, rows: np.ndarray, new: np.ndarray, size_k: np.ndarray
 ) -> tuple[np.ndarray, ...]:
-    """group_event_table's counts (rows 1.. of n_k, d_k) when some times are tied."""
-    size, k = code.size, size_k.size
-    starts = np.flatnonzero(new)
-    tie = (np.cumsum(new) - 1)[rows]  # tie index of each event row, non-decreasing
-    keep = np.empty(tie.size, dtype=bool)
+    """group_event_table's counts (rows 1.. of n_k, d_k) when some times are tied.
+
+    ``new`` marks the first row of each run of (merged) equal times. Each event row's
+    run starts at ``first``; the number at risk there is the rows from ``first`` on,
+    and the events of a run are counted among the event rows only.
+    """
+    size, k, m = code.size, size_k.size, rows.size
+    run_start = np.where(new, np.arange(size, dtype=_counter(size)), 0)
+    np.maximum.accumulate(run_start, out=run_start)
+    first_of = run_start[rows]  # run start of each event row, non-decreasing
+    del run_start
+    keep = np.empty(m, dtype=bool)
     keep[:1] = True
-    np.not_equal(tie[1:], tie[:-1], out=keep[1:])
-    ties = tie[keep]  # ties holding an event, in time order
-    first = starts[ties]
-    last = np.append(starts, size)[ties + 1]
+    np.not_equal(first_of[1:], first_of[:-1], out=keep[1:])
+    idx = np.flatnonzero(keep)  # first event row of each event time
+    first = first_of[idx]
     n = np.subtract(size, first, dtype=np.float64)
-    before = np.zeros(size + 1, dtype=_counter(size))  # before[i]: marked rows before row i
-    np.cumsum(is_event, out=before[1:], dtype=before.dtype)
-    d = np.subtract(before[last], before[first], dtype=np.float64)
-    n_k = np.empty((k, ties.size))
-    d_k = np.empty((k, ties.size))
+    d = np.diff(idx, append=m).astype(np.float64)
+    n_k = np.empty((k, idx.size))
+    d_k = np.empty((k, idx.size))
+    before = np.zeros(size + 1, dtype=_counter(size))  # before[i]: group-j rows before row i
     for j in range(1, k):
-        in_j = code == j
+        in_j = code if k == 2 else code == j
         np.cumsum(in_j, out=before[1:], dtype=before.dtype)
         np.subtract(size_k[j], before[first], out=n_k[j])
-        in_j &= is_event
-        np.cumsum(in_j, out=before[1:], dtype=before.dtype)
-        np.subtract(before[last], before[first], out=d_k[j])
+        d_k[j] = np.add.reduceat(in_j[rows].astype(np.int64), idx)
     return n, d, n_k, d_k
 
 

@@ -75,7 +75,9 @@ def _check(alpha: float, share: float, power: float | None = None) -> None:
 
 
 def schoenfeld_events(hr: float, share: float, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Events needed to detect ``hr`` with ``power`` at two-sided ``alpha`` (Schoenfeld)."""
+    """Events needed to detect ``hr`` with ``power`` at two-sided ``alpha`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_events_needed_textbook_case."""
     _check(alpha, share, power)
     if hr <= 0 or hr == 1:
         raise SpinemetsError(f"hazard ratio must be positive and not 1, got {hr!r}")
@@ -84,7 +86,9 @@ def schoenfeld_events(hr: float, share: float, alpha: float = 0.05, power: float
 
 
 def schoenfeld_power(hr: float, events: float, share: float, alpha: float = 0.05) -> float:
-    """Power to detect ``hr`` with ``events`` deaths at two-sided ``alpha`` (Schoenfeld)."""
+    """Power to detect ``hr`` with ``events`` deaths at two-sided ``alpha`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_power_by_hand."""
     _check(alpha, share)
     if hr <= 0:
         raise SpinemetsError(f"hazard ratio must be positive, got {hr!r}")
@@ -95,7 +99,9 @@ def schoenfeld_power(hr: float, events: float, share: float, alpha: float = 0.05
 def minimal_detectable_hr(
     events: float, share: float, alpha: float = 0.05, power: float = 0.8
 ) -> tuple[float, float]:
-    """The hazard ratios (below 1, above 1) detectable with ``power`` (Schoenfeld)."""
+    """The hazard ratios (below 1, above 1) detectable with ``power`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_minimal_detectable_hr_of_the_study."""
     _check(alpha, share, power)
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     log_hr = z / math.sqrt(events * share * (1 - share))
@@ -106,7 +112,9 @@ def events_for_precision(margin: float, share: float, conf_level: float = 0.95) 
     """Deaths needed for the confidence interval of a hazard ratio to reach no further
     than ``margin`` times (and 1 / ``margin`` times) the estimate:
     ``D = (z_{1-(1-conf)/2} / log(margin))^2 / (p (1 - p))`` (the Cox/log-rank standard
-    error of log HR is about ``1 / sqrt(D p (1 - p))``)."""
+    error of log HR is about ``1 / sqrt(D p (1 - p))``). That is not the number of events
+    needed to *show* equivalence (:func:`equivalence_events`).
+    Tests: tests/methods/test_power.py::test_events_for_precision_by_hand."""
     _check(1 - conf_level, share)
     if margin <= 1:
         raise SpinemetsError(f"margin must be > 1, got {margin!r}")
@@ -117,7 +125,8 @@ def events_for_precision(margin: float, share: float, conf_level: float = 0.95) 
 def freedman_power(hr: float, n1: int, n2: int, events: float, alpha: float = 0.05) -> float:
     """Power by Freedman's formula ``Phi(sqrt(k D) |HR - 1| / (k HR + 1) - z_{1-alpha/2})``
     with ``k = n1 / n2`` and ``D`` events; lifelines ``power_under_cph`` with the same
-    death probability ``D / (n1 + n2)`` in both groups gives the same number."""
+    death probability ``D / (n1 + n2)`` in both groups gives the same number.
+    Tests: tests/methods/test_power.py::test_freedman_matches_lifelines."""
     _check(alpha, n1 / (n1 + n2))
     if hr <= 0:
         raise SpinemetsError(f"hazard ratio must be positive, got {hr!r}")
@@ -133,6 +142,7 @@ def equivalence_events(
 
     Two one-sided tests at level ``alpha`` each (a 1 - 2 alpha confidence interval
     inside the margin): ``D = (z_{1-alpha} + z_{1-beta/2})^2 / (p (1 - p) log(m)^2)``.
+    Tests: tests/methods/test_power.py::test_equivalence_events_by_hand.
     """
     _check(alpha, share, power)
     if margin <= 1:
@@ -143,7 +153,8 @@ def equivalence_events(
 
 def equivalence_power(events: float, margin: float, share: float, alpha: float = 0.05) -> float:
     """Power of the two one-sided tests within (1/margin, margin) at a true HR of 1:
-    ``max(0, 2 Phi(sqrt(D p (1 - p)) log m - z_{1-alpha}) - 1)``."""
+    ``max(0, 2 Phi(sqrt(D p (1 - p)) log m - z_{1-alpha}) - 1)``.
+    Tests: tests/methods/test_power.py::test_equivalence_events_by_hand."""
     _check(alpha, share)
     if margin <= 1:
         raise SpinemetsError(f"margin must be > 1, got {margin!r}")
@@ -196,6 +207,8 @@ def simulate_power(
     survival is exponential and follow-up stops at the ``events``-th death.
     Replicate i uses ``SeedSequence(seed).spawn(replicates)[i]``; ``workers > 1``
     spreads fixed blocks of replicates over processes without changing the result.
+    Tests: tests/methods/test_power.py::test_simulation_is_reproducible_and_worker_independent
+    and ::test_simulation_holds_its_level_under_the_null.
     """
     if not 1 <= events <= n1 + n2:
         raise SpinemetsError(f"events must be in 1..{n1 + n2}, got {events}")
@@ -226,7 +239,8 @@ def power_table(
     simulated: dict[float, SimulatedPower] | None = None,
 ) -> pd.DataFrame:
     """Tidy power table, one row per ``(label, hazard ratio)``: Schoenfeld's and Freedman's
-    power and, where ``simulated`` has the hazard ratio, the simulated rejection rate."""
+    power and, where ``simulated`` has the hazard ratio, the simulated rejection rate.
+    Tests: tests/methods/test_power.py::test_power_table_rows_and_columns."""
     simulated = simulated or {}
     rows = []
     for label, hr in hrs:

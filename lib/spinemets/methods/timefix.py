@@ -29,6 +29,15 @@ import numpy as np
 
 from ..errors import SpinemetsError
 
+__all__ = [
+    "TOLERANCE",
+    "cut_points",
+    "merged_starts",
+    "timefix_counting",
+    "timefix_sorted",
+    "timefix_times",
+]
+
 #: R's default tolerance, ``sqrt(.Machine$double.eps)``.
 TOLERANCE: float = float(np.sqrt(np.finfo(np.float64).eps))
 
@@ -62,11 +71,15 @@ def timefix_times(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     return cuts[_find_interval(time, cuts)]
 
 
-def timefix_sorted(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray | None:
-    """As :func:`timefix_times` for times sorted ascending; None when nothing changes.
+def merged_starts(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray | None:
+    """For times sorted ascending, where each merged time starts; None if none merge.
 
-    The fast path costs one pass: ``mean(abs(y)) <= max(abs(y))``, so a sample whose
-    smallest positive gap exceeds ``tolerance * max(1, max|y|)`` has no tied gap.
+    Returns a boolean array, True at the first element of every run of equal or
+    near-equal values (as R's aeqSurv groups them), or None when aeqSurv would change
+    nothing (no gap is tied). The fast path costs one pass: ``mean(abs(y)) <=
+    max(abs(y))``, so a sample whose smallest positive gap exceeds ``tolerance *
+    max(1, max|y|)`` has no tied gap; in sorted data the gap before a new value is
+    its gap in ``diff(y)``, so no search is needed.
     """
     if time.size < 2 or tolerance <= 0:
         return None
@@ -74,11 +87,26 @@ def timefix_sorted(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray
     bound = tolerance * max(1.0, float(max(abs(time[0]), abs(time[-1]))))
     if not np.any((gaps > 0) & (gaps <= bound)):
         return None
-    new = np.concatenate(([True], gaps > 0))
-    cuts = cut_points(time[new], tolerance)
-    if cuts is None:
+    distinct = gaps > 0
+    mean = float(np.mean(np.abs(np.concatenate((time[:1], time[1:][distinct])))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tied = (gaps <= tolerance) | (gaps / mean <= tolerance)
+    cut = np.empty(time.size, dtype=bool)
+    cut[0] = True
+    np.logical_and(distinct, ~tied, out=cut[1:])
+    if cut[1:].sum() == distinct.sum():  # every distinct value is its own cut point
         return None
-    return cuts[_find_interval(time, cuts)]
+    return cut
+
+
+def timefix_sorted(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray | None:
+    """As :func:`timefix_times` for times sorted ascending; None when nothing changes."""
+    cut = merged_starts(time, tolerance)
+    if cut is None:
+        return None
+    start = np.where(cut, np.arange(time.size), 0)
+    np.maximum.accumulate(start, out=start)
+    return time[start]
 
 
 def timefix_counting(
