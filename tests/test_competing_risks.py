@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,8 +97,6 @@ def test_milestone_table_matches_r_timepoints() -> None:
 
 
 def test_plot_cuminc_draws() -> None:
-    import matplotlib.pyplot as plt
-
     d = _data("toy")
     fig, ax = plt.subplots()
     cr.plot_cuminc(ax, d["time"], d["cause"], d["arm"], title="toy")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from spinemets.cohort import load_cohort
 from spinemets.errors import SpinemetsError
 from spinemets.output import table_to_csv_text
 from spinemets.survival import ENDPOINTS, permutation_table, survival_tables
@@ -133,8 +134,6 @@ def test_endpoint_columns() -> None:
 
 def test_permutation_table() -> None:
     """The permutation log-rank beside survdiff, per endpoint and grouping, as R."""
-    from spinemets.cohort import load_cohort
-
     patients = load_cohort().patients
     table, results = permutation_table(patients, n_permutations=200, max_enumeration=0)
     assert table[["endpoint", "strata"]].values.tolist() == [

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines import CoxPHFitter
 from r_reference import FIXTURES, close, mat, r_data, r_json, vec
 from spinemets.errors import SpinemetsError
 from spinemets.methods.cox import (
@@ -21,6 +22,7 @@ from spinemets.methods.cox import (
     coxph_frame,
     model_matrix,
 )
+from spinemets.methods.logrank import logrank_test
 
 
 def _models(with_warnings: bool) -> list[pytest.param]:
@@ -131,8 +133,6 @@ def test_cox_single_event_hand_arithmetic() -> None:
 def test_score_test_is_the_logrank_for_one_binary_covariate() -> None:
     """Without tied times the score test at 0 is the log-rank test exactly (with ties
     the log-rank's hypergeometric variance differs from either approximation's)."""
-    from spinemets.methods.logrank import logrank_test
-
     d = r_data("aml")
     d["time"] = d.time + 0.01 * np.arange(len(d))  # no ties left
     fit = coxph_frame(d, "time", "status", ["x"])
@@ -194,8 +194,6 @@ def test_model_matrix_matches_r_names() -> None:
 
 def test_matches_lifelines_where_it_converges() -> None:
     """lifelines as a second oracle, its tolerance tightened (its default is 1e-7)."""
-    from lifelines import CoxPHFitter
-
     d = r_data("pbc").dropna(subset=["age", "log_bili", "albumin"])
     terms = ["age", "log_bili", "albumin"]
     ours = coxph_frame(d, "time", "death", terms, timefix=False)
@@ -207,3 +205,25 @@ def test_matches_lifelines_where_it_converges() -> None:
     )
     np.testing.assert_allclose(ours.coef, theirs.params_[terms], rtol=1e-7)
     np.testing.assert_allclose(ours.loglik[1], theirs.log_likelihood_, rtol=1e-10)
+
+
+def test_no_iterations_gives_the_score_test_at_init() -> None:
+    """iter_max = 0 (R's coxph.control(iter.max = 0)): beta stays at init, the score test
+    at init is still computed (the log-rank for one binary covariate without ties)."""
+    time, event, x = [1, 2, 3, 4, 5], [1, 1, 0, 1, 1], [0.0, 1, 0, 1, 1]
+    fit = coxph(time, event, x, iter_max=0)
+    assert fit.coef[0] == 0.0 and fit.iterations == 0
+    assert fit.score_test == pytest.approx(logrank_test(time, event, x).chisq, rel=1e-12)
+
+
+def test_a_stratum_without_events_adds_nothing() -> None:
+    time, event, x = [1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 0, 0], [0.0, 1, 0, 1, 1, 0]
+    fit = coxph(time, event, x, strata=["a", "a", "a", "a", "b", "b"])
+    alone = coxph(time[:4], event[:4], x[:4])
+    np.testing.assert_allclose(fit.coef, alone.coef, rtol=1e-12)
+    np.testing.assert_allclose(fit.loglik, alone.loglik, rtol=1e-12)
+
+
+def test_cluster_without_robust_is_refused() -> None:
+    with pytest.raises(SpinemetsError, match="cluster was given with robust=False"):
+        coxph([1, 2, 3], [1, 1, 0], [0.0, 1, 1], cluster=[1, 1, 2], robust=False)

@@ -16,6 +16,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines import KaplanMeierFitter
 from r_reference import FIXTURES, close, label, r_data, r_json, vec
 from spinemets.errors import SpinemetsError
 from spinemets.methods.km import (
@@ -286,8 +287,6 @@ def test_near_equal_times_are_one_time_as_in_r() -> None:
 
 def test_matches_lifelines_kaplan_meier_and_loglog_band() -> None:
     """lifelines as a second oracle: its band is R's log-log ("exponential Greenwood")."""
-    from lifelines import KaplanMeierFitter
-
     rng = np.random.default_rng(20201)  # named seed: the paper's year and issue
     time = np.round(rng.exponential(20, 300), 1)
     event = (rng.random(300) < 0.8).astype(int)

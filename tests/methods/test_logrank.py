@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines.statistics import logrank_test as lifelines_logrank
 from r_reference import FIXTURES, close, label, mat, r_data, r_json, vec
 from spinemets.errors import SpinemetsError
 from spinemets.methods.logrank import (
@@ -209,8 +210,6 @@ def test_timefix_on_both_sort_paths(zero: bool) -> None:
 
 def test_logrank_matches_lifelines() -> None:
     """lifelines as a second oracle (integer times: no near-ties to merge)."""
-    from lifelines.statistics import logrank_test as lifelines_logrank
-
     rng = np.random.default_rng(20201)
     t = np.round(rng.exponential(20, 400), 0)
     e = (rng.random(400) < 0.7).astype(int)

@@ -237,7 +237,7 @@ def _build(
     parts = []
     for s in range(int(strata.max()) + 1):
         rows = np.flatnonzero(strata == s)
-        if rows.size == 0:
+        if not (event[rows] == 1).any():  # no event: no risk set, nothing to add
             continue
         b, e = stop[rows], event[rows] == 1
         xs = centred[rows]
@@ -588,6 +588,8 @@ def coxph(
     """
     if ties not in TIES:
         raise SpinemetsError(f"ties {ties!r}; expected one of {', '.join(TIES)}")
+    if robust is False and cluster is not None:  # R warns "cluster ignored"; we refuse
+        raise SpinemetsError("coxph: a cluster was given with robust=False; drop one of them")
     if start is None:
         b, e = check_time_event(time, event)
         e = e.astype(np.float64, copy=False)
@@ -621,7 +623,7 @@ def coxph(
     _, _, singular = _cholesky2(imat, toler_chol)
     if singular.any():
         raise _singular(singular, labels)
-    if not converged:
+    if not converged and iter_max > 0:
         raise CoxConvergenceError(
             f"Cox model did not converge in {iter_max} iterations (R: 'Ran out of "
             "iterations and did not converge'); the likelihood may have no maximum "
@@ -634,7 +636,7 @@ def coxph(
         infinite = ~np.isfinite(u) | (step > tol_inf * (1 + np.abs(beta)))
     else:
         infinite = ~np.isfinite(u) | ((step > eps) & (step > tol_inf * np.abs(beta)))
-    if infinite.any():
+    if iter_max > 1 and infinite.any():  # R checks only when it iterated
         bad = [labels[j] for j in np.flatnonzero(infinite)]
         raise CoxConvergenceError(
             f"Cox model: the likelihood converged before {', '.join(repr(c) for c in bad)} "

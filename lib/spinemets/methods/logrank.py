@@ -54,14 +54,29 @@ def logrank_moments(
     """
     n = np.asarray(n_risk, dtype=np.float64)
     d = np.asarray(n_event, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.divide(n_risk_group, n[..., None, :], dtype=np.float64)
-        share[~np.isfinite(share)] = 0.0  # nobody at risk: the time carries nothing
-        c = d * (n - d) / (n - 1.0)
-    c = np.where(n > 1, c, 0.0)
+    nk = np.asarray(n_risk_group, dtype=np.float64)
+    positive = n > 0
+    c = np.subtract(n, d)  # d (n - d) / (n - 1), 0 where n <= 1
+    c *= d
+    np.divide(c, n - 1.0, out=c, where=n > 1)
+    c[n <= 1] = 0.0
     wd = d if weight is None else weight * d
     if weight is not None:
-        c = c * weight**2
+        c *= weight**2
+    if nk.shape[-2] == 1:  # one group (e.g. the first of two): elementwise, no matrices
+        share = np.divide(
+            nk[..., 0, :], n, out=np.zeros(np.broadcast(nk[..., 0, :], n).shape), where=positive
+        )
+        expected = (share * wd).sum(axis=-1)
+        share *= 1.0 - share
+        variance = (share * c).sum(axis=-1)
+        return expected[..., None], variance[..., None, None]
+    share = np.divide(
+        nk,
+        n[..., None, :],
+        out=np.zeros(np.broadcast(nk, n[..., None, :]).shape),
+        where=positive[..., None, :],
+    )
     expected = share @ wd[..., :, None]
     weighted = share * c[..., None, :]
     variance = -(weighted @ np.swapaxes(share, -1, -2))
