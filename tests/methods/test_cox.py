@@ -187,6 +187,8 @@ def test_model_matrix_matches_r_names() -> None:
     np.testing.assert_array_equal(x["age:size>50"], d.age * (d["size"] == ">50"))
     with pytest.raises(SpinemetsError, match="no column 'grade2'"):
         model_matrix(d, ["grade2"])
+    logical, _ = model_matrix(d.assign(old=d.age > 60), ["old"])  # R: a logical is oldTRUE
+    assert list(logical.columns) == ["oldTRUE"]
 
 
 # ----------------------------------------------------------------------------- lifelines

@@ -20,7 +20,7 @@ exact p-value with ties) the condition is recorded in :attr:`TestResult.note`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,7 +109,9 @@ def _count_table(table: npt.ArrayLike, what: str, square: bool = False) -> np.nd
 
 
 def expected_counts(table: npt.ArrayLike) -> np.ndarray:
-    """Expected counts under independence, ``outer(row sums, col sums) / n`` (as R)."""
+    """Expected counts under independence, ``outer(row sums, col sums) / n`` (as R).
+
+    Tests: tests/methods/test_contingency.py::test_chisq_matches_r (through chisq_test)."""
     x = np.asarray(table, dtype=float)
     return np.outer(x.sum(axis=1), x.sum(axis=0)) / x.sum()
 
@@ -222,7 +224,7 @@ class _Hypergeometric:
         return float(d[self.support >= q].sum() if upper_tail else d[self.support <= q].sum())
 
 
-def _zeroin(f, ax: float, bx: float, tol: float = UNIROOT_TOL) -> float:
+def _zeroin(f: Callable[[float], float], ax: float, bx: float, tol: float = UNIROOT_TOL) -> float:
     """R's ``uniroot`` (Brent's zeroin, ``R_zeroin2`` in zeroin.c), step for step.
 
     R's fisher.test finds the odds ratio and its limits with uniroot's default

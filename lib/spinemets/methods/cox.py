@@ -708,9 +708,11 @@ def model_matrix(
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """R's ``model.matrix`` (treatment contrasts, no intercept) for ``~ term + term ...``.
 
-    A numeric or boolean column is one column; any other column is a factor: sorted
-    levels (a pandas Categorical keeps its order), the first the reference, one 0/1
-    column per other level named ``<column><level>`` as R names them. ``a:b`` is the
+    A numeric column is one column; a boolean column is one 0/1 column named
+    ``<column>TRUE`` (R's logical); any other column is a factor: sorted levels (by
+    code point, as R in the C locale; a pandas Categorical keeps its own order, like
+    R's factor levels), the first the reference, one 0/1 column per other level named
+    ``<column><level>`` as R names them. ``a:b`` is the
     product of every column of ``a`` with every column of ``b`` (names joined by
     ``:``). Returns the matrix and the columns of each term (R's ``assign``). Missing
     values raise SpinemetsError naming row and column.
@@ -749,7 +751,9 @@ def _expand(column: pd.Series, name: str) -> pd.DataFrame:
     if missing.any():
         row = column.index[int(np.argmax(missing))]
         raise SpinemetsError(f"column {name!r}, row {row!r}: missing value")
-    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+    if pd.api.types.is_bool_dtype(column):
+        return pd.DataFrame({f"{name}TRUE": column.astype(np.float64)}, index=column.index)
+    if pd.api.types.is_numeric_dtype(column):
         return pd.DataFrame({name: column.astype(np.float64)}, index=column.index)
     if isinstance(column.dtype, pd.CategoricalDtype):
         levels = [lv for lv in column.cat.categories if (column == lv).any()]

@@ -93,6 +93,7 @@ def logrank_chisq(
     ``(O - E)' V^- (O - E)`` over the groups with E > 0 but the first of them;
     df = (number of groups with E > 0) - 1; (0, 0) when fewer than two groups have
     expected events (R prints no test then).
+    Tests: tests/methods/test_logrank.py::test_logrank_matches_r_on_new_data.
     """
     used = np.flatnonzero(expected > 0)
     df = int(used.size - 1)
@@ -107,8 +108,12 @@ def logrank_chisq(
     return chisq, df
 
 
-def two_group_chisq(observed_1: np.ndarray, expected_1: np.ndarray, variance_1: np.ndarray):
-    """(O1 - E1)^2 / V11, vectorised; 0 where V11 = 0 (no information)."""
+def two_group_chisq(
+    observed_1: np.ndarray, expected_1: np.ndarray, variance_1: np.ndarray
+) -> np.ndarray:
+    """(O1 - E1)^2 / V11, vectorised; 0 where V11 = 0 (no information).
+
+    Tests: tests/methods/test_permutation.py::test_batched_statistics_equal_logrank_test."""
     with np.errstate(divide="ignore", invalid="ignore"):
         chisq = (observed_1 - expected_1) ** 2 / variance_1
     return np.where(variance_1 > 0, chisq, 0.0)

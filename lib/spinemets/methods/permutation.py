@@ -86,7 +86,9 @@ class EventTable:
 
 
 def event_table(time: npt.ArrayLike, event: npt.ArrayLike, timefix: bool = True) -> EventTable:
-    """Sort once and tabulate the distinct event times (see :class:`EventTable`)."""
+    """Sort once and tabulate the distinct event times (see :class:`EventTable`).
+
+    Tests: tests/methods/test_permutation.py::test_every_labelling_matches_r_enumeration."""
     t, e = check_time_event(time, event)
     e = e.astype(np.float64, copy=False)
     if timefix:
@@ -104,6 +106,7 @@ def logrank_statistics(table: EventTable, labels: np.ndarray) -> np.ndarray:
     ``chisq = (O1 - E1)^2 / V1`` with ``O1 = sum of group-1 events`` and ``E1``, ``V1``
     from :func:`~spinemets.methods.logrank.logrank_moments` with group 1's numbers at
     risk: R ``survdiff`` (rho = 0) for two groups.  A labelling with ``V1 = 0`` gets 0.
+    Tests: tests/methods/test_permutation.py::test_every_labelling_matches_r_enumeration.
     """
     lab = np.atleast_2d(labels).astype(float)
     suffix = np.cumsum(lab[:, ::-1], axis=1)[:, ::-1]
@@ -125,7 +128,9 @@ def _group_indicator(group: npt.ArrayLike, n: int) -> np.ndarray:
 def logrank_chisq(
     time: npt.ArrayLike, event: npt.ArrayLike, group: npt.ArrayLike, timefix: bool = True
 ) -> float:
-    """The two-group log-rank chisq of the observed labels (R ``survdiff(...)$chisq``)."""
+    """The two-group log-rank chisq of the observed labels (R ``survdiff(...)$chisq``).
+
+    Tests: tests/methods/test_permutation.py::test_identity_labelling_is_survdiff_chisq."""
     table = event_table(time, event, timefix)
     return float(logrank_statistics(table, _group_indicator(group, table.n)[table.order])[0])
 

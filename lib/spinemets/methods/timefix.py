@@ -43,7 +43,9 @@ TOLERANCE: float = float(np.sqrt(np.finfo(np.float64).eps))
 
 
 def cut_points(unique_sorted: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray | None:
-    """aeqSurv's cut points from sorted unique finite values; None when none are tied."""
+    """aeqSurv's cut points from sorted unique finite values; None when none are tied.
+
+    Tests: tests/methods/test_timefix.py::test_timefix_matches_r_aeqsurv."""
     y = unique_sorted
     if y.size < 2 or tolerance <= 0:
         return None
@@ -64,6 +66,7 @@ def timefix_times(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray:
     """Durations with near-equal values merged as R's ``aeqSurv``; ``time`` itself if none are.
 
     ``time`` must already be checked (finite numbers). Costs one sort.
+    Tests: tests/methods/test_timefix.py::test_timefix_matches_r_aeqsurv.
     """
     cuts = cut_points(np.unique(time), tolerance)
     if cuts is None:
@@ -80,6 +83,8 @@ def merged_starts(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray 
     max(abs(y))``, so a sample whose smallest positive gap exceeds ``tolerance *
     max(1, max|y|)`` has no tied gap; in sorted data the gap before a new value is
     its gap in ``diff(y)``, so no search is needed.
+    Tests: tests/methods/test_timefix.py::test_timefix_matches_r_aeqsurv (through
+    :func:`timefix_sorted`) and the near-equal cases of tests/methods/test_logrank.py.
     """
     if time.size < 2 or tolerance <= 0:
         return None
@@ -100,7 +105,9 @@ def merged_starts(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray 
 
 
 def timefix_sorted(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray | None:
-    """As :func:`timefix_times` for times sorted ascending; None when nothing changes."""
+    """As :func:`timefix_times` for times sorted ascending; None when nothing changes.
+
+    Tests: tests/methods/test_timefix.py::test_timefix_matches_r_aeqsurv."""
     cut = merged_starts(time, tolerance)
     if cut is None:
         return None
@@ -115,6 +122,7 @@ def timefix_counting(
     """(start, stop] times merged as R's ``aeqSurv`` on a counting-process ``Surv``.
 
     Raises SpinemetsError naming the row when an interval shrinks to length 0.
+    Tests: tests/methods/test_timefix.py::test_counting_interval_of_length_zero_is_refused_as_in_r.
     """
     cuts = cut_points(np.unique(np.concatenate((start, stop))), tolerance)
     if cuts is None:
