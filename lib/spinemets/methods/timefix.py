@@ -89,18 +89,25 @@ def merged_starts(time: np.ndarray, tolerance: float = TOLERANCE) -> np.ndarray 
     if time.size < 2 or tolerance <= 0:
         return None
     gaps = np.diff(time)
-    bound = tolerance * max(1.0, float(max(abs(time[0]), abs(time[-1]))))
-    if not np.any((gaps > 0) & (gaps <= bound)):
-        return None
     distinct = gaps > 0
-    mean = float(np.mean(np.abs(np.concatenate((time[:1], time[1:][distinct])))))
+    bound = tolerance * max(1.0, float(max(abs(time[0]), abs(time[-1]))))
+    if not np.any(distinct & (gaps <= bound)):
+        return None
+    values = np.abs(time[1:]) if time[0] < 0 else time[1:]  # sorted: >= 0 from time[0] >= 0
+    mean = (abs(float(time[0])) + float(np.sum(values, where=distinct))) / (
+        1 + int(np.count_nonzero(distinct))
+    )
+    # R's rule, (gap <= tol) | (gap / mean <= tol), evaluated where it can hold
+    near = np.flatnonzero(distinct & (gaps <= tolerance * max(1.0, mean) * (1 + 1e-9)))
+    g = gaps[near]
     with np.errstate(divide="ignore", invalid="ignore"):
-        tied = (gaps <= tolerance) | (gaps / mean <= tolerance)
+        tied = near[(g <= tolerance) | (g / mean <= tolerance)]
+    if tied.size == 0:
+        return None
     cut = np.empty(time.size, dtype=bool)
     cut[0] = True
-    np.logical_and(distinct, ~tied, out=cut[1:])
-    if cut[1:].sum() == distinct.sum():  # every distinct value is its own cut point
-        return None
+    cut[1:] = distinct
+    cut[tied + 1] = False
     return cut
 
 
