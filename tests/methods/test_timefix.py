@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from r_reference import r_json
 from spinemets.errors import SpinemetsError
 from spinemets.methods.timefix import (
@@ -46,3 +48,19 @@ def test_counting_interval_of_length_zero_is_refused_as_in_r() -> None:
     start, stop = timefix_counting(np.array([0.0, 1.0 + 1e-10]), np.array([1.0, 2.0]))
     np.testing.assert_array_equal(start, [0.0, 1.0])  # the start merges with the stop 1
     np.testing.assert_array_equal(stop, [1.0, 2.0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(0, 100, allow_nan=False), min_size=2, max_size=40),
+    st.lists(st.floats(-3e-8, 3e-8), min_size=0, max_size=10),
+)
+def test_sorted_fast_path_is_the_transcription_of_r(base: list, jitter: list) -> None:
+    """timefix_sorted (no search, one pass when nothing is near) gives what the line-by-line
+    transcription of aeqSurv (timefix_times: unique, cut points, findInterval) gives."""
+    x = np.array(base + [b + j for b, j in zip(base, jitter, strict=False)])
+    x = np.abs(x)
+    order = np.argsort(x, kind="stable")
+    fixed = timefix_sorted(x[order])
+    expected = timefix_times(x)[order]
+    np.testing.assert_array_equal(x[order] if fixed is None else fixed, expected)
