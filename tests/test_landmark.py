@@ -257,3 +257,12 @@ def test_hazard_ratio_table_matches_r() -> None:
     assert np.log(cs["hr"]) == pytest.approx(0.346573590279972, rel=1e-6)
     assert cs["p"] == pytest.approx(0.809221414588876, rel=1e-6)
     assert table["events"].tolist() == [2, 2]
+
+
+def test_simulation_of_tiny_studies_gives_nan_not_a_runaway_estimate() -> None:
+    """With 6 patients some simulated groups have no deaths: NaN, never the last iterate."""
+    sim = lm.simulate_immortal_time(n_patients=6, n_simulations=8, seed=3)
+    hrs = sim[["naive_hr", "time_dependent_hr", "landmark_hr"]].to_numpy()
+    assert np.isnan(hrs).any()
+    finite = hrs[np.isfinite(hrs)]
+    assert (finite > 1e-4).all() and (finite < 1e4).all()
