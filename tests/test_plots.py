@@ -6,8 +6,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets.plots import KM_FIGSIZE, format_p, km_plot, km_plot_endpoint, risk_table
-from spinemets.survival import kaplan_meier
+from spinemets.methods.km import kaplan_meier
+from spinemets.methods.permutation import permutation_logrank
+from spinemets.methods.power import SimulatedPower
+from spinemets.plots import (
+    KM_FIGSIZE,
+    format_hr_axis,
+    format_p,
+    km_plot,
+    km_plot_endpoint,
+    permutation_plot,
+    power_curve_plot,
+    risk_table,
+)
 
 RNG_SEED = 20201  # named seed: the paper's year and issue
 
@@ -110,3 +121,34 @@ def test_min_cell_masks_small_numbers_at_risk_and_group_sizes(cohort) -> None:
 def test_min_cell_must_be_a_whole_number(cohort, min_cell) -> None:
     with pytest.raises(Exception, match="min_cell"):
         km_plot(cohort.os_months, cohort.death, min_cell=min_cell)
+
+
+def test_hr_axis_ticks_are_plain_numbers() -> None:
+    fig, ax = plt.subplots()
+    format_hr_axis(ax, 0.08, 3.0)  # wider than 10-fold: coarse ticks only
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.1", "0.25", "0.5", "1", "2"]
+    format_hr_axis(ax, 0.4, 2.5)  # narrower: 0.75 and 1.5 as well
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
+    plt.close(fig)
+
+
+def test_power_curve_plot() -> None:
+    hrs = np.array([0.5, 1.0, 2.0])
+    fig = power_curve_plot(
+        hrs,
+        {"Schoenfeld": np.array([0.9, 0.025, 0.9])},
+        simulated=[SimulatedPower(0.5, 0.88, 0.02, 100, 1)],
+        target_power=0.8,
+        observed=(1.04, 0.68, 1.6),
+    )
+    assert fig.axes[0].get_xscale() == "log"
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
+    plt.close(fig)
+
+
+def test_permutation_plot() -> None:
+    result = permutation_logrank([1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 1, 1], [0, 1, 0, 1, 0, 1])
+    fig = permutation_plot(result, title="toy")
+    assert fig.axes[0].get_title() == "toy"
+    assert len(fig.axes[0].patches) == 40  # the histogram's bars
+    plt.close(fig)

@@ -12,9 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from spinemets.cohort import load_cohort
 from spinemets.errors import SpinemetsError
 from spinemets.output import table_to_csv_text
-from spinemets.survival import ENDPOINTS, survival_tables
+from spinemets.survival import ENDPOINTS, permutation_table, survival_tables
 
 FIXTURES = Path(__file__).parent / "fixtures" / "r_survival"
 pytestmark = pytest.mark.skipif(
@@ -129,3 +130,33 @@ def test_bad_inputs() -> None:
 
 def test_endpoint_columns() -> None:
     assert ENDPOINTS == {"os": ("os_months", "death"), "lpfs": ("lp_months", "local_progression")}
+
+
+def test_permutation_table() -> None:
+    """The permutation log-rank beside survdiff, per endpoint and grouping, as R."""
+    patients = load_cohort().patients
+    table, results = permutation_table(patients, n_permutations=200, max_enumeration=0)
+    assert table[["endpoint", "strata"]].values.tolist() == [
+        ["os", "surgery"],
+        ["os", "adjuvant_therapy"],
+        ["lpfs", "surgery"],
+        ["lpfs", "adjuvant_therapy"],
+    ]
+    assert set(results) == {("os", "surgery"), ("os", "adjuvant_therapy")} | {
+        ("lpfs", "surgery"),
+        ("lpfs", "adjuvant_therapy"),
+    }
+    # R survdiff on the same cohort (tests/fixtures/r_cox_models.R)
+    ref = pd.read_csv(Path(__file__).parent / "fixtures" / "r_cox_models" / "logrank.csv")
+    ref = ref.set_index(["dataset", "strata"])
+    synthetic = ref.loc[ref.index.get_level_values(0).str.startswith("synthetic")]
+    assert len(synthetic) == 4
+    for (dataset, strata), row in synthetic.iterrows():
+        endpoint = dataset.removeprefix("synthetic_")
+        ours = table.set_index(["endpoint", "strata"]).loc[(endpoint, strata)]
+        assert ours["chisq"] == pytest.approx(row["chisq"], rel=1e-9)
+        assert ours["p_asymptotic"] == pytest.approx(row["p"], rel=1e-9)
+    assert (table["method"] == "monte carlo").all()
+    assert (table["n_permutations"] == 200).all()
+    again, _ = permutation_table(patients, n_permutations=200, max_enumeration=0)
+    pd.testing.assert_frame_equal(table, again)

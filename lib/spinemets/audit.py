@@ -30,9 +30,10 @@ from typing import Any
 
 import pandas as pd
 
-from . import paths, stats
+from . import paths
 from .claims import Claim, load_claims
 from .errors import SpinemetsError
+from .methods import contingency as stats
 
 #: Columns of :func:`audit`.
 AUDIT_COLUMNS: tuple[str, ...] = (

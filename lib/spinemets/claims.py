@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths, stats
+from . import paths
 from .errors import SpinemetsError
+from .methods import contingency as stats
 
 SECTIONS: tuple[str, ...] = ("abstract", "methods", "results", "figure_legend")
 UNITS: tuple[str, ...] = (

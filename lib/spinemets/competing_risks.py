@@ -5,43 +5,41 @@ censored, so ``1 - KM`` estimates the risk of local progression in a world where
 nobody dies. With 89 of 100 patients dead, the quantity a clinician needs is the
 *cumulative incidence*: the probability of having progressed by time t while alive.
 
-* :func:`cuminc` -- Aalen-Johansen cumulative incidence per cause and group with the
-  variance of Gray's ``cmprsk::cuminc`` (R function ``cinc``), deterministic on ties;
-* :func:`cuminc_band` -- pointwise confidence band (log(-log) transform by default);
-* :func:`gray_test` -- Gray's (1988) K-sample test of equal cumulative incidence
-  (``cmprsk::cuminc(...)$Tests``, R function ``crstm``);
-* :func:`finegray_rows` and :func:`finegray_cox` -- the Fine-Gray subdistribution
-  hazard model by the weighted counting-process data of ``survival::finegray``,
-  fitted by a weighted Breslow Cox model as ``coxph(..., weights = fgwt)``.
+The estimators are generic and live in :mod:`spinemets.methods.cmprsk` (Aalen-Johansen
+cumulative incidence with Gray's variance, Gray's test, Fine-Gray by ``finegray`` +
+the one Cox engine, all checked against R there). This module codes the cohort's
+events and builds the study's tidy tables and figure from them:
 
-All are checked at 1e-6 relative against R by ``tests/test_competing_risks.py``
-(fixtures from ``tests/fixtures/r_competing_risks.R``: survival::mgus2 and a tied toy set).
+* :func:`local_progression_events` -- cause 1 local progression, 2 death without it;
+* :func:`cumulative_incidence_table`, :func:`cumulative_incidence_at`,
+  :func:`gray_tests_table`, :func:`hazard_ratio_table` -- tidy tables;
+* :func:`plot_cuminc` -- the figure (cumulative incidence beside 1 - Kaplan-Meier).
+
+Tests: ``tests/test_competing_risks.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import chdtrc, ndtri
 
 from .errors import SpinemetsError
-from .landmark import CoxFit, counting_origin, coxph_counting
+from .methods._validate import check_time_cause, group_codes
+from .methods.cmprsk import cuminc, cuminc_band, finegray_cox, gray_test
+from .methods.cox import coxph
+from .methods.km import kaplan_meier, survival_at
+from .methods.timefix import timefix_times
+from .methods.tmerge import counting_origin
+from .notebook import PALETTE
 
 __all__ = [
     "CAUSE_LABELS",
-    "CumulativeIncidence",
-    "GrayTest",
     "cumulative_incidence_at",
     "cumulative_incidence_table",
-    "cuminc",
-    "cuminc_band",
-    "finegray_cox",
-    "finegray_rows",
-    "gray_test",
     "gray_tests_table",
+    "hazard_ratio_table",
     "local_progression_events",
     "plot_cuminc",
 ]
@@ -52,29 +50,32 @@ CAUSE_LABELS: dict[int, str] = {
     1: "local_progression",
     2: "death_without_progression",
 }
-#: Confidence band transforms accepted by :func:`cuminc_band`.
-CI_TYPES: tuple[str, ...] = ("log-log", "plain")
 
 
 # ----------------------------------------------------------------------------- input
 
 
 def _time_cause(time: object, cause: object) -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(time, dtype=np.float64).ravel()
-    c = np.asarray(cause, dtype=np.float64).ravel()
-    if t.size != c.size:
-        raise SpinemetsError(f"time has {t.size} values but cause has {c.size}")
-    if t.size == 0:
-        raise SpinemetsError("no observations")
-    bad = ~np.isfinite(t) | (t < 0)
+    """Checked times (near-equal ones merged once, as R) and causes 0, 1 or 2."""
+    t, c = check_time_cause(time, cause)
+    bad = c > 2
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SpinemetsError(f"time[{i}] = {t[i]:g}; expected a finite number >= 0")
-    badc = ~np.isin(c, (0, 1, 2))
-    if badc.any():
-        i = int(np.flatnonzero(badc)[0])
-        raise SpinemetsError(f"cause[{i}] = {c[i]:g}; expected 0 (censored), 1 or 2")
-    return t, c.astype(np.int64)
+        i = int(np.argmax(bad))
+        name = getattr(cause, "name", None) or "cause"
+        raise SpinemetsError(
+            f"column {name!r}, row {i}: cause {int(c[i])}; expected 0 (censored), "
+            "1 (local progression) or 2 (death without it)"
+        )
+    return timefix_times(t), c
+
+
+def _group_labels(group: object, n: int) -> np.ndarray:
+    """Each row's group label as text (R's factor order is kept by the methods)."""
+    if group is None:
+        return np.full(n, "all", dtype=object)
+    labels, codes, _ = group_codes(group, n)
+    text = np.array([str(v) for v in labels], dtype=object)
+    return text[codes]
 
 
 def local_progression_events(patients: pd.DataFrame) -> pd.DataFrame:
@@ -115,145 +116,7 @@ def local_progression_events(patients: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"time": time, "cause": cause.astype(np.int64)}, index=patients.index)
 
 
-# ------------------------------------------------------------- cumulative incidence
-
-
-@dataclass(frozen=True, eq=False)
-class CumulativeIncidence:
-    """One cumulative incidence curve as ``cmprsk::cuminc`` returns it.
-
-    ``time``, ``est`` and ``var`` are the corners of the step function (R's vectors
-    ``time``, ``est``, ``var``): a leading 0, each event time of the cause twice (value
-    before and after the jump) and the group's last follow-up time.
-    """
-
-    group: str
-    cause: int
-    time: np.ndarray
-    est: np.ndarray
-    var: np.ndarray
-
-    def at(self, times: object) -> tuple[np.ndarray, np.ndarray]:
-        """Estimate and variance at ``times`` (``cmprsk::timepoints``): the last
-        corner at or before t; NaN past the group's last follow-up."""
-        t = np.asarray(times, dtype=np.float64).ravel()
-        idx = np.searchsorted(self.time, t, side="right") - 1
-        ok = (idx >= 0) & (t <= self.time[-1])
-        pick = np.clip(idx, 0, None)
-        est = np.where(ok, self.est[pick], np.nan)
-        var = np.where(ok, self.var[pick], np.nan)
-        return est, var
-
-
-def _cinc(t: np.ndarray, failed: np.ndarray, is_cause: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Aalen-Johansen estimate and Gray's variance for one group (sorted by time).
-
-    At each distinct time with n at risk, d1 events of the cause, d2 of others:
-    F(t) = F(t-) + S(t-) d1 / n, S(t) = S(t-) (n - d1 - d2) / n. The variance is the
-    delta-method estimate of cmprsk's ``cinc`` (Gray), accumulated over the times.
-    """
-    n = t.size
-    uniq, start = np.unique(t, return_index=True)
-    d1 = np.add.reduceat(is_cause.astype(np.float64), start)
-    d2 = np.add.reduceat((failed & ~is_cause).astype(np.float64), start)
-    at_risk = n - start.astype(np.float64)
-    xs, fs, vs = [0.0], [0.0], [0.0]
-    s, f = 1.0, 0.0
-    v1 = v2 = v3 = 0.0
-    for j in range(uniq.size):
-        r, a, b = at_risk[j], d1[j], d2[j]
-        d = a + b
-        if d == 0:
-            continue
-        s_new = s * (r - d) / r
-        if a > 0:
-            f = f + s * a / r
-        if b > 0 and s_new > 0:
-            tie = 1.0 if b <= 1 else 1.0 - (b - 1.0) / (r - 1.0)
-            w = s * s * tie * b / (r * r)
-            q3 = 1.0 / s_new
-            q4 = f / s_new
-            v1 += q4 * q4 * w
-            v2 += q3 * q4 * w
-            v3 += q3 * q3 * w
-        if a > 0:
-            tie = 1.0 if a <= 1 else 1.0 - (a - 1.0) / (r - 1.0)
-            w = s * s * tie * a / (r * r)
-            q3 = 1.0 / s_new if s_new > 0 else 0.0
-            q4 = 1.0 + q3 * f
-            v1 += q4 * q4 * w
-            v2 += q3 * q4 * w
-            v3 += q3 * q3 * w
-            xs += [uniq[j], uniq[j]]
-            fs += [fs[-1], f]
-            vs += [vs[-1], v1 + f * f * v3 - 2.0 * f * v2]
-        s = s_new
-    xs.append(t[-1])
-    fs.append(fs[-1])
-    vs.append(vs[-1])
-    return np.array(xs), np.array(fs), np.array(vs)
-
-
-def _group_labels(group: object, n: int) -> np.ndarray:
-    if group is None:
-        return np.full(n, "all", dtype=object)
-    g = pd.Series(np.asarray(group, dtype=object).ravel())
-    if g.size != n:
-        raise SpinemetsError(f"group has {g.size} values but time has {n}")
-    if g.isna().any():
-        i = int(np.flatnonzero(g.isna().to_numpy())[0])
-        raise SpinemetsError(f"group[{i}] is missing; expected a group label")
-    return g.astype(str).to_numpy(dtype=object)
-
-
-def cuminc(
-    time: object, cause: object, group: object = None
-) -> dict[tuple[str, int], CumulativeIncidence]:
-    """Cumulative incidence of each cause in each group, as ``cmprsk::cuminc``.
-
-    Keys ``(group, cause)`` in R's order (causes ascending, then groups sorted as
-    text); cause 0 is censoring. With no competing events the estimate is
-    ``1 - Kaplan-Meier``. Tests: tests/test_competing_risks.py::test_cuminc_matches_r.
-    """
-    t, c = _time_cause(time, cause)
-    g = _group_labels(group, t.size)
-    order = np.argsort(t, kind="stable")
-    t, c, g = t[order], c[order], g[order]
-    out: dict[tuple[str, int], CumulativeIncidence] = {}
-    for k in sorted(int(x) for x in np.unique(c[c != 0])):
-        for label in sorted(set(g)):
-            m = g == label
-            x, f, v = _cinc(t[m], c[m] != 0, c[m] == k)
-            out[(str(label), k)] = CumulativeIncidence(str(label), k, x, f, v)
-    return out
-
-
-def cuminc_band(
-    est: np.ndarray, var: np.ndarray, conf_level: float = 0.95, conf_type: str = "log-log"
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise confidence band of a cumulative incidence F with variance V.
-
-    ``log-log`` (default): on log(-log F), whose standard error is
-    ``sqrt(V) / |F log F|``: lower = F^exp(z s), upper = F^exp(-z s); stays inside
-    (0, 1); empty (NaN) where F is 0 or 1. ``plain``: F -/+ z sqrt(V) clipped to
-    [0, 1]. cmprsk gives only V; the transform is the usual one (as in tidycmprsk).
-    Tests: tests/test_competing_risks.py::test_band_matches_r (formulas computed in R).
-    """
-    if conf_type not in CI_TYPES:
-        raise SpinemetsError(f"conf_type {conf_type!r}; expected one of {', '.join(CI_TYPES)}")
-    if not 0 < conf_level < 1:
-        raise SpinemetsError(f"conf_level {conf_level!r}; expected a number in (0, 1)")
-    z = float(ndtri(1 - (1 - conf_level) / 2))
-    f = np.asarray(est, dtype=np.float64)
-    se = np.sqrt(np.asarray(var, dtype=np.float64))
-    if conf_type == "plain":
-        return np.maximum(f - z * se, 0.0), np.minimum(f + z * se, 1.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = se / np.abs(f * np.log(f))
-        lower = f ** np.exp(z * s)
-        upper = f ** np.exp(-z * s)
-    inside = (f > 0) & (f < 1)
-    return np.where(inside, lower, np.nan), np.where(inside, upper, np.nan)
+# ------------------------------------------------------------------------- tables
 
 
 def cumulative_incidence_table(
@@ -273,8 +136,8 @@ def cumulative_incidence_table(
     t, c = _time_cause(time, cause)
     g = _group_labels(group, t.size)
     rows = []
-    for (label, k), curve in cuminc(t, c, g).items():
-        keep = np.r_[0, np.arange(2, curve.time.size - 1, 2)]
+    for (label, k), curve in cuminc(t, c, g, timefix=False).items():
+        keep = curve.jumps
         x, f, v = curve.time[keep], curve.est[keep], curve.var[keep]
         lower, upper = cuminc_band(f, v, conf_level, conf_type)
         in_g = g == label
@@ -299,121 +162,6 @@ def cumulative_incidence_table(
     return pd.concat(rows, ignore_index=True)
 
 
-# ------------------------------------------------------------------ Gray's test
-
-
-@dataclass(frozen=True)
-class GrayTest:
-    """Gray's test of equal cumulative incidence of ``cause`` across groups."""
-
-    cause: int
-    stat: float
-    df: int
-    p: float
-    rho: float
-    groups: tuple[str, ...]
-
-
-def gray_test(
-    time: object, cause: object, group: object, cause_of_interest: int = 1, rho: float = 0.0
-) -> GrayTest:
-    """Gray's (1988) K-sample test for the cumulative incidence of one cause.
-
-    Compares, at each event time, the observed events of the cause in each group with
-    those expected under a common subdistribution hazard, with weights
-    (1 - F(t-))^rho; the score s of the first K - 1 groups and its covariance V give
-    ``stat = s' V^-1 s`` ~ chi-square(K - 1). One stratum only (cmprsk's ``strata``
-    argument is not supported). ``p`` is the upper tail itself, where R's
-    ``1 - pchisq()`` rounds below ~1e-16 to 0. Matches
-    ``cmprsk::cuminc(time, cause, group, rho)$Tests`` (Fortran ``crstm``).
-    Tests: tests/test_competing_risks.py::test_gray_matches_r.
-    """
-    t, c = _time_cause(time, cause)
-    g = _group_labels(group, t.size)
-    labels = tuple(sorted(set(g)))
-    ng = len(labels)
-    if ng < 2:
-        raise SpinemetsError(f"gray_test: need at least 2 groups, got {ng}")
-    code = np.searchsorted(np.array(labels, dtype=object), g)
-    m = np.where(c == cause_of_interest, 1, np.where(c == 0, 0, 2))
-    order = np.argsort(t, kind="stable")
-    t, m, code = t[order], m[order], code[order]
-    s, v = _crst(t, m, code, ng, rho)
-    stat = float(s @ np.linalg.solve(v, s)) if np.linalg.matrix_rank(v) == ng - 1 else -1.0
-    p = float(chdtrc(ng - 1, stat)) if stat >= 0 else float("nan")
-    return GrayTest(int(cause_of_interest), stat, ng - 1, p, float(rho), labels)
-
-
-def _crst(
-    t: np.ndarray, m: np.ndarray, code: np.ndarray, ng: int, rho: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score and covariance of Gray's test for one stratum (data sorted by time)."""
-    ng1 = ng - 1
-    rs = np.bincount(code, minlength=ng).astype(np.float64)
-    s = np.zeros(ng1)
-    v = np.zeros((ng1, ng1))
-    f1m = np.zeros(ng)
-    skmm = np.ones(ng)
-    v3 = np.zeros(ng)
-    v2 = np.zeros((ng1, ng))
-    c = np.zeros((ng, ng))
-    fm = 0.0
-    uniq, start = np.unique(t, return_index=True)
-    stop = np.r_[start[1:], t.size]
-    for lo, hi in zip(start, stop, strict=True):
-        d = np.zeros((3, ng))
-        np.add.at(d, (m[lo:hi], code[lo:hi]), 1.0)
-        nd1, nd2 = d[1].sum(), d[2].sum()
-        if nd1 > 0 or nd2 > 0:
-            live = rs > 0
-            skm = skmm.copy()
-            f1 = f1m.copy()
-            skm[live] = skmm[live] * (rs[live] - d[1, live] - d[2, live]) / rs[live]
-            f1[live] = f1m[live] + skmm[live] * d[1, live] / rs[live]
-            h = np.where(live, rs / np.where(live, skmm, 1.0), 0.0)
-            tr = h.sum()
-            tq = np.sum(np.where(live, h * (1 - f1m), 0.0))
-            f = fm + nd1 / tr
-            fb = (1 - fm) ** rho
-            a = np.where(np.outer(live, live), -fb * np.outer(h, h) / tr, 0.0)
-            a[np.diag_indices(ng)] = np.where(live, fb * h * (1 - h / tr), 0.0)
-            c += a * nd1 / (tr * (1 - fm))
-            for i in range(ng1):
-                if live[i]:
-                    s[i] += fb * (d[1, i] - nd1 * h[i] * (1 - f1m[i]) / tq)
-            if nd1 > 0:
-                for k in range(ng):
-                    if not live[k]:
-                        continue
-                    t4 = 1 - (1 - f) / skm[k] if skm[k] > 0 else 1.0
-                    t5 = 1 - (nd1 - 1) / (tr * skmm[k] - 1) if nd1 > 1 else 1.0
-                    t3 = t5 * skmm[k] * nd1 / (tr * rs[k])
-                    v3[k] += t4 * t4 * t3
-                    t1 = a[:ng1, k] - t4 * c[:ng1, k]
-                    v2[:, k] += t1 * t4 * t3
-                    v += np.outer(t1, t1) * t3
-            if nd2 > 0:
-                for k in range(ng):
-                    if skm[k] <= 0 or d[2, k] <= 0:
-                        continue
-                    t4 = (1 - f) / skm[k]
-                    t5 = 1 - (d[2, k] - 1) / (rs[k] - 1) if d[2, k] > 1 else 1.0
-                    t3 = t5 * skmm[k] ** 2 * d[2, k] / rs[k] ** 2
-                    v3[k] += t4 * t4 * t3
-                    t1 = t4 * c[:ng1, k]
-                    v2[:, k] -= t1 * t4 * t3
-                    v += np.outer(t1, t1) * t3
-            fm = f
-            f1m = f1
-            skmm = skm
-        if hi >= t.size:
-            break
-        np.subtract.at(rs, code[lo:hi], 1.0)
-    cc = c[:ng1]
-    v += (cc * v3) @ cc.T + cc @ v2.T + v2 @ cc.T
-    return s, v
-
-
 def gray_tests_table(
     time: object, cause: object, group: object, strata: str, rho: float = 0.0
 ) -> pd.DataFrame:
@@ -425,7 +173,7 @@ def gray_tests_table(
     t, c = _time_cause(time, cause)
     rows = []
     for k in sorted(int(x) for x in np.unique(c[c != 0])):
-        res = gray_test(t, c, group, k, rho)
+        res = gray_test(t, c, group, k, rho, timefix=False)
         rows.append(
             {
                 "strata": strata,
@@ -438,119 +186,6 @@ def gray_tests_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-# ------------------------------------------------------------------- Fine-Gray
-
-
-def finegray_rows(time: object, cause: object, cause_of_interest: int = 1) -> pd.DataFrame:
-    """The weighted counting-process data of ``survival::finegray`` (one stratum).
-
-    Subjects with the cause of interest or censored keep one row (0, time] (R starts
-    it below 0, at ``2 min(time) - 1``, when some time is 0: :func:`counting_origin`). A subject
-    with a competing event stays in the risk set after it, with decreasing weight:
-    the row (0, c_j] up to the first censoring time at or after their event, then one
-    row per later censoring interval (c_{j-1}, c_j] that contains an event of interest,
-    with weight G(c_{j-1}) / G(interval of their event), G the Kaplan-Meier of
-    censoring (events precede censorings at tied times), up to the last follow-up.
-    Columns: ``row`` (0-based index of the input), fgstart, fgstop, fgstatus, fgwt.
-    One stratum, no user weights, no delayed entry; R's ``timefix`` rounding of
-    nearly-equal times (``aeqSurv``) is not applied.
-    Tests: tests/test_competing_risks.py::test_finegray_rows_match_r.
-    """
-    t, c = _time_cause(time, cause)
-    n = t.size
-    # censoring Kaplan-Meier: at a tied time events leave the risk set first
-    order = np.lexsort((c == 0, t))  # events (False) before censorings (True)
-    ts, cs = t[order], c[order]
-    at_risk = n - np.arange(n)
-    cens = cs == 0
-    ctimes, first = np.unique(ts[cens], return_index=True)
-    # number at risk just before the first censoring at each censoring time
-    cidx = np.flatnonzero(cens)
-    n_at = at_risk[cidx[first]]
-    d_at = np.bincount(np.searchsorted(ctimes, ts[cens]), minlength=ctimes.size)
-    gprob = np.cumprod(1 - d_at / n_at)
-    maxtime = float(t.max())
-    ct2 = np.r_[ctimes, maxtime]
-    cp2 = np.r_[1.0, gprob]
-    event_times = np.unique(t[c == cause_of_interest])
-    if event_times.size == 0:
-        raise SpinemetsError(f"finegray: no events of cause {cause_of_interest}")
-    # interval (ct2[i-1], ct2[i]] of each event time (0 = at or before the first cut)
-    hit = np.searchsorted(ct2, event_times, side="left")
-    keep = np.zeros(ct2.size, dtype=bool)  # keep[j]: output interval (ct2[j-1], ct2[j]]
-    keep[hit[hit < ct2.size]] = True
-    keep[0] = True
-    zero = counting_origin(t)  # R: 0, or below every time when some time is 0
-    recs: list[tuple[int, float, float, int, float]] = []
-    for i in range(n):
-        status = 1 if c[i] == cause_of_interest else 0
-        if c[i] == 0 or c[i] == cause_of_interest:
-            recs.append((i, zero, float(t[i]), status, 1.0))
-            continue
-        j = int(np.searchsorted(ct2, t[i], side="left"))
-        j = min(j, ct2.size - 1)
-        recs.append((i, zero, float(ct2[j]), 0, 1.0))
-        base = cp2[j]
-        for jj in range(j + 1, ct2.size):
-            if keep[jj]:
-                recs.append((i, float(ct2[jj - 1]), float(ct2[jj]), 0, cp2[jj] / base))
-    out = pd.DataFrame(recs, columns=["row", "fgstart", "fgstop", "fgstatus", "fgwt"])
-    return out
-
-
-@dataclass(frozen=True)
-class FineGrayFit:
-    """A Fine-Gray fit: the weighted Cox fit plus the expanded data size."""
-
-    covariates: tuple[str, ...]
-    cox: CoxFit
-    n_subjects: int
-    n_rows: int
-    n_events: int
-
-
-def finegray_cox(
-    data: pd.DataFrame,
-    time_col: str,
-    cause_col: str,
-    covariates: list[str],
-    cause_of_interest: int = 1,
-    max_iter: int = 30,
-) -> FineGrayFit:
-    """Fine-Gray subdistribution hazard model (Breslow ties), as R's
-    ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(id), weights = fgwt,
-    data = finegray(...), ties = "breslow")``.
-
-    ``cox.se`` is the model-based standard error (R's ``naive.var``);
-    ``cox.se_robust`` the sandwich clustered on subject. exp(coef) is the
-    subdistribution hazard ratio. Tests: tests/test_competing_risks.py::test_finegray_matches_r.
-    """
-    missing = [x for x in [time_col, cause_col, *covariates] if x not in data.columns]
-    if missing:
-        raise SpinemetsError(f"finegray_cox: missing column(s) {', '.join(missing)}")
-    x = data[covariates].to_numpy(dtype=np.float64)
-    if not np.isfinite(x).all():
-        r, k = np.argwhere(~np.isfinite(x))[0]
-        raise SpinemetsError(
-            f"finegray_cox: row {data.index[r]!r}, column {covariates[k]}: value {x[r, k]:g}; "
-            "expected a finite number"
-        )
-    fg = finegray_rows(data[time_col], data[cause_col], cause_of_interest)
-    rows = fg["row"].to_numpy()
-    fit = coxph_counting(
-        fg["fgstart"].to_numpy(),
-        fg["fgstop"].to_numpy(),
-        fg["fgstatus"].to_numpy(),
-        x[rows],
-        weights=fg["fgwt"].to_numpy(),
-        ties="breslow",
-        cluster=rows,
-        names=tuple(covariates),
-        max_iter=max_iter,
-    )
-    return FineGrayFit(tuple(covariates), fit, len(data), len(fg), int(fg["fgstatus"].sum()))
 
 
 # ------------------------------------------------------------------------- figure
@@ -572,13 +207,10 @@ def plot_cuminc(
     other causes censored (the paper's reading), so the gap between them is visible.
     Tests: tests/test_competing_risks.py::test_plot_cuminc_draws (smoke test).
     """
-    from .notebook import PALETTE
-    from .survival import kaplan_meier
-
     t, c = _time_cause(time, cause)
     g = _group_labels(group, t.size)
-    curves = cuminc(t, c, g)
-    for i, label in enumerate(sorted(set(g))):
+    curves = cuminc(t, c, g, timefix=False)
+    for i, label in enumerate(dict.fromkeys(label for label, _ in curves)):
         color = PALETTE[i % len(PALETTE)]
         curve = curves.get((label, cause_of_interest))
         if curve is None:
@@ -592,7 +224,7 @@ def plot_cuminc(
             lw=1.8,
             label=f"{label} (n = {n}): cumulative incidence",
         )
-        jumps = np.r_[0, np.arange(2, curve.time.size - 1, 2)]
+        jumps = curve.jumps
         lower, upper = cuminc_band(curve.est[jumps], curve.var[jumps], conf_level, conf_type)
         xs = np.r_[curve.time[jumps], curve.time[-1]]
         lo = np.nan_to_num(np.r_[lower, lower[-1]], nan=0.0)
@@ -600,7 +232,7 @@ def plot_cuminc(
         ax.fill_between(xs, lo, hi, step="post", color=color, alpha=0.15, lw=0)
         if one_minus_km:
             m = g == label
-            km = kaplan_meier(t[m], (c[m] == cause_of_interest).astype(int))
+            km = kaplan_meier(t[m], (c[m] == cause_of_interest).astype(int), timefix=False)
             ax.step(
                 np.r_[0, km.time],
                 np.r_[0, 1 - km.surv],
@@ -637,16 +269,14 @@ def cumulative_incidence_at(
     Columns: strata, group, cause, cause_label, time, estimate, lower, upper, conf_type,
     one_minus_km. Tests: tests/test_competing_risks.py::test_milestone_table_matches_r_timepoints.
     """
-    from .survival import kaplan_meier, survival_at
-
     t, c = _time_cause(time, cause)
     g = _group_labels(group, t.size)
     rows = []
-    for (label, k), curve in cuminc(t, c, g).items():
+    for (label, k), curve in cuminc(t, c, g, timefix=False).items():
         est, var = curve.at(times)
         lower, upper = cuminc_band(est, var, conf_level, conf_type)
         m = g == label
-        km = kaplan_meier(t[m], (c[m] == k).astype(int))
+        km = kaplan_meier(t[m], (c[m] == k).astype(int), timefix=False)
         s = survival_at(km, times)["survival"].to_numpy(dtype=float)
         rows.append(
             pd.DataFrame(
@@ -676,12 +306,13 @@ def hazard_ratio_table(
 ) -> pd.DataFrame:
     """Fine-Gray subdistribution HR beside the cause-specific HR, one binary covariate at a time.
 
-    For each named 0/1 covariate: the Fine-Gray model (:func:`finegray_cox`, robust
-    SE clustered on patient, as R's ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x +
-    cluster(id), weights = fgwt, data = finegray(...), ties = "breslow")``) and the
-    cause-specific Cox model (competing events censored, Efron ties, model-based SE,
-    as R's ``coxph(Surv(time, cause == 1) ~ x)``). Columns: covariate, model, hr,
-    lower, upper, p, se_type, events, conf_level.
+    For each named 0/1 covariate: the Fine-Gray model
+    (:func:`spinemets.methods.cmprsk.finegray_cox`, Breslow ties, robust SE clustered
+    on patient, as R's ``coxph(Surv(fgstart, fgstop, fgstatus) ~ x + cluster(id),
+    weights = fgwt, data = finegray(...), ties = "breslow")``) and the cause-specific
+    Cox model (competing events censored, Efron ties, model-based SE, as R's
+    ``coxph(Surv(time, cause == 1) ~ x)``). Columns: covariate, model, hr, lower,
+    upper, p, se_type, events, conf_level.
     Tests: tests/test_landmark.py::test_hazard_ratio_table_matches_r.
     """
     t, c = _time_cause(time, cause)
@@ -690,11 +321,18 @@ def hazard_ratio_table(
     rows = []
     for name, values in covariates.items():
         x = np.asarray(values, dtype=np.float64).ravel()
-        data = pd.DataFrame({"time": t, "cause": c, "x": x})
-        fg = finegray_cox(data, "time", "cause", ["x"], cause_of_interest=cause_of_interest)
-        cs = coxph_counting(origin, t, event, x[:, None], names=("x",))
+        fg = finegray_cox(
+            t,
+            c,
+            x,
+            cause_of_interest=cause_of_interest,
+            ties="breslow",
+            names=("x",),
+            timefix=False,
+        )
+        cs = coxph(t, event, x, start=origin, names=("x",), timefix=False)
         for model, tab, se_type in (
-            ("fine_gray", fg.cox.table(conf_level, robust=True), "robust (cluster = patient)"),
+            ("fine_gray", fg.cox.table(conf_level), "robust (cluster = patient)"),
             ("cause_specific", cs.table(conf_level), "model-based"),
         ):
             first = tab.iloc[0]

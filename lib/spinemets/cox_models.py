@@ -16,34 +16,30 @@ that the paper records (Efron ties, as R ``coxph``):
 Model ``main`` holds these five terms; model ``interaction`` adds the product
 ``metastasectomy:targeted_therapy`` (does the effect of surgery depend on therapy?).
 
-Proportional hazards are checked by :func:`cox_zph`, which re-implements R
-``cox.zph(fit, transform = "km", terms = TRUE)`` of survival >= 3.0 (checked against
-survival 3.5.3): a score test, per term and global, of adding ``x * g(t)`` to the
-model, with ``g(t) = 1 - S(t-)`` (left-continuous Kaplan-Meier of all subjects),
-centred over the events; and the scaled Schoenfeld residuals
-``r_i V^-1 + beta`` with ``V`` the information matrix divided by the number of
-events.  (Survival < 3.0 used a different, approximate test based on
-``fit$var``; its numbers differ.)
+The models are fitted by the package's one Cox engine,
+:func:`spinemets.methods.cox.coxph` (R's coxph to 1e-9; a model without a finite
+estimate raises rather than being reported), and proportional hazards are checked by
+:func:`spinemets.methods.cox_zph.cox_zph` (R ``cox.zph(fit, transform = "km", terms =
+TRUE)``).
 
-R parity: ``tests/test_cox_models.py`` against ``tests/fixtures/r_cox_models/``
-(written by ``tests/fixtures/r_cox_models.R``).
+R parity on this study's design: ``tests/test_cox_models.py`` against
+``tests/fixtures/r_cox_models/`` (written by ``tests/fixtures/r_cox_models.R``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
-import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.exceptions import ConvergenceError
 from matplotlib.figure import Figure
-from scipy import stats
 
 from .errors import SpinemetsError
+from .methods.cox import CoxFit, coxph_frame
+from .methods.cox_zph import CoxZph, cox_zph
+from .plots import format_hr_axis
 
 __all__ = [
     "INTERACTION_TERM",
@@ -51,14 +47,10 @@ __all__ = [
     "MODELS",
     "NONAMBULATORY_GRADES",
     "VISCERAL_SITES",
-    "CoxFit",
-    "CoxZph",
-    "cox_zph",
     "events_per_variable",
     "fit_cox",
     "fit_os_models",
     "forest_plot",
-    "format_hr_axis",
     "os_design",
     "tidy",
     "zph_plot",
@@ -93,8 +85,6 @@ TERM_LABELS: dict[str, str] = {
     "age_per_10y": "Age (per 10 years)",
     INTERACTION_TERM: "Metastasectomy x targeted therapy",
 }
-#: Newton-Raphson tolerance given to lifelines (its default, 1e-7, is looser than R's).
-FIT_PRECISION = 1e-12
 
 _CODES = {
     "surgery": ("metastasectomy", "decompression"),
@@ -175,45 +165,7 @@ def os_design(
     )
 
 
-def _term_column(data: pd.DataFrame, term: str) -> np.ndarray:
-    """A term's column; ``a:b`` is the product of columns ``a`` and ``b`` (as R's formula)."""
-    parts = term.split(":")
-    missing = [p for p in parts if p not in data.columns]
-    if missing:
-        raise SpinemetsError(f"Cox model: no column {', '.join(missing)} for term {term!r}")
-    out = np.ones(len(data))
-    for p in parts:
-        out = out * data[p].astype(float).to_numpy()
-    return out
-
-
 # ----------------------------------------------------------------------------- fitting
-
-
-@dataclass(frozen=True)
-class CoxFit:
-    """A fitted Cox model (Efron ties): R ``coxph``'s ``coefficients``, ``var``, ``loglik``.
-
-    The data used (``time``, ``event``, covariate matrix ``x``) are kept for
-    :func:`cox_zph`.
-    """
-
-    model: str
-    terms: tuple[str, ...]
-    coef: np.ndarray
-    var: np.ndarray
-    loglik: float
-    time: np.ndarray
-    event: np.ndarray
-    x: np.ndarray
-
-    @property
-    def n(self) -> int:
-        return len(self.time)
-
-    @property
-    def events(self) -> int:
-        return int(self.event.sum())
 
 
 def fit_cox(
@@ -223,83 +175,34 @@ def fit_cox(
     event_col: str = "event",
     model: str = "",
 ) -> CoxFit:
-    """Fit ``Surv(duration, event) ~ terms`` by partial likelihood with Efron ties.
+    """Fit ``Surv(duration, event) ~ terms`` (Efron ties) with the one Cox engine.
 
-    Matches R ``coxph(..., ties = "efron")`` (lifelines ``CoxPHFitter`` with its
-    Newton-Raphson tolerance tightened to :data:`FIT_PRECISION`); ``a:b`` terms are
-    products.  Checked by ``tests/test_cox_models.py::test_coefficients_match_r``.
+    :func:`spinemets.methods.cox.coxph_frame` on the design (``a:b`` terms are
+    products, as R's formula); ``model`` names the fit in tables. Missing values
+    raise (the design has none). Checked by
+    ``tests/test_cox_models.py::test_coefficients_match_r``.
     """
     terms = tuple(terms)
     if not terms:
         raise SpinemetsError("Cox model: no terms given")
-    for col in (duration_col, event_col):
-        if col not in data.columns:
-            raise SpinemetsError(f"Cox model: no column {col!r}")
-    time = data[duration_col].astype(float).to_numpy()
-    event = data[event_col].astype(float).to_numpy()
-    x = np.column_stack([_term_column(data, t) for t in terms])
-    if not np.all(np.isfinite(time)) or np.any(time < 0):
-        raise SpinemetsError(f"Cox model: column {duration_col} must be finite and >= 0")
-    if not np.isin(event, (0, 1)).all():
-        raise SpinemetsError(f"Cox model: column {event_col} must be 0 or 1")
-    if event.sum() == 0:
-        raise SpinemetsError("Cox model: there are no events")
-    if not np.all(np.isfinite(x)):
-        raise SpinemetsError("Cox model: covariates must be finite (no missing values)")
-    for j, t in enumerate(terms):
-        if np.ptp(x[:, j]) == 0:
-            raise SpinemetsError(f"Cox model: term {t!r} is constant, its effect is not estimable")
-    frame = pd.DataFrame(x, columns=[f"x{j}" for j in range(len(terms))])
-    frame["_time"], frame["_event"] = time, event
-    fitter = CoxPHFitter(penalizer=0.0)
-    try:
-        fitter.fit(
-            frame,
-            duration_col="_time",
-            event_col="_event",
-            fit_options={"precision": FIT_PRECISION, "r_precision": 0.0, "max_steps": 200},
-        )
-    except ConvergenceError as error:
-        raise SpinemetsError(f"Cox model {model!r} did not converge: {error}") from error
-    return CoxFit(
-        model=model,
-        terms=terms,
-        coef=fitter.params_.to_numpy().copy(),
-        var=fitter.variance_matrix_.to_numpy().copy(),
-        loglik=float(fitter.log_likelihood_),
-        time=time,
-        event=event.astype(int),
-        x=x,
-    )
+    fit = coxph_frame(data, duration_col, event_col, terms, na_omit=False)
+    return dataclasses.replace(fit, label=model)
 
 
 def tidy(fit: CoxFit, conf_level: float = 0.95) -> pd.DataFrame:
     """One row per term: term, coef, hr, se, lower, upper, z, p, model.
 
-    As R ``summary(coxph)``: ``se = sqrt(diag(var))``, Wald ``z = coef / se``,
-    two-sided ``p``, ``lower, upper = exp(coef -/+ qnorm(1 - (1 - conf_level)/2) se)``.
+    As R ``summary(coxph)`` (:meth:`spinemets.methods.cox.CoxFit.table`), with the
+    model's name.
     """
-    se = np.sqrt(np.diag(fit.var))
-    z = fit.coef / se
-    q = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    return pd.DataFrame(
-        {
-            "term": list(fit.terms),
-            "coef": fit.coef,
-            "hr": np.exp(fit.coef),
-            "se": se,
-            "lower": np.exp(fit.coef - q * se),
-            "upper": np.exp(fit.coef + q * se),
-            "z": z,
-            "p": 2 * stats.norm.sf(np.abs(z)),
-            "model": fit.model,
-        }
-    )
+    table = fit.table(conf_level)
+    table["model"] = fit.label
+    return table[["term", "coef", "hr", "se", "lower", "upper", "z", "p", "model"]]
 
 
 def events_per_variable(fit: CoxFit) -> float:
     """Events divided by the number of estimated coefficients (rule of thumb: >= 10)."""
-    return fit.events / len(fit.terms)
+    return fit.events / len(fit.names)
 
 
 def fit_os_models(patients: pd.DataFrame) -> dict[str, CoxFit]:
@@ -308,155 +211,14 @@ def fit_os_models(patients: pd.DataFrame) -> dict[str, CoxFit]:
     return {name: fit_cox(design, terms, model=name) for name, terms in MODELS.items()}
 
 
-# ----------------------------------------------------------------------------- cox.zph
-
-
-@dataclass(frozen=True)
-class CoxZph:
-    """R ``cox.zph``: ``table`` (term, chisq, df, p; last row GLOBAL), the transformed
-    event times ``x``, the event ``time``s and the scaled Schoenfeld ``residuals``
-    (one column per term, one row per event in time order); ``coef`` is the fit's."""
-
-    table: pd.DataFrame
-    x: np.ndarray
-    time: np.ndarray
-    residuals: pd.DataFrame
-    transform: str
-    coef: np.ndarray
-
-
-def _transform_times(time: np.ndarray, event: np.ndarray, transform: str) -> np.ndarray:
-    """``g(t)`` for each subject, as cox.zph's ``ttimes``."""
-    if transform == "identity":
-        return time.astype(float)
-    if transform == "log":
-        return np.log(time)
-    if transform == "rank":
-        return stats.rankdata(time, method="average")
-    if transform == "km":
-        # 1 - S(t-): the Kaplan-Meier of all subjects just before t.
-        utimes = np.unique(time)
-        n_risk = len(time) - np.searchsorted(np.sort(time), utimes, side="left")
-        deaths = np.array([event[time == u].sum() for u in utimes])
-        surv = np.cumprod(1 - deaths / n_risk)
-        before = np.searchsorted(utimes, time, side="left")  # times strictly below t
-        return 1.0 - np.concatenate([[1.0], surv])[before]
-    raise SpinemetsError(
-        f"cox_zph: unknown transform {transform!r}, expected km, rank, identity or log"
-    )
-
-
-def _zph_score(fit: CoxFit, gtime: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Score ``u`` (2p), information ``imat`` (2p x 2p) of the model with ``x`` and
-    ``x * g(t)`` at ``(beta, 0)``, and unscaled Schoenfeld residuals (events x p),
-    with Efron's handling of tied deaths (R survival's C routine ``zph1``)."""
-    p = len(fit.terms)
-    x = fit.x - fit.x.mean(axis=0)
-    risk = np.exp(x @ fit.coef)
-    order = np.argsort(fit.time, kind="stable")
-    u = np.zeros(2 * p)
-    imat = np.zeros((2 * p, 2 * p))
-    schoen = np.zeros((fit.events, p))
-    a, cmat, denom = np.zeros(p), np.zeros((p, p)), 0.0
-    row = fit.events
-    utimes = np.unique(fit.time)
-    for t in utimes[::-1]:  # backwards in time, growing risk set
-        at = order[fit.time[order] == t]
-        dead = at[fit.event[at] == 1]
-        alive = at[fit.event[at] == 0]
-        a += risk[alive] @ x[alive]
-        cmat += (x[alive] * risk[alive, None]).T @ x[alive]
-        denom += risk[alive].sum()
-        d = len(dead)
-        if d == 0:
-            continue
-        g = gtime[dead[0]]
-        a2 = risk[dead] @ x[dead]
-        cmat2 = (x[dead] * risk[dead, None]).T @ x[dead]
-        denom2 = risk[dead].sum()
-        u[:p] += x[dead].sum(axis=0)
-        u[p:] += g * x[dead].sum(axis=0)
-        fractions = np.arange(1, d + 1) / d
-        means = (a + np.outer(fractions, a2)) / (denom + fractions * denom2)[:, None]
-        row -= d
-        schoen[row : row + d] = x[dead] - means.mean(axis=0)
-        for _ in range(d):
-            denom += denom2 / d
-            a += a2 / d
-            cmat += cmat2 / d
-            mean = a / denom
-            u[:p] -= mean
-            u[p:] -= g * mean
-            block = (cmat - np.outer(mean, a)) / denom
-            imat[:p, :p] += block
-            imat[:p, p:] += g * block
-            imat[p:, p:] += g * g * block
-    imat[p:, :p] = imat[:p, p:].T
-    return u, imat, schoen
-
-
-def cox_zph(fit: CoxFit, transform: str = "km") -> CoxZph:
-    """Test of proportional hazards, as R ``cox.zph(fit, transform)`` (survival >= 3.0).
-
-    For term j the statistic is the score test ``U' I^-1 U`` of adding
-    ``x_j * g(t)``, where ``U = (0, u_j)`` and ``I`` is the information for
-    ``(beta, gamma_j)`` at ``(beta_hat, 0)``; the GLOBAL row adds all ``x * g(t)``
-    (df = number of terms).  ``g`` is ``transform`` of time (``km`` = 1 - S(t-),
-    R's default; ``rank``, ``identity``, ``log``), centred over the events.
-    Checked against R 4.2 / survival 3.5.3 by ``tests/test_cox_models.py``.
-    """
-    p = len(fit.terms)
-    ttimes = _transform_times(fit.time, fit.event, transform)
-    gtime = ttimes - ttimes[fit.event == 1].mean()
-    u, imat, schoen = _zph_score(fit, gtime)
-    rows = []
-    for j, term in enumerate(fit.terms):
-        kk = [*range(p), p + j]
-        score = np.concatenate([np.zeros(p), [u[p + j]]])
-        chisq = float(score @ np.linalg.solve(imat[np.ix_(kk, kk)], score))
-        rows.append((term, chisq, 1, float(stats.chi2.sf(chisq, 1))))
-    score = np.concatenate([np.zeros(p), u[p:]])
-    chisq = float(score @ np.linalg.solve(imat, score))
-    rows.append(("GLOBAL", chisq, p, float(stats.chi2.sf(chisq, p))))
-    table = pd.DataFrame(rows, columns=["term", "chisq", "df", "p"])
-    vmean = imat[:p, :p] / fit.events
-    scaled = np.linalg.solve(vmean, schoen.T).T + fit.coef
-    order = np.argsort(fit.time, kind="stable")
-    event_order = order[fit.event[order] == 1]
-    return CoxZph(
-        table=table,
-        x=ttimes[event_order],
-        time=fit.time[event_order],
-        residuals=pd.DataFrame(scaled, columns=list(fit.terms)),
-        transform=transform,
-        coef=fit.coef.copy(),
-    )
-
-
 def zph_table(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
-    """:func:`cox_zph`'s table with a ``model`` column, ready to write."""
+    """:func:`spinemets.methods.cox_zph.cox_zph`'s table with a ``model`` column."""
     table = cox_zph(fit, transform).table
-    table["model"] = fit.model
+    table["model"] = fit.label
     return table
 
 
 # ----------------------------------------------------------------------------- figure
-
-#: Tick positions for hazard-ratio axes (log scale, labelled as plain numbers).
-HR_TICKS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0)
-#: Extra ticks when the axis spans less than a factor of 10.
-HR_TICKS_FINE = (0.75, 1.5, 3.0)
-
-
-def format_hr_axis(ax: plt.Axes, low: float, high: float) -> None:
-    """Log-scaled x axis from ``low`` to ``high`` with ticks labelled 0.5, 1, 2 (not 10^x)."""
-    ax.set_xscale("log")
-    ax.set_xlim(low, high)
-    candidates = HR_TICKS + (HR_TICKS_FINE if high / low < 10 else ())
-    ticks = sorted(t for t in candidates if low <= t <= high)
-    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(mticker.FixedFormatter([f"{t:g}" for t in ticks]))
-    ax.xaxis.set_minor_locator(mticker.NullLocator())
 
 
 def forest_plot(table: pd.DataFrame, title: str = "") -> Figure:

@@ -3,7 +3,7 @@
 Frankel grades run from A (complete lesion) to E (normal); D and E are the
 grades at which a patient can walk ("ambulatory").  Every comparison here is
 *paired* -- the same patient before and after surgery -- so the tests are paired
-tests computed as R computes them (:mod:`spinemets.stats`):
+tests computed as R computes them (:mod:`spinemets.methods.contingency`):
 
 - ambulatory (D-E) vs not (A-C), before vs after: McNemar's test on the 2 x 2
   paired table (R ``mcnemar.test``, continuity correction).  It uses only the
@@ -24,8 +24,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from . import stats
 from .errors import SpinemetsError
+from .methods import contingency
 
 __all__ = [
     "AMBULATORY_GRADES",
@@ -140,11 +140,12 @@ def ambulatory_table(shift: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def frankel_tests(shift: pd.DataFrame) -> dict[str, stats.TestResult]:
+def frankel_tests(shift: pd.DataFrame) -> dict[str, contingency.TestResult]:
     """The Frankel tests, keyed by what they compare.
 
     - ``ambulatory_paired``: McNemar (R ``mcnemar.test``) on :func:`ambulatory_table`;
-    - ``grades_symmetry``: Bowker (:func:`spinemets.stats.bowker_test`) on the 5 x 5 shift;
+    - ``grades_symmetry``: Bowker (:func:`spinemets.methods.contingency.bowker_test`) on
+      the 5 x 5 shift;
     - ``grades_homogeneity``: Stuart-Maxwell on the 5 x 5 shift;
     - ``ambulatory_unpaired``: Pearson chi-square with Yates on the counts
       before and after treated as independent samples -- *not* a valid test for
@@ -154,14 +155,14 @@ def frankel_tests(shift: pd.DataFrame) -> dict[str, stats.TestResult]:
     amb = ambulatory_table(shift).to_numpy()
     unpaired = np.array([amb.sum(axis=1), amb.sum(axis=0)])
     return {
-        "ambulatory_paired": stats.mcnemar_test(amb),
-        "grades_symmetry": stats.bowker_test(shift.to_numpy()),
-        "grades_homogeneity": stats.stuart_maxwell_test(shift.to_numpy()),
-        "ambulatory_unpaired": stats.chisq_test(unpaired),
+        "ambulatory_paired": contingency.mcnemar_test(amb),
+        "grades_symmetry": contingency.bowker_test(shift.to_numpy()),
+        "grades_homogeneity": contingency.stuart_maxwell_test(shift.to_numpy()),
+        "ambulatory_unpaired": contingency.chisq_test(unpaired),
     }
 
 
-def tests_frame(results: Mapping[str, stats.TestResult]) -> pd.DataFrame:
+def tests_frame(results: Mapping[str, contingency.TestResult]) -> pd.DataFrame:
     """Test results as a tidy table: comparison, method, statistic, df, p, note."""
     return pd.DataFrame(
         [
@@ -199,7 +200,7 @@ def vas_summary(
         ("day 7", df[post]),
         ("change", df[post] - df[pre]),
     ):
-        ci = stats.t_mean_ci(values.to_numpy(), conf_level=conf_level)
+        ci = contingency.t_mean_ci(values.to_numpy(), conf_level=conf_level)
         rows.append(
             {
                 "timepoint": name,
@@ -217,7 +218,7 @@ def vas_summary(
 
 def vas_test(
     patients: pd.DataFrame, pre: str = "vas_pre", post: str = "vas_post"
-) -> stats.TestResult:
+) -> contingency.TestResult:
     """Paired Wilcoxon signed rank test of VAS before vs day 7.
 
     As R ``wilcox.test(pre, post, paired = TRUE)``: zero differences dropped,
@@ -225,7 +226,7 @@ def vas_test(
     or zeros (always, with 0-10 integer scores).
     """
     df = _pairs(patients, pre, post, None)
-    return stats.wilcox_test(df[pre].to_numpy(), df[post].to_numpy(), paired=True)
+    return contingency.wilcox_test(df[pre].to_numpy(), df[post].to_numpy(), paired=True)
 
 
 def vas_change(

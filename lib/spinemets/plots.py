@@ -1,9 +1,10 @@
-"""Clinical figures: Kaplan-Meier curves with a number-at-risk table.
+"""Clinical figures: Kaplan-Meier curves with a number-at-risk table, hazard-ratio axes,
+the permutation null distribution and power curves.
 
 Figures are built here and returned; notebooks save them with
 ``RunOutput.write_figure`` (PNG + SVG). Every number drawn comes from
-:mod:`spinemets.survival` -- the numbers at risk under the axis are
-:func:`~spinemets.survival.survival_at`'s, the same count as the tables.
+:mod:`spinemets.methods` -- the numbers at risk under the axis are
+:func:`~spinemets.methods.km.survival_at`'s, the same count as the tables.
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from scipy import stats
 
 from .errors import ParameterError
+from .methods._validate import ArrayLike, as_time_event, check_groups
+from .methods.km import KaplanMeier, kaplan_meier, median_survival, survival_at
+from .methods.logrank import logrank_test
+from .methods.permutation import PermutationResult
+from .methods.power import SimulatedPower
+from .methods.timefix import timefix_times
 from .notebook import PALETTE
-from .survival import (
-    KaplanMeier,
-    endpoint_data,
-    kaplan_meier,
-    logrank_test,
-    median_survival,
-    survival_at,
-)
-from .survival._validate import ArrayLike, as_groups, as_time_event
+from .survival import endpoint_data
 
 #: Width x height in inches of every Kaplan-Meier figure (a journal's 1.5 columns).
 KM_FIGSIZE: tuple[float, float] = (7.0, 5.6)
@@ -64,11 +65,12 @@ def _curves(
     time: ArrayLike, event: ArrayLike, group: ArrayLike | None, conf_type: str, conf_level: float
 ) -> dict[str, KaplanMeier]:
     t, e = as_time_event(time, event)
+    t = timefix_times(t)  # once for all groups, as R's survfit(Surv(...) ~ group)
     if group is None:
-        return {"all": kaplan_meier(t, e, conf_type, conf_level)}
-    labels, codes = as_groups(group, t.size)
+        return {"all": kaplan_meier(t, e, conf_type, conf_level, timefix=False)}
+    labels, codes = check_groups(group, t.size)
     return {
-        str(label): kaplan_meier(t[codes == i], e[codes == i], conf_type, conf_level)
+        str(label): kaplan_meier(t[codes == i], e[codes == i], conf_type, conf_level, False)
         for i, label in enumerate(labels)
     }
 
@@ -234,3 +236,97 @@ def km_plot_endpoint(
     group = None if strata in (None, "all") else patients[strata]
     options.setdefault("ylabel", ENDPOINT_LABELS.get(endpoint, "Survival probability"))
     return km_plot(time, event, group, **options)
+
+
+# ----------------------------------------------------------------- hazard ratios, power
+
+#: Tick positions for hazard-ratio axes (log scale, labelled as plain numbers).
+HR_TICKS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0)
+#: Extra ticks when the axis spans less than a factor of 10.
+HR_TICKS_FINE = (0.75, 1.5, 3.0)
+
+
+def format_hr_axis(ax: Axes, low: float, high: float) -> None:
+    """Log-scaled x axis from ``low`` to ``high`` with ticks labelled 0.5, 1, 2 (not 10^x).
+
+    Tests: tests/test_plots.py::test_hr_axis_ticks_are_plain_numbers.
+    """
+    ax.set_xscale("log")
+    ax.set_xlim(low, high)
+    candidates = HR_TICKS + (HR_TICKS_FINE if high / low < 10 else ())
+    ticks = sorted(t for t in candidates if low <= t <= high)
+    ax.xaxis.set_major_locator(mticker.FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(mticker.FixedFormatter([f"{t:g}" for t in ticks]))
+    ax.xaxis.set_minor_locator(mticker.NullLocator())
+
+
+def permutation_plot(result: PermutationResult, title: str = "") -> Figure:
+    """Histogram of the relabelled statistics, the chi-square(1) density and the observed
+    statistic (the permutation p-value is the share of the histogram right of the line).
+    Statistics beyond the axis end are counted in the last bar.
+    Tests: tests/test_plots.py::test_permutation_plot."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    top = max(float(np.quantile(result.statistics, 0.995)), result.chisq) * 1.1
+    bins = np.linspace(0, top, 41)
+    ax.hist(
+        np.minimum(result.statistics, top),
+        bins=bins,
+        density=True,
+        color="C0",
+        alpha=0.6,
+        label=f"permutation distribution ({result.method})",
+    )
+    grid = np.linspace(top / 400, top, 400)
+    ax.plot(grid, stats.chi2.pdf(grid, 1), color="C1", label="chi-square, 1 df")
+    ax.axvline(result.chisq, color="0.1", linestyle="--", label="observed statistic")
+    ax.set_ylim(0, 1.5)
+    ax.set_xlabel("log-rank chi-square")
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def power_curve_plot(
+    hrs: np.ndarray,
+    curves: dict[str, np.ndarray],
+    simulated: list[SimulatedPower] | None = None,
+    target_power: float | None = None,
+    observed: tuple[float, float, float] | None = None,
+    title: str = "",
+) -> Figure:
+    """Power against the hazard ratio (log axis): one line per formula in ``curves``,
+    simulated rejection rates with +/- 2 Monte Carlo SE, the target power, and the
+    observed hazard ratio with its confidence interval ``(hr, lower, upper)`` shaded.
+    Tests: tests/test_plots.py::test_power_curve_plot."""
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    if observed is not None:
+        hr, lower, upper = observed
+        ax.axvspan(lower, upper, color="0.85", label="95% CI of the observed HR")
+        ax.axvline(hr, color="0.5", linewidth=0.8)
+    for k, (name, values) in enumerate(curves.items()):
+        ax.plot(hrs, values, color=f"C{k}", label=name)
+    if simulated:
+        ax.errorbar(
+            [s.hr for s in simulated],
+            [s.rejection_rate for s in simulated],
+            yerr=[2 * s.mc_se for s in simulated],
+            fmt="o",
+            color="0.1",
+            markersize=4,
+            capsize=2,
+            label="simulated log-rank (+/- 2 SE)",
+        )
+    if target_power is not None:
+        ax.axhline(target_power, color="0.3", linestyle=":", linewidth=0.8)
+    format_hr_axis(ax, float(np.min(hrs)), float(np.max(hrs)))
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("true hazard ratio, metastasectomy vs decompression (log scale)")
+    ax.set_ylabel("power")
+    if title:
+        ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig

@@ -57,8 +57,9 @@ from .audit import audit, inconsistent_claims
 from .claims import COMPUTATIONS, Claim, load_claims, recompute_descriptive
 from .cohort import Cohort, load_cohort
 from .errors import SpinemetsError
+from .methods.km import CONF_TYPES
 from .output import table_to_csv_text, table_to_markdown
-from .survival import CONF_TYPES, SURVIVAL_COMPUTATIONS, recompute_survival
+from .survival import SURVIVAL_COMPUTATIONS, recompute_survival
 
 STATUS_EXACT = "exact"
 STATUS_WITHIN_ROUNDING = "within rounding"

@@ -8,7 +8,7 @@ Each characteristic is summarised per group as
 - a ``missing`` row whenever the variable has missing values.
 
 The p-value compares the two groups with the test the paper names, computed as
-R computes it (:mod:`spinemets.stats`):
+R computes it (:mod:`spinemets.methods.contingency`):
 
 - categories: Pearson's chi-square (R ``chisq.test``, Yates' continuity
   correction for 2 x 2 tables), **unless any expected count is below**
@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from . import stats
 from .errors import SpinemetsError
+from .methods import contingency
 from .output import RunOutput
 
 if TYPE_CHECKING:
@@ -154,7 +154,7 @@ def short_test_name(method: str) -> str:
 
 def categorical_test(
     table: np.ndarray, fisher_threshold: float = 5.0, correct: bool = True
-) -> stats.TestResult | None:
+) -> contingency.TestResult | None:
     """The test of a levels x groups count table, by the rule of Tables 1-4.
 
     Empty rows and columns are dropped (as R's ``table()`` on character data
@@ -168,9 +168,9 @@ def categorical_test(
     x = x[x.sum(axis=1) > 0][:, x.sum(axis=0) > 0]
     if x.ndim != 2 or min(x.shape) < 2:
         return None
-    if stats.expected_counts(x).min() < fisher_threshold:
-        return stats.fisher_test(x)
-    return stats.chisq_test(x, correct=correct)
+    if contingency.expected_counts(x).min() < fisher_threshold:
+        return contingency.fisher_test(x)
+    return contingency.chisq_test(x, correct=correct)
 
 
 # ------------------------------------------------------------------ validation
@@ -281,12 +281,12 @@ def _test(
     group: pd.Series,
     groups: Sequence[str],
     fisher_threshold: float,
-) -> stats.TestResult | None:
+) -> contingency.TestResult | None:
     samples = [values[group == g].dropna() for g in groups]
     if any(len(s) == 0 for s in samples):
         return None
     if var.kind == "continuous":
-        return stats.wilcox_test(samples[0].to_numpy(), samples[1].to_numpy())
+        return contingency.wilcox_test(samples[0].to_numpy(), samples[1].to_numpy())
     levels = [1, 0] if var.kind == "binary" else _levels(var, values)
     table = np.array([[int((s == lev).sum()) for s in samples] for lev in levels])
     return categorical_test(table, fisher_threshold=fisher_threshold)

@@ -1,40 +1,29 @@
-"""Kaplan-Meier, confidence intervals, medians, milestone rates, log-rank and Cox.
+"""The study's survival endpoints as the contract tables, and the paper's survival claims.
 
-A small vectorised numpy core that follows R's survival package (the study used R):
-censored at t are at risk at t, Greenwood standard errors of the cumulative hazard,
-``conf.type = "log"`` by default, print.survfit's median rule, survdiff's
-hypergeometric variance. Every function is checked against values computed by R
-(tests/fixtures/r_survival.R -> tests/fixtures/r_survival/).
-
-Modules: ``km`` (event table, curve, band, milestone rates), ``median``,
-``logrank``, ``cox``, ``endpoints`` (the study's endpoints as contract tables) and
-``published`` (the paper's survival claims recomputed).
+The estimators themselves are generic and live in :mod:`spinemets.methods` (``km``,
+``logrank``, ``cox``, ``permutation``); this package applies them to the study's
+endpoints: ``endpoints`` (OS and LPFS as the tidy tables of the output contract, and
+the permutation log-rank table) and ``published`` (the paper's survival claims
+recomputed).
 """
 
 from __future__ import annotations
 
-from .cox import cox_ph
-from .endpoints import ENDPOINTS, SurvivalTables, endpoint_data, survival_tables
-from .km import CONF_TYPES, KaplanMeier, confidence_band, kaplan_meier, survival_at
-from .logrank import LogRank, logrank_test
-from .median import Median, median_survival
+from .endpoints import (
+    ENDPOINTS,
+    SurvivalTables,
+    endpoint_data,
+    permutation_table,
+    survival_tables,
+)
 from .published import SURVIVAL_COMPUTATIONS, recompute_survival
 
 __all__ = [
-    "CONF_TYPES",
     "ENDPOINTS",
-    "KaplanMeier",
-    "LogRank",
-    "Median",
     "SURVIVAL_COMPUTATIONS",
     "SurvivalTables",
-    "confidence_band",
-    "cox_ph",
     "endpoint_data",
-    "kaplan_meier",
-    "logrank_test",
-    "median_survival",
+    "permutation_table",
     "recompute_survival",
-    "survival_at",
     "survival_tables",
 ]

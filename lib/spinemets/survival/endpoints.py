@@ -2,11 +2,14 @@
 
 DESIGN.md fixes three tables that other tools read: ``survival_medians``,
 ``survival_rates`` and ``logrank_tests``. :func:`survival_tables` builds all three
-for any choice of endpoints, strata and milestone times.
+for any choice of endpoints, strata and milestone times; :func:`permutation_table`
+puts the permutation log-rank test beside the asymptotic one. The estimators are
+those of :mod:`spinemets.methods`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -14,9 +17,16 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpinemetsError
-from .km import check_conf, kaplan_meier, survival_at
-from .logrank import logrank_test
-from .median import median_survival
+from ..methods._validate import check_conf, check_time_event
+from ..methods.km import kaplan_meier, median_survival, survival_at
+from ..methods.logrank import logrank_test
+from ..methods.permutation import (
+    DEFAULT_MAX_ENUMERATION,
+    PERMUTATION_SEED,
+    PermutationResult,
+    permutation_logrank,
+)
+from ..methods.timefix import timefix_times
 
 #: endpoint -> (duration column, event column) of the cohort's patients table.
 #: LPFS counts local progression only: a death without progression is censored, as
@@ -87,8 +97,9 @@ def survival_tables(
 
     For each endpoint and stratum: one Kaplan-Meier curve per group (groups in sorted
     order; stratum ``all`` has the one group ``all``), its median and CI
-    (:func:`median_survival`, R print.survfit), its rates at ``milestones``
-    (:func:`survival_at`, R summary.survfit; NaN past the group's last follow-up) and,
+    (:func:`~spinemets.methods.km.median_survival`, R print.survfit), its rates at
+    ``milestones`` (:func:`~spinemets.methods.km.survival_at`, R summary.survfit; NaN
+    past the group's last follow-up) and,
     for strata other than ``all``, the log-rank test across the groups (R survdiff,
     rho = 0). Values that do not exist stay NaN (written empty). Columns follow
     DESIGN.md; every row carries ``conf_type``.
@@ -99,10 +110,12 @@ def survival_tables(
     medians, rates, tests = [], [], []
     for endpoint in endpoints:
         time, event = endpoint_data(patients, endpoint)
+        # near-equal times merged once over the endpoint, as R's survfit(Surv ~ group)
+        fixed = timefix_times(check_time_event(time, event)[0])
         for stratum in strata:
             groups = _groups(patients, stratum)
             for label, mask in groups:
-                km = kaplan_meier(time[mask], event[mask], conf_type, conf_level)
+                km = kaplan_meier(fixed[mask], event[mask], conf_type, conf_level, timefix=False)
                 med = median_survival(km)
                 key = {"endpoint": endpoint, "strata": stratum, "group": label}
                 medians.append({**key, "n": km.n, "events": km.events, **med._asdict()})
@@ -120,6 +133,65 @@ def survival_tables(
         rates=_frame(rates, RATE_COLUMNS, conf_type, ints=("n_risk",)),
         logrank=_frame(tests, LOGRANK_COLUMNS, None),
     )
+
+
+def permutation_table(
+    patients: pd.DataFrame,
+    endpoints: Sequence[str] = ("os", "lpfs"),
+    strata: Sequence[str] = ("surgery", "adjuvant_therapy"),
+    n_permutations: int = 10_000,
+    seed: int = PERMUTATION_SEED,
+    max_enumeration: int = DEFAULT_MAX_ENUMERATION,
+) -> tuple[pd.DataFrame, dict[tuple[str, str], PermutationResult]]:
+    """The permutation log-rank test beside the asymptotic one, per endpoint and strata.
+
+    One row per (endpoint, strata): endpoint, strata, n, events, chisq, df (from
+    :func:`spinemets.methods.logrank.logrank_test`, R's ``survdiff``), p_asymptotic,
+    p_permutation, mc_se, method, n_permutations, n_labellings, seed; every
+    comparison uses the same ``seed``
+    (:func:`spinemets.methods.permutation.permutation_logrank`). Also returns the full
+    results by (endpoint, strata), for plotting the permutation distributions.
+    Tests: tests/test_survival_endpoints.py::test_permutation_table.
+    """
+    results: dict[tuple[str, str], PermutationResult] = {}
+    rows = []
+    for endpoint in endpoints:
+        time, event = endpoint_data(patients, endpoint)
+        for column in strata:
+            _require_columns(patients, [column])
+            asymptotic = logrank_test(time, event, patients[column])
+            res = permutation_logrank(
+                time,
+                event,
+                patients[column],
+                n_permutations=n_permutations,
+                seed=seed,
+                max_enumeration=max_enumeration,
+            )
+            if not math.isclose(res.chisq, asymptotic.chisq, rel_tol=1e-9):
+                raise SpinemetsError(
+                    f"{endpoint} by {column}: permutation statistic {res.chisq} differs from "
+                    f"the log-rank chi-square {asymptotic.chisq}"
+                )
+            results[endpoint, column] = res
+            rows.append(
+                {
+                    "endpoint": endpoint,
+                    "strata": column,
+                    "n": len(time),
+                    "events": int(np.sum(event)),
+                    "chisq": res.chisq,
+                    "df": asymptotic.df,
+                    "p_asymptotic": asymptotic.p,
+                    "p_permutation": res.p_permutation,
+                    "mc_se": res.mc_se,
+                    "method": res.method,
+                    "n_permutations": res.n_permutations,
+                    "n_labellings": float(res.n_labellings),
+                    "seed": res.seed if res.seed is not None else pd.NA,
+                }
+            )
+    return pd.DataFrame(rows), results
 
 
 def _frame(

@@ -16,10 +16,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpinemetsError
+from ..methods.km import kaplan_meier, median_survival, survival_at
+from ..methods.logrank import logrank_test
 from .endpoints import ALL, endpoint_data
-from .km import kaplan_meier, survival_at
-from .logrank import logrank_test
-from .median import median_survival
 
 if TYPE_CHECKING:
     from ..claims import Claim

@@ -1,11 +1,13 @@
-"""Property tests (hypothesis) of the Kaplan-Meier curve, its band and the log-rank test."""
+"""Property tests (hypothesis) of the Kaplan-Meier curve, its band, log-rank and Cox."""
 
 from __future__ import annotations
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from spinemets.survival import CONF_TYPES, kaplan_meier, logrank_test, survival_at
+from spinemets.methods.cox import CoxConvergenceError, coxph
+from spinemets.methods.km import CONF_TYPES, kaplan_meier, survival_at
+from spinemets.methods.logrank import logrank_test
 
 # Integer-valued times make ties (of events, of censorings, of both) common.
 samples = st.lists(
@@ -70,3 +72,20 @@ def test_logrank_is_symmetric_in_group_labels(rows) -> None:
     assert a.df == b.df
     assert np.isclose(a.chisq, b.chisq, rtol=1e-9, atol=1e-12)
     assert np.isclose(a.observed.sum(), a.expected.sum())  # sum(O - E) = 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(samples, st.randoms(use_true_random=False))
+def test_cox_fit_is_invariant_to_row_order_or_raises(rows, rnd) -> None:
+    """Either a converged fit that does not depend on the row order, or a clear error."""
+    time, event, group = columns(rows)
+    x = (group == "a").astype(float)
+    order = np.arange(len(rows))
+    rnd.shuffle(order)
+    try:
+        a = coxph(time, event, x)
+    except CoxConvergenceError:
+        return
+    b = coxph(time[order], event[order], x[order])
+    np.testing.assert_allclose(a.coef, b.coef, rtol=1e-9, atol=1e-12)
+    assert np.isfinite(a.coef).all() and np.isfinite(a.var).all()

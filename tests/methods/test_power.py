@@ -1,4 +1,5 @@
-"""spinemets.power: Schoenfeld's formula by hand arithmetic, the simulation's reproducibility.
+"""spinemets.methods.power: Schoenfeld's formula by hand arithmetic, Freedman's against
+lifelines, the equivalence formula of the notes, the simulation's reproducibility.
 
 Constants: z_0.975 = 1.959964, z_0.80 = 0.841621, their sum 2.801585 (squared 7.848879).
 """
@@ -10,8 +11,8 @@ import math
 import numpy as np
 import pytest
 from lifelines.statistics import power_under_cph
-from spinemets import power as pw
 from spinemets.errors import SpinemetsError
+from spinemets.methods import power as pw
 
 
 def test_events_needed_textbook_case() -> None:
@@ -43,6 +44,27 @@ def test_round_trip_between_events_power_and_detectable_hr() -> None:
     low, high = pw.minimal_detectable_hr(89, 0.39, alpha=0.05, power=0.8)
     assert pw.schoenfeld_power(low, 89, 0.39) == pytest.approx(0.8, abs=1e-12)
     assert pw.schoenfeld_events(high, 0.39) == pytest.approx(89, rel=1e-12)
+
+
+def test_freedman_matches_lifelines() -> None:
+    """lifelines' power_under_cph is Freedman's formula: the second oracle."""
+    for hr in (0.5, 0.8, 1.0, 1.25, 2.0):
+        theirs = power_under_cph(39, 61, 89 / 100, 89 / 100, hr, alpha=0.05)
+        assert pw.freedman_power(hr, 39, 61, 89) == pytest.approx(theirs, rel=1e-12)
+
+
+def test_equivalence_events_by_hand() -> None:
+    """Margin 1.25, share 0.39, alpha 0.05, power 0.8: z_0.95 = 1.644854, z_0.90 = 1.281552,
+    sum 2.926405, squared 8.563847; log(1.25)^2 = 0.049793; D = 8.563847 / (0.2379 *
+    0.049793) = 722.96 deaths (the CI-width count of events_for_precision is 324)."""
+    d = pw.equivalence_events(1.25, 0.39)
+    assert d == pytest.approx(722.96, abs=0.02)
+    assert pw.equivalence_power(d, 1.25, 0.39) == pytest.approx(0.8, abs=1e-12)
+    # at the 324 deaths that make a 95% CI as wide as the margin, two one-sided 5% tests
+    # succeed with probability 2 Phi(1.959964 - 1.644854) - 1 = 2 * 0.623660 - 1 = 0.2473
+    precision = pw.events_for_precision(1.25, 0.39)
+    assert pw.equivalence_power(precision, 1.25, 0.39) == pytest.approx(0.2473, abs=1e-4)
+    assert pw.equivalence_power(10, 1.25, 0.39) == 0.0
 
 
 def test_freedman_cross_check_is_close_near_one() -> None:
@@ -79,19 +101,6 @@ def test_simulation_holds_its_level_under_the_null() -> None:
 def test_bad_parameters(call, message: str) -> None:
     with pytest.raises(SpinemetsError, match=message):
         call()
-
-
-def test_power_curve_plot() -> None:
-    hrs = np.array([0.5, 1.0, 2.0])
-    fig = pw.power_curve_plot(
-        hrs,
-        {"Schoenfeld": np.array([0.9, 0.025, 0.9])},
-        simulated=[pw.SimulatedPower(0.5, 0.88, 0.02, 100, 1)],
-        target_power=0.8,
-        observed=(1.04, 0.68, 1.6),
-    )
-    assert fig.axes[0].get_xscale() == "log"
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
 
 
 def test_power_table_rows_and_columns() -> None:

@@ -1,4 +1,4 @@
-"""Table-1 and paired tests computed exactly as R computes them.
+"""Contingency-table, rank and paired tests computed exactly as R computes them.
 
 The study's statistics were done in R, and scipy's defaults differ from R's in
 small but visible ways (Yates' correction rule, when the Wilcoxon tests are
@@ -8,9 +8,10 @@ returns a frozen :class:`TestResult` carrying R's names (statistic, parameter,
 p.value, method).  Exact null distributions (signed rank, rank sum,
 hypergeometric) are computed here by exact counting, as R does.
 
-R parity is checked by ``tests/test_stats.py`` against
+R parity is checked by ``tests/methods/test_contingency.py`` against
 ``tests/fixtures/r_stats/*.json``, written by ``tests/fixtures/r_stats.R``
-(``Rscript tests/fixtures/r_stats.R`` from the repository root).
+(``Rscript tests/fixtures/r_stats.R`` from the repository root), and against
+``tests/fixtures/r_methods/fisher.json`` (Fisher's odds ratio and interval).
 
 None of these functions warns.  Where R would warn (expected counts below 5, no
 exact p-value with ties) the condition is recorded in :attr:`TestResult.note`.
@@ -19,7 +20,7 @@ exact p-value with ties) the condition is recorded in :attr:`TestResult.note`.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,7 +30,7 @@ from scipy import special
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import SquareTable
 
-from .errors import SpinemetsError
+from ..errors import SpinemetsError
 
 __all__ = [
     "MeanCI",
@@ -48,6 +49,9 @@ __all__ = [
 FISHER_REL_ERR = 1 + 1e-7
 #: Largest number of r x c tables :func:`fisher_test` will enumerate.
 FISHER_MAX_TABLES = 2_000_000
+#: R's ``uniroot`` defaults, used by fisher.test for the odds ratio and its interval.
+UNIROOT_TOL = float(np.finfo(np.float64).eps ** 0.25)
+UNIROOT_MAXITER = 1000
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,9 @@ class TestResult:
     """The result of a test, named as R's ``htest`` object names it.
 
     ``statistic`` is ``None`` for tests R reports without one (Fisher's exact
-    test); ``parameter`` is the chi-square degrees of freedom or ``None``.
+    test); ``parameter`` is the chi-square degrees of freedom or ``None``;
+    ``estimate`` and ``conf_int`` are R's ``estimate`` and ``conf.int`` where the test
+    gives them (Fisher's 2 x 2 test: the conditional maximum-likelihood odds ratio).
     """
 
     __test__ = False  # not a pytest test class
@@ -66,6 +72,8 @@ class TestResult:
     parameter: float | None
     p_value: float
     note: str = ""
+    estimate: float | None = None
+    conf_int: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +109,9 @@ def _count_table(table: npt.ArrayLike, what: str, square: bool = False) -> np.nd
 
 
 def expected_counts(table: npt.ArrayLike) -> np.ndarray:
-    """Expected counts under independence, ``outer(row sums, col sums) / n`` (as R)."""
+    """Expected counts under independence, ``outer(row sums, col sums) / n`` (as R).
+
+    Tests: tests/methods/test_contingency.py::test_chisq_matches_r (through chisq_test)."""
     x = np.asarray(table, dtype=float)
     return np.outer(x.sum(axis=1), x.sum(axis=0)) / x.sum()
 
@@ -139,7 +149,7 @@ def chisq_test(table: npt.ArrayLike, correct: bool = True) -> TestResult:
     correction" only when ``Y > 0``.  A table with an empty row or column (R
     returns NaN) raises :class:`SpinemetsError`.  A note records expected counts
     below 5 (R's "approximation may be incorrect" warning).
-    Checked against R by ``tests/test_stats.py::test_chisq_matches_r``.
+    Checked against R by ``tests/methods/test_contingency.py::test_chisq_matches_r``.
     """
     x = _count_table(table, "chisq_test")
     if np.any(x.sum(axis=1) == 0) or np.any(x.sum(axis=0) == 0):
@@ -174,15 +184,144 @@ def _log_table_probability(x: np.ndarray) -> float:
     )
 
 
-def _fisher_2x2(x: np.ndarray) -> float:
-    # R: m = column 1 total, n = column 2 total, k = row 1 total, x = x[1, 1].
-    m, n, k = x[:, 0].sum(), x[:, 1].sum(), x[0, :].sum()
-    lo, hi = max(0.0, k - n), min(k, m)
-    support = np.arange(lo, hi + 1)
-    logdc = sps.hypergeom.logpmf(support, m + n, m, k)
-    d = np.exp(logdc - logdc.max())
-    d /= d.sum()
-    observed = d[int(x[0, 0] - lo)]
+class _Hypergeometric:
+    """R fisher.test's conditional (non-central hypergeometric) distribution of x[1, 1]."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        # R: m = column 1 total, n = column 2 total, k = row 1 total, x = x[1, 1].
+        self.m, self.n, self.k = x[:, 0].sum(), x[:, 1].sum(), x[0, :].sum()
+        self.x = x[0, 0]
+        self.lo, self.hi = max(0.0, self.k - self.n), min(self.k, self.m)
+        self.support = np.arange(self.lo, self.hi + 1)
+        self.logdc = sps.hypergeom.logpmf(self.support, self.m + self.n, self.m, self.k)
+
+    def density(self, ncp: float) -> np.ndarray:
+        """R ``dnhyper``."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = self.logdc + math.log(ncp) * self.support if ncp > 0 else self.logdc * np.nan
+        d = np.exp(d - d.max())
+        return d / d.sum()
+
+    def mean(self, ncp: float) -> float:
+        """R ``mnhyper``."""
+        if ncp == 0:
+            return float(self.lo)
+        if ncp == math.inf:
+            return float(self.hi)
+        return float(np.sum(self.support * self.density(ncp)))
+
+    def cdf(self, q: float, ncp: float, upper_tail: bool = False) -> float:
+        """R ``pnhyper`` (at ncp = 1 it uses the observed x, as R does)."""
+        if ncp == 1:
+            if upper_tail:
+                return float(sps.hypergeom.sf(self.x - 1, self.m + self.n, self.m, self.k))
+            return float(sps.hypergeom.cdf(self.x, self.m + self.n, self.m, self.k))
+        if ncp == 0:
+            return float(q <= self.lo if upper_tail else q >= self.lo)
+        if ncp == math.inf:
+            return float(q <= self.hi if upper_tail else q >= self.hi)
+        d = self.density(ncp)
+        return float(d[self.support >= q].sum() if upper_tail else d[self.support <= q].sum())
+
+
+def _zeroin(f: Callable[[float], float], ax: float, bx: float, tol: float = UNIROOT_TOL) -> float:
+    """R's ``uniroot`` (Brent's zeroin, ``R_zeroin2`` in zeroin.c), step for step.
+
+    R's fisher.test finds the odds ratio and its limits with uniroot's default
+    tolerance (eps^0.25, about 1e-4): the same iterations give R's very numbers.
+    """
+    eps = float(np.finfo(np.float64).eps)
+    a, b = ax, bx
+    fa, fb = f(a), f(b)
+    c, fc = a, fa
+    if fa == 0.0:
+        return a
+    if fb == 0.0:
+        return b
+    for _ in range(UNIROOT_MAXITER + 1):
+        prev_step = b - a
+        if abs(fc) < abs(fb):
+            a, b, c = b, c, b
+            fa, fb, fc = fb, fc, fb
+        tol_act = 2 * eps * abs(b) + tol / 2
+        new_step = (c - b) / 2
+        if abs(new_step) <= tol_act or fb == 0.0:
+            return b
+        if abs(prev_step) >= tol_act and abs(fa) > abs(fb):
+            cb = c - b
+            if a == c:
+                t1 = fb / fa
+                p = cb * t1
+                q = 1.0 - t1
+            else:
+                q = fa / fc
+                t1 = fb / fc
+                t2 = fb / fa
+                p = t2 * (cb * q * (q - t1) - (b - a) * (t1 - 1.0))
+                q = (q - 1.0) * (t1 - 1.0) * (t2 - 1.0)
+            if p > 0:
+                q = -q
+            else:
+                p = -p
+            if p < (0.75 * cb * q - abs(tol_act * q) / 2) and p < abs(prev_step * q / 2):
+                new_step = p / q
+        if abs(new_step) < tol_act:
+            new_step = tol_act if new_step > 0 else -tol_act
+        a, fa = b, fb
+        b += new_step
+        fb = f(b)
+        if (fb > 0 and fc > 0) or (fb < 0 and fc < 0):
+            c, fc = a, fa
+    return b
+
+
+def _fisher_odds_ratio(h: _Hypergeometric) -> float:
+    """R fisher.test's ``mle``: the conditional maximum-likelihood odds ratio."""
+    x = h.x
+    if x == h.lo:
+        return 0.0
+    if x == h.hi:
+        return math.inf
+    mu = h.mean(1.0)
+    if mu > x:
+        return _zeroin(lambda t: h.mean(t) - x, 0.0, 1.0)
+    if mu < x:
+        eps = float(np.finfo(np.float64).eps)
+        return 1.0 / _zeroin(lambda t: h.mean(1.0 / t) - x, eps, 1.0)
+    return 1.0
+
+
+def _fisher_interval(h: _Hypergeometric, conf_level: float) -> tuple[float, float]:
+    """R fisher.test's two-sided ``conf.int`` (inverting the conditional distribution)."""
+    alpha = (1 - conf_level) / 2
+    x = h.x
+    eps = float(np.finfo(np.float64).eps)
+    if x == h.lo:
+        lower = 0.0
+    else:
+        p = h.cdf(x, 1.0, upper_tail=True)
+        if p > alpha:
+            lower = _zeroin(lambda t: h.cdf(x, t, upper_tail=True) - alpha, 0.0, 1.0)
+        elif p < alpha:
+            lower = 1.0 / _zeroin(lambda t: h.cdf(x, 1.0 / t, upper_tail=True) - alpha, eps, 1.0)
+        else:
+            lower = 1.0
+    if x == h.hi:
+        upper = math.inf
+    else:
+        p = h.cdf(x, 1.0)
+        if p < alpha:
+            upper = _zeroin(lambda t: h.cdf(x, t) - alpha, 0.0, 1.0)
+        elif p > alpha:
+            upper = 1.0 / _zeroin(lambda t: h.cdf(x, 1.0 / t) - alpha, eps, 1.0)
+        else:
+            upper = 1.0
+    return lower, upper
+
+
+def _fisher_2x2(h: _Hypergeometric) -> float:
+    d = h.density(1.0)
+    observed = d[int(h.x - h.lo)]
     return float(d[d <= observed * FISHER_REL_ERR].sum())
 
 
@@ -238,8 +377,8 @@ def _fisher_rxc(x: np.ndarray) -> float:
     return min(1.0, total)
 
 
-def fisher_test(table: npt.ArrayLike) -> TestResult:
-    """Fisher's exact test (two-sided), as R ``fisher.test(table)``.
+def fisher_test(table: npt.ArrayLike, conf_level: float = 0.95) -> TestResult:
+    """Fisher's exact test (two-sided), as R ``fisher.test(table, conf.level)``.
 
     The p-value is the total probability, given both margins, of all tables
     whose probability is at most the observed table's times ``1 + 1e-7`` (R's
@@ -247,18 +386,37 @@ def fisher_test(table: npt.ArrayLike) -> TestResult:
     tables are enumerated exactly (R uses the network algorithm FEXACT, which
     gives the same sum) up to :data:`FISHER_MAX_TABLES` tables, beyond which a
     :class:`SpinemetsError` says the table is unsupported.  Empty rows or
-    columns are dropped first (they do not change the conditional distribution).
-    Checked against R by ``tests/test_stats.py::test_fisher_matches_r``.
+    columns of an r x c table are dropped first (they do not change the
+    conditional distribution); a 2 x 2 table is taken as it is, as R does.
+    For a 2 x 2 table ``estimate`` is R's conditional maximum-likelihood odds ratio
+    (not the sample odds ratio ad / bc) and ``conf_int`` its interval from inverting
+    the non-central hypergeometric distribution, both found by R's ``uniroot``
+    (reproduced step for step, tolerance about 1e-4, so the numbers are R's own).
+    Checked against R by ``tests/methods/test_contingency.py::test_fisher_matches_r``
+    and ``::test_fisher_odds_ratio_matches_r``.
     """
     x = _count_table(table, "fisher_test")
-    x = x[x.sum(axis=1) > 0][:, x.sum(axis=0) > 0]
     if np.any(x != np.round(x)):
         raise SpinemetsError(f"fisher_test: cells must be whole counts, got {x.tolist()}")
     method = "Fisher's Exact Test for Count Data"
-    if min(x.shape) < 2:
-        return TestResult(method, None, None, None, 1.0, "only one non-empty row or column")
-    p = _fisher_2x2(x) if x.shape == (2, 2) else _fisher_rxc(x)
-    return TestResult(method, None, None, None, max(0.0, min(1.0, p)))
+    if x.shape != (2, 2):  # as R, empty rows or columns dropped for r x c tables only
+        x = x[x.sum(axis=1) > 0][:, x.sum(axis=0) > 0]
+        if min(x.shape) < 2:
+            return TestResult(method, None, None, None, 1.0, "only one non-empty row or column")
+        return TestResult(method, None, None, None, max(0.0, min(1.0, _fisher_rxc(x))))
+    if not 0 < conf_level < 1:
+        raise SpinemetsError(f"fisher_test: conf_level must be in (0, 1), got {conf_level!r}")
+    h = _Hypergeometric(x)
+    p = max(0.0, min(1.0, _fisher_2x2(h)))
+    return TestResult(
+        method,
+        None,
+        None,
+        None,
+        p,
+        estimate=_fisher_odds_ratio(h),
+        conf_int=_fisher_interval(h, conf_level),
+    )
 
 
 # -------------------------------------------------------------------- Wilcoxon
@@ -328,7 +486,7 @@ def wilcox_test(
     approximation with R's tie-corrected variance and, if ``correct``, a
     continuity correction of 0.5 towards the mean.  The exact null
     distributions are counted exactly.  The method string is R's.
-    Checked against R by ``tests/test_stats.py::test_wilcox_matches_r``.
+    Checked against R by ``tests/methods/test_contingency.py::test_wilcox_matches_r``.
     """
     xs = np.asarray(x, dtype=float).ravel()
     ys = None if y is None else np.asarray(y, dtype=float).ravel()
@@ -423,7 +581,7 @@ def mcnemar_test(table: npt.ArrayLike, correct: bool = True) -> TestResult:
     discordant cells that differ, else 0.  Where some pair ``n_ij + n_ji`` is 0,
     R's statistic is NaN; this raises :class:`SpinemetsError` pointing to
     :func:`bowker_test`, which drops such pairs.
-    Checked against R by ``tests/test_stats.py::test_mcnemar_matches_r``.
+    Checked against R by ``tests/methods/test_contingency.py::test_mcnemar_matches_r``.
     """
     x = _count_table(table, "mcnemar_test", square=True)
     k = x.shape[0]
@@ -456,7 +614,7 @@ def bowker_test(table: npt.ArrayLike) -> TestResult:
     ``df`` is the number of such non-empty pairs (statsmodels keeps
     ``k (k - 1) / 2``; R returns NaN).  Without empty pairs it equals R
     ``mcnemar.test(table)`` for k > 2.  Checked against R by
-    ``tests/test_stats.py::test_bowker_matches_r``.
+    ``tests/methods/test_contingency.py::test_bowker_matches_r``.
     """
     x = _count_table(table, "bowker_test", square=True)
     k = x.shape[0]
@@ -482,7 +640,7 @@ def stuart_maxwell_test(table: npt.ArrayLike) -> TestResult:
     Categories without any off-diagonal count carry no information and would
     make ``V`` singular; they are dropped first (``df`` falls with them).
     Checked against a direct R computation by
-    ``tests/test_stats.py::test_stuart_maxwell_matches_r``.
+    ``tests/methods/test_contingency.py::test_stuart_maxwell_matches_r``.
     """
     x = _count_table(table, "stuart_maxwell_test", square=True)
     off = x - np.diag(np.diag(x))
@@ -510,7 +668,7 @@ def t_mean_ci(x: Sequence[float] | npt.ArrayLike, conf_level: float = 0.95) -> M
 
     ``mean +/- qt(1 - (1 - conf_level) / 2, n - 1) * sd / sqrt(n)``, sd with
     ``n - 1``; missing values dropped.  Checked against R by
-    ``tests/test_stats.py::test_t_mean_ci_matches_r``.
+    ``tests/methods/test_contingency.py::test_t_mean_ci_matches_r``.
     """
     if not 0 < conf_level < 1:
         raise SpinemetsError(f"t_mean_ci: conf_level must be in (0, 1), got {conf_level!r}")

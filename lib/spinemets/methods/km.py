@@ -3,22 +3,37 @@
 One sort of the durations gives the event table at the sorted unique times; the
 curve, its Greenwood variance and the pointwise confidence band are cumulative
 sums and products over that table. Everything is vectorised numpy, so the
-estimate of 10^6 observations costs little more than sorting them.
+estimate of 10^6 observations costs little more than sorting them. Near-equal
+times are merged first, as R does (:mod:`spinemets.methods.timefix`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
 from ..errors import SpinemetsError
-from ._validate import ArrayLike, checked_time_event
+from ._validate import CONF_TYPES, ArrayLike, check_conf, check_indicator, check_time_event
+from .timefix import merged_starts
 
-#: Transforms accepted for the pointwise confidence band (R's ``conf.type``).
-CONF_TYPES: tuple[str, ...] = ("log", "log-log", "plain")
+__all__ = [
+    "CONF_TYPES",
+    "KaplanMeier",
+    "Median",
+    "confidence_band",
+    "kaplan_meier",
+    "median_follow_up",
+    "median_survival",
+    "reverse_kaplan_meier",
+    "survival_at",
+]
+
+#: R's tolerance for "the curve is at 0.5" (``sqrt(.Machine$double.eps)``).
+MEDIAN_TOLERANCE: float = float(np.sqrt(np.finfo(np.float64).eps))
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,33 +69,13 @@ class KaplanMeier:
         return int(self.n_event.sum())
 
 
-def check_conf(conf_type: str, conf_level: float) -> None:
-    """Raise SpinemetsError unless ``conf_type`` is one of CONF_TYPES and 0 < level < 1."""
-    if conf_type not in CONF_TYPES:
-        raise SpinemetsError(
-            f"conf_type {conf_type!r} is not supported; expected one of "
-            + ", ".join(repr(c) for c in CONF_TYPES)
-        )
-    if not 0.0 < float(conf_level) < 1.0:
-        raise SpinemetsError(f"conf_level {conf_level!r}; expected a number between 0 and 1")
-
-
-def sort_time_event(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Validated durations and 0/1 events sorted by duration, with one plain sort.
+def sorted_key(time: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """The sorted uint64 keys ``bits(time) << 1 | event`` of checked arrays.
 
     A non-negative float64's bit pattern, read as an unsigned integer, orders like the
-    number, and its top (sign) bit is free: ``bits << 1 | event`` packs both into one
-    uint64 key. Sorting that key (SIMD-accelerated in numpy) is several times faster
-    than ``argsort`` plus two gathers, and exact.
-    """
-    key = sorted_key(time, event)
-    return (key >> np.uint64(1)).view(np.float64), (key & np.uint64(1)).astype(np.float64)
-
-
-def sorted_key(time: np.ndarray, event: np.ndarray) -> np.ndarray:
-    """The sorted uint64 keys ``bits(time) << 1 | event`` of validated arrays.
-
-    ``event`` may be of any numeric dtype holding 0/1 (it is cast inside the loop).
+    number, and its top (sign) bit is free: one plain (SIMD) sort of the packed key is
+    several times faster than ``argsort`` plus two gathers, and exact. ``event`` may
+    be of any numeric dtype holding 0/1 (it is cast inside the loop).
     """
     if time.min() == 0:
         time = time + 0.0  # turns -0.0 (sign bit set) into 0.0
@@ -88,22 +83,6 @@ def sorted_key(time: np.ndarray, event: np.ndarray) -> np.ndarray:
     np.bitwise_or(key, event, out=key, dtype=np.uint64, casting="unsafe")
     key.sort()
     return key
-
-
-def event_table(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, ...]:
-    """``(time, n_risk, n_event, n_censor)`` at the sorted unique times of validated arrays."""
-    return sorted_event_table(*sort_time_event(time, event))[:4]
-
-
-def sorted_event_table(t: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Event table of arrays already sorted by time, plus each unique time's first row."""
-    starts = _tie_starts(t)
-    if starts is None:  # all times distinct: one row per observation
-        return t.copy(), np.arange(t.size, 0, -1.0), e.copy(), 1.0 - e, np.arange(t.size)
-    n_event = np.add.reduceat(e, starts)
-    n_total = np.diff(starts, append=t.size).astype(np.float64)
-    n_risk = (t.size - starts).astype(np.float64)
-    return t[starts], n_risk, n_event, n_total - n_event, starts
 
 
 def _tie_starts(t: np.ndarray) -> np.ndarray | None:
@@ -116,16 +95,18 @@ def _tie_starts(t: np.ndarray) -> np.ndarray | None:
     return np.flatnonzero(new)
 
 
-def _integer_table(key: np.ndarray) -> tuple[np.ndarray, ...]:
+def _integer_table(key: np.ndarray, timefix: bool) -> tuple[np.ndarray, ...]:
     """``(time, n_risk, n_event, n_censor)`` (counts as int64) from sorted keys.
 
-    ``key`` is overwritten (it becomes the event indicators).
+    With ``timefix`` runs of near-equal times are one time (R's aeqSurv: the run's
+    first value). ``key`` is overwritten (it becomes the event indicators).
     """
     t = (key >> np.uint64(1)).view(np.float64)
     key &= np.uint64(1)
     e = key.view(np.int64)
     n = key.size
-    starts = _tie_starts(t)
+    cut = merged_starts(t) if timefix else None
+    starts = _tie_starts(t) if cut is None else np.flatnonzero(cut)
     if starts is None:
         return t, np.arange(n, 0, -1, dtype=np.int64), e, 1 - e
     n_event = np.add.reduceat(e, starts)
@@ -142,7 +123,7 @@ def confidence_band(
     ``log``: S exp(-+ z se), upper capped at 1, undefined (NaN) where S = 0;
     ``log-log``: exp(-exp(log(-log S) -+ z se / log S)), undefined where S is 0 or 1;
     ``plain``: S -+ z se S clipped to [0, 1] (NaN where S = 0 and se is infinite).
-    Checked against R in tests/test_survival_r_parity.py::test_km_tables.
+    Tests: tests/methods/test_km.py::test_km_matches_r (all three conf types).
     """
     check_conf(conf_type, conf_level)
     surv = np.asarray(surv, dtype=np.float64)
@@ -182,21 +163,26 @@ def confidence_band(
 
 
 def kaplan_meier(
-    time: ArrayLike, event: ArrayLike, conf_type: str = "log", conf_level: float = 0.95
+    time: ArrayLike,
+    event: ArrayLike,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    timefix: bool = True,
 ) -> KaplanMeier:
     """Kaplan-Meier estimate S(t) = prod_{t_i <= t} (1 - d_i / n_i) with Greenwood errors.
 
     Matches R ``survfit(Surv(time, event) ~ 1, conf.type = conf_type, conf.int =
-    conf_level)``: rows at every distinct time, censored at t still at risk at t,
+    conf_level, timefix = timefix)``: rows at every distinct time (near-equal times
+    merged first unless ``timefix`` is False), censored at t still at risk at t,
     ``std_err`` the Greenwood standard error of the cumulative hazard (infinite once
     the curve reaches 0), band as in :func:`confidence_band`.
-    Tests: tests/test_survival_r_parity.py::test_km_tables (R, lung/veteran/colon/toy
-    sets, all three conf types), tests/test_survival_properties.py, and the lifelines
-    cross-check in tests/test_survival_km.py.
+    Tests: tests/methods/test_km.py (R on lung, veteran, colon, pbc, aml, ... and the
+    edge cases; hand arithmetic; lifelines as a second oracle),
+    tests/methods/test_properties.py.
     """
     check_conf(conf_type, conf_level)
-    key = sorted_key(*checked_time_event(time, event))
-    times, n_risk, n_event, n_censor = _integer_table(key)
+    key = sorted_key(*check_time_event(time, event))
+    times, n_risk, n_event, n_censor = _integer_table(key, timefix)
     # Integer counts enter float loops directly (exact): no float copies of them.
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.divide(n_event, n_risk, dtype=np.float64)  # 1 - d/n, its running product
@@ -232,7 +218,7 @@ def survival_at(km: KaplanMeier, times: ArrayLike) -> pd.DataFrame:
     Past the group's last follow-up R's default ``summary(extend = FALSE)`` drops the
     row; here the row stays with NaN survival and band (never extrapolated) and
     ``n_risk`` 0 (as ``extend = TRUE`` counts it).
-    Tests: tests/test_survival_r_parity.py::test_milestones.
+    Tests: tests/methods/test_km.py::test_milestones_match_r.
     """
     t = np.asarray(times, dtype=np.float64)
     if t.ndim != 1 or not np.isfinite(t).all():
@@ -250,3 +236,80 @@ def survival_at(km: KaplanMeier, times: ArrayLike) -> pd.DataFrame:
     return pd.DataFrame(
         {"time": t, "n_risk": n_risk, "survival": surv, "lower": lower, "upper": upper}
     )
+
+
+class Median(NamedTuple):
+    """Median survival time with its confidence limits; NaN where not reached."""
+
+    median: float
+    lower: float
+    upper: float
+
+
+def _first_below_half(curve: np.ndarray, time: np.ndarray) -> float:
+    """R ``survival:::survmean``'s ``minmin``: first time a curve is <= 0.5.
+
+    Values within MEDIAN_TOLERANCE of 0.5 count as 0.5; if the curve sits at 0.5 and
+    drops later, the answer is the midpoint of the time it reached 0.5 and the time of
+    the next drop. NaN values of the curve (an undefined band) are skipped.
+    """
+    below = curve < 0.5 + MEDIAN_TOLERANCE  # False where the curve is NaN
+    first = int(np.argmax(below))
+    if not below[first]:
+        return float("nan")
+    y0 = curve[first]
+    if abs(y0 - 0.5) < MEDIAN_TOLERANCE:
+        later = np.flatnonzero(curve[first + 1 :] < y0)
+        if later.size:
+            return float((time[first] + time[first + 1 + later[0]]) / 2.0)
+    return float(time[first])
+
+
+def median_survival(km: KaplanMeier) -> Median:
+    """Median survival: the first time S(t) <= 0.5; limits: the same rule on the band.
+
+    Matches the median, 0.95LCL and 0.95UCL of R ``print(survfit(...))`` (computed by
+    ``survival:::survmean``): tolerance sqrt(eps) around 0.5, midpoint rule on a flat
+    segment at exactly 0.5, lower limit from the lower band, upper from the upper band,
+    NaN (never infinity) when not reached. R ``quantile.survfit`` agrees except when
+    the curve ends flat at exactly 0.5: it then returns the midpoint with the last
+    follow-up time, print.survfit (and this function) the time the curve reached 0.5.
+    Tests: tests/methods/test_km.py::test_medians_match_r (incl. toy_half, toy_flat_end).
+    """
+    return Median(
+        median=_first_below_half(km.surv, km.time),
+        lower=_first_below_half(km.lower, km.time),
+        upper=_first_below_half(km.upper, km.time),
+    )
+
+
+def reverse_kaplan_meier(
+    time: ArrayLike,
+    event: ArrayLike,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    timefix: bool = True,
+) -> KaplanMeier:
+    """The reverse Kaplan-Meier: censoring is the "event", events censor.
+
+    Its median is the median potential follow-up (Schemper and Smith 1996), R
+    ``survfit(Surv(time, 1 - event) ~ 1)``.
+    Tests: tests/methods/test_km.py::test_reverse_km_matches_r.
+    """
+    e = check_indicator(event, "event")
+    return kaplan_meier(time, 1 - e, conf_type, conf_level, timefix)
+
+
+def median_follow_up(
+    time: ArrayLike,
+    event: ArrayLike,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    timefix: bool = True,
+) -> Median:
+    """Median follow-up and its CI: :func:`median_survival` of :func:`reverse_kaplan_meier`.
+
+    As R ``print(survfit(Surv(time, 1 - event) ~ 1))``.
+    Tests: tests/methods/test_km.py::test_reverse_km_matches_r.
+    """
+    return median_survival(reverse_kaplan_meier(time, event, conf_type, conf_level, timefix))

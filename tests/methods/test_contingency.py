@@ -1,4 +1,9 @@
-"""spinemets.stats against R (fixtures from tests/fixtures/r_stats.R) and hand arithmetic."""
+"""spinemets.methods.contingency against R and hand arithmetic.
+
+R fixtures: tests/fixtures/r_stats/*.json (tests/fixtures/r_stats.R: chisq.test,
+fisher.test, wilcox.test, mcnemar.test, t.test on the study's tables and edge cases) and
+tests/fixtures/r_methods/fisher.json (fisher.test's odds ratio and interval, 1e-9).
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from spinemets import stats
+from r_reference import close as close_arrays
+from r_reference import r_json, vec
 from spinemets.errors import SpinemetsError
+from spinemets.methods import contingency as stats
 
-FIXTURES = Path(__file__).parent / "fixtures" / "r_stats"
-REL = 1e-6
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_stats"
+REL = 1e-9
 
 
 def cases(family: str) -> list[dict]:
@@ -200,3 +207,23 @@ def test_results_are_frozen() -> None:
     got = stats.chisq_test([[30, 40], [9, 21]])
     with pytest.raises(AttributeError):
         got.p_value = 0.0  # type: ignore[misc]
+
+
+# ------------------------------------------------- Fisher's conditional MLE odds ratio
+
+
+@pytest.mark.parametrize("case", r_json("fisher"), ids=lambda c: "-".join(map(str, c["table"])))
+def test_fisher_odds_ratio_matches_r(case: dict) -> None:
+    """R's uniroot (tolerance ~1e-4) is reproduced step for step: its numbers to 1e-9."""
+    table = np.array(case["table"]).reshape(2, 2)
+    got = stats.fisher_test(table)
+    close_arrays(got.p_value, case["p"])
+    close_arrays(got.estimate, vec(case["estimate"]))
+    close_arrays(got.conf_int, vec(case["conf_int"]))
+    close_arrays(stats.fisher_test(table, conf_level=0.9).conf_int, vec(case["conf_int_90"]))
+
+
+def test_fisher_odds_ratio_is_the_conditional_mle_not_the_sample_one() -> None:
+    got = stats.fisher_test([[3, 1], [1, 3]])
+    assert got.estimate == pytest.approx(6.408309, rel=1e-6)  # R: 6.408309
+    assert got.estimate != 9.0  # the sample odds ratio ad / bc

@@ -1,4 +1,5 @@
-"""spinemets.permutation: the relabelled log-rank statistic, exact and Monte Carlo p-values.
+"""spinemets.methods.permutation: the relabelled log-rank statistic, exact and Monte Carlo
+p-values.
 
 References: R survdiff and R's own enumeration of every labelling of a toy set
 (tests/fixtures/r_cox_models.R), and a 4-subject case worked by hand.
@@ -11,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import permutation as pm
 from spinemets.errors import SpinemetsError
+from spinemets.methods import permutation as pm
+from spinemets.methods.logrank import logrank_test
 
-FIXTURES = Path(__file__).parent / "fixtures" / "r_cox_models"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_cox_models"
 LOGRANK = pd.read_csv(FIXTURES / "logrank.csv")
 TOY = pd.read_csv(FIXTURES / "data_toy.csv")
 ENDPOINTS = {
@@ -121,9 +123,9 @@ def test_degenerate_labelling_has_zero_statistic() -> None:
     ("time", "event", "group", "message"),
     [
         ([1, 2, 3], [1, 0, 1], ["a", "b", "c"], "exactly two groups, found 3"),
-        ([1, -2, 3], [1, 0, 1], ["a", "b", "a"], "time of subject 2 is -2.0"),
-        ([1, 2, 3], [1, 2, 1], ["a", "b", "a"], "event of subject 2 is 2.0, expected 0 or 1"),
-        ([1, 2], [1, 0, 1], ["a", "b", "a"], "same length"),
+        ([1, -2, 3], [1, 0, 1], ["a", "b", "a"], "row 1: duration -2.0"),
+        ([1, 2, 3], [1, 2, 1], ["a", "b", "a"], "row 1: event 2.0; expected 0 or 1"),
+        ([1, 2], [1, 0, 1], ["a", "b", "a"], "equal length"),
     ],
 )
 def test_bad_input(time: list, event: list, group: list, message: str) -> None:
@@ -131,37 +133,13 @@ def test_bad_input(time: list, event: list, group: list, message: str) -> None:
         pm.permutation_logrank(time, event, group)
 
 
-def test_permutation_plot() -> None:
-    result = pm.permutation_logrank(TOY["time"], TOY["event"], TOY["group"])
-    fig = pm.permutation_plot(result, title="toy")
-    assert fig.axes[0].get_title() == "toy"
-
-
-def test_permutation_table() -> None:
-    from spinemets.cohort import load_cohort
-
-    patients = load_cohort().patients
-    table, results = pm.permutation_table(patients, n_permutations=200, max_enumeration=0)
-    assert table[["endpoint", "strata"]].values.tolist() == [
-        ["os", "surgery"],
-        ["os", "adjuvant_therapy"],
-        ["lpfs", "surgery"],
-        ["lpfs", "adjuvant_therapy"],
-    ]
-    assert set(results) == {("os", "surgery"), ("os", "adjuvant_therapy")} | {
-        ("lpfs", "surgery"),
-        ("lpfs", "adjuvant_therapy"),
-    }
-    # R survdiff on the same cohort (tests/fixtures/r_cox_models.R)
-    ref = pd.read_csv(FIXTURES / "logrank.csv").set_index(["dataset", "strata"])
-    synthetic = ref.loc[ref.index.get_level_values(0).str.startswith("synthetic")]
-    assert len(synthetic) == 4
-    for (dataset, strata), row in synthetic.iterrows():
-        endpoint = dataset.removeprefix("synthetic_")
-        ours = table.set_index(["endpoint", "strata"]).loc[(endpoint, strata)]
-        assert ours["chisq"] == pytest.approx(row["chisq"], rel=1e-6)
-        assert ours["p_asymptotic"] == pytest.approx(row["p"], rel=1e-6)
-    assert (table["method"] == "monte carlo").all()
-    assert (table["n_permutations"] == 200).all()
-    again, _ = pm.permutation_table(patients, n_permutations=200, max_enumeration=0)
-    pd.testing.assert_frame_equal(table, again)
+def test_batched_statistics_equal_logrank_test() -> None:
+    """The batched path and logrank_test share one core: same statistic per labelling."""
+    rng = np.random.default_rng(9)
+    time = rng.integers(1, 30, 80).astype(float)
+    event = (rng.random(80) < 0.7).astype(int)
+    labels = rng.integers(0, 2, (5, 80))
+    table = pm.event_table(time, event)
+    batched = pm.logrank_statistics(table, labels[:, table.order])
+    single = [logrank_test(time, event, row).chisq for row in labels]
+    np.testing.assert_allclose(batched, single, rtol=1e-12)

@@ -10,14 +10,25 @@ patients, with ``D`` events in total and a two-sided level ``alpha``:
   (the far tail, below ``Phi(-z_{1-alpha/2})``, is ignored, as in the formula);
 * minimal detectable hazard ratio: ``exp(+/- (z_{1-alpha/2} + z_{1-beta}) / sqrt(D p (1 - p)))``.
 
-Freedman's formula, which lifelines' ``power_under_cph`` implements, is the usual
-cross-check; the two agree closely near ``HR = 1``.  :func:`simulate_power` checks the
-formula empirically: exponential survival, follow-up stopped at the ``D``-th death
-(so every replicate has exactly ``D`` events, which is what the formula conditions
-on), the two-group log-rank test at level ``alpha``; each replicate has its own seed
-spawned from one named seed, so the result is identical for any number of workers.
+Freedman's formula (Freedman 1982, Stat Med 1:121), ``Phi(sqrt(k D) |HR - 1| /
+(k HR + 1) - z_{1-alpha/2})`` with ``k = n1 / n2`` (what lifelines' ``power_under_cph``
+computes; the tests use lifelines as the oracle), is the usual cross-check; the two
+agree closely near ``HR = 1``.
 
-Checked by ``tests/test_power.py`` (hand arithmetic, reproducibility).
+Equivalence (two one-sided tests at level alpha each, margin (1/m, m), true HR 1):
+events needed ``D = (z_{1-alpha} + z_{1-beta/2})^2 / (p (1 - p) log(m)^2)`` and power
+``2 Phi(sqrt(D p (1 - p)) log m - z_{1-alpha}) - 1``. The events at which a confidence
+interval is merely as wide as the margin (:func:`events_for_precision`) are far fewer
+and give about zero power to show equivalence.
+
+:func:`simulate_power` checks the formula empirically: exponential survival, follow-up
+stopped at the ``D``-th death (so every replicate has exactly ``D`` events, which is
+what the formula conditions on), the two-group log-rank test at level ``alpha``; each
+replicate has its own seed spawned from one named seed, so the result is identical for
+any number of workers.
+
+Checked by ``tests/methods/test_power.py`` (hand arithmetic, lifelines' Freedman,
+reproducibility).
 """
 
 from __future__ import annotations
@@ -27,24 +38,21 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from lifelines.statistics import power_under_cph
-from matplotlib.figure import Figure
 from scipy import stats
 
-from .cox_models import format_hr_axis
-from .errors import SpinemetsError
+from ..errors import SpinemetsError
 from .permutation import event_table, logrank_statistics
 
 __all__ = [
     "SIMULATION_SEED",
     "SimulatedPower",
+    "equivalence_events",
+    "equivalence_power",
     "events_for_precision",
     "freedman_power",
     "minimal_detectable_hr",
-    "power_curve_plot",
     "power_table",
     "schoenfeld_events",
     "schoenfeld_power",
@@ -67,7 +75,9 @@ def _check(alpha: float, share: float, power: float | None = None) -> None:
 
 
 def schoenfeld_events(hr: float, share: float, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Events needed to detect ``hr`` with ``power`` at two-sided ``alpha`` (Schoenfeld)."""
+    """Events needed to detect ``hr`` with ``power`` at two-sided ``alpha`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_events_needed_textbook_case."""
     _check(alpha, share, power)
     if hr <= 0 or hr == 1:
         raise SpinemetsError(f"hazard ratio must be positive and not 1, got {hr!r}")
@@ -76,7 +86,9 @@ def schoenfeld_events(hr: float, share: float, alpha: float = 0.05, power: float
 
 
 def schoenfeld_power(hr: float, events: float, share: float, alpha: float = 0.05) -> float:
-    """Power to detect ``hr`` with ``events`` deaths at two-sided ``alpha`` (Schoenfeld)."""
+    """Power to detect ``hr`` with ``events`` deaths at two-sided ``alpha`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_power_by_hand."""
     _check(alpha, share)
     if hr <= 0:
         raise SpinemetsError(f"hazard ratio must be positive, got {hr!r}")
@@ -87,7 +99,9 @@ def schoenfeld_power(hr: float, events: float, share: float, alpha: float = 0.05
 def minimal_detectable_hr(
     events: float, share: float, alpha: float = 0.05, power: float = 0.8
 ) -> tuple[float, float]:
-    """The hazard ratios (below 1, above 1) detectable with ``power`` (Schoenfeld)."""
+    """The hazard ratios (below 1, above 1) detectable with ``power`` (Schoenfeld).
+
+    Tests: tests/methods/test_power.py::test_minimal_detectable_hr_of_the_study."""
     _check(alpha, share, power)
     z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
     log_hr = z / math.sqrt(events * share * (1 - share))
@@ -98,7 +112,9 @@ def events_for_precision(margin: float, share: float, conf_level: float = 0.95) 
     """Deaths needed for the confidence interval of a hazard ratio to reach no further
     than ``margin`` times (and 1 / ``margin`` times) the estimate:
     ``D = (z_{1-(1-conf)/2} / log(margin))^2 / (p (1 - p))`` (the Cox/log-rank standard
-    error of log HR is about ``1 / sqrt(D p (1 - p))``)."""
+    error of log HR is about ``1 / sqrt(D p (1 - p))``). That is not the number of events
+    needed to *show* equivalence (:func:`equivalence_events`).
+    Tests: tests/methods/test_power.py::test_events_for_precision_by_hand."""
     _check(1 - conf_level, share)
     if margin <= 1:
         raise SpinemetsError(f"margin must be > 1, got {margin!r}")
@@ -107,10 +123,43 @@ def events_for_precision(margin: float, share: float, conf_level: float = 0.95) 
 
 
 def freedman_power(hr: float, n1: int, n2: int, events: float, alpha: float = 0.05) -> float:
-    """Power by Freedman's formula: lifelines ``power_under_cph`` with group 1 as the
-    "experimental" group and the same death probability ``events / (n1 + n2)`` in both."""
-    share_dead = events / (n1 + n2)
-    return float(power_under_cph(n1, n2, share_dead, share_dead, hr, alpha=alpha))
+    """Power by Freedman's formula ``Phi(sqrt(k D) |HR - 1| / (k HR + 1) - z_{1-alpha/2})``
+    with ``k = n1 / n2`` and ``D`` events; lifelines ``power_under_cph`` with the same
+    death probability ``D / (n1 + n2)`` in both groups gives the same number.
+    Tests: tests/methods/test_power.py::test_freedman_matches_lifelines."""
+    _check(alpha, n1 / (n1 + n2))
+    if hr <= 0:
+        raise SpinemetsError(f"hazard ratio must be positive, got {hr!r}")
+    k = n1 / n2
+    delta = math.sqrt(k * events) * abs(hr - 1) / (k * hr + 1)
+    return float(stats.norm.cdf(delta - stats.norm.ppf(1 - alpha / 2)))
+
+
+def equivalence_events(
+    margin: float, share: float, alpha: float = 0.05, power: float = 0.8
+) -> float:
+    """Events to show equivalence within (1/margin, margin) when the true HR is 1.
+
+    Two one-sided tests at level ``alpha`` each (a 1 - 2 alpha confidence interval
+    inside the margin): ``D = (z_{1-alpha} + z_{1-beta/2})^2 / (p (1 - p) log(m)^2)``.
+    Tests: tests/methods/test_power.py::test_equivalence_events_by_hand.
+    """
+    _check(alpha, share, power)
+    if margin <= 1:
+        raise SpinemetsError(f"margin must be > 1, got {margin!r}")
+    z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(1 - (1 - power) / 2)
+    return float(z**2 / (share * (1 - share) * math.log(margin) ** 2))
+
+
+def equivalence_power(events: float, margin: float, share: float, alpha: float = 0.05) -> float:
+    """Power of the two one-sided tests within (1/margin, margin) at a true HR of 1:
+    ``max(0, 2 Phi(sqrt(D p (1 - p)) log m - z_{1-alpha}) - 1)``.
+    Tests: tests/methods/test_power.py::test_equivalence_events_by_hand."""
+    _check(alpha, share)
+    if margin <= 1:
+        raise SpinemetsError(f"margin must be > 1, got {margin!r}")
+    delta = math.sqrt(events * share * (1 - share)) * math.log(margin)
+    return float(max(0.0, 2 * stats.norm.cdf(delta - stats.norm.ppf(1 - alpha)) - 1))
 
 
 @dataclass(frozen=True)
@@ -158,6 +207,8 @@ def simulate_power(
     survival is exponential and follow-up stops at the ``events``-th death.
     Replicate i uses ``SeedSequence(seed).spawn(replicates)[i]``; ``workers > 1``
     spreads fixed blocks of replicates over processes without changing the result.
+    Tests: tests/methods/test_power.py::test_simulation_is_reproducible_and_worker_independent
+    and ::test_simulation_holds_its_level_under_the_null.
     """
     if not 1 <= events <= n1 + n2:
         raise SpinemetsError(f"events must be in 1..{n1 + n2}, got {events}")
@@ -188,7 +239,8 @@ def power_table(
     simulated: dict[float, SimulatedPower] | None = None,
 ) -> pd.DataFrame:
     """Tidy power table, one row per ``(label, hazard ratio)``: Schoenfeld's and Freedman's
-    power and, where ``simulated`` has the hazard ratio, the simulated rejection rate."""
+    power and, where ``simulated`` has the hazard ratio, the simulated rejection rate.
+    Tests: tests/methods/test_power.py::test_power_table_rows_and_columns."""
     simulated = simulated or {}
     rows = []
     for label, hr in hrs:
@@ -209,45 +261,3 @@ def power_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def power_curve_plot(
-    hrs: np.ndarray,
-    curves: dict[str, np.ndarray],
-    simulated: list[SimulatedPower] | None = None,
-    target_power: float | None = None,
-    observed: tuple[float, float, float] | None = None,
-    title: str = "",
-) -> Figure:
-    """Power against the hazard ratio (log axis): one line per formula in ``curves``,
-    simulated rejection rates with +/- 2 Monte Carlo SE, the target power, and the
-    observed hazard ratio with its confidence interval ``(hr, lower, upper)`` shaded."""
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    if observed is not None:
-        hr, lower, upper = observed
-        ax.axvspan(lower, upper, color="0.85", label="95% CI of the observed HR")
-        ax.axvline(hr, color="0.5", linewidth=0.8)
-    for k, (name, values) in enumerate(curves.items()):
-        ax.plot(hrs, values, color=f"C{k}", label=name)
-    if simulated:
-        ax.errorbar(
-            [s.hr for s in simulated],
-            [s.rejection_rate for s in simulated],
-            yerr=[2 * s.mc_se for s in simulated],
-            fmt="o",
-            color="0.1",
-            markersize=4,
-            capsize=2,
-            label="simulated log-rank (+/- 2 SE)",
-        )
-    if target_power is not None:
-        ax.axhline(target_power, color="0.3", linestyle=":", linewidth=0.8)
-    format_hr_axis(ax, float(np.min(hrs)), float(np.max(hrs)))
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("true hazard ratio, metastasectomy vs decompression (log scale)")
-    ax.set_ylabel("power")
-    if title:
-        ax.set_title(title)
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
-    fig.tight_layout()
-    return fig
