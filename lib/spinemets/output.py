@@ -31,7 +31,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from . import notebook, paths, privacy
+from . import paths, privacy
 from .errors import ParameterError
 
 #: Significant digits kept for floats in CSV tables (R prints 7 by default).
@@ -107,7 +107,7 @@ class RunOutput:
     batch runner passes the run's own folder. With ``min_cell`` > 1, counts
     ``1 .. min_cell - 1`` in the tables written are masked (module docstring), and,
     inside a notebook, in every DataFrame the notebook displays from then on
-    (:func:`spinemets.notebook.mask_displayed_tables`), so that the executed
+    (:func:`spinemets.privacy.mask_displayed_tables`), so that the executed
     notebook and its HTML do not show what the exported tables hide.
     """
 
@@ -120,7 +120,7 @@ class RunOutput:
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
         self.min_cell = min_cell
-        notebook.mask_displayed_tables(min_cell)
+        privacy.mask_displayed_tables(min_cell)
 
     def write_table(
         self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()

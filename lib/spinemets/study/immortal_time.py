@@ -14,34 +14,40 @@ time"). Two standard remedies, both here:
   them, as ``survival::coxph``).
 
 :func:`assumed_adjuvant_start` supplies *assumed* therapy start times when a cohort has
-none, and :func:`simulate_immortal_time` shows the bias on data where therapy does
-nothing. Checked against R by ``tests/test_landmark.py`` (fixtures from
-``tests/fixtures/r_landmark.R``).
+none (:func:`adjuvant_starts` uses the cohort's own column when it has one), and
+:func:`simulate_immortal_time` shows the bias on data where therapy does nothing
+(:func:`simulation_summary` sums it up). The figures are in
+:mod:`spinemets.figures.immortal_time`. Checked against R by
+``tests/study/test_immortal_time.py`` (fixtures from ``tests/fixtures/r_landmark.R``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .errors import SpinemetsError
-from .methods.cox import CoxConvergenceError, coxph
-from .methods.km import kaplan_meier
-from .methods.logrank import logrank_test
-from .methods.tmerge import counting_origin, tmerge
-from .notebook import PALETTE
+from ..cohort.spec import THERAPIES
+from ..errors import SpinemetsError
+from ..methods.cox import CoxConvergenceError, coxph
+from ..methods.logrank import logrank_test
+from ..methods.tmerge import counting_origin, tmerge
 
 __all__ = [
     "DEFAULT_SEED",
+    "START_COL",
+    "SIMULATED_METHODS",
+    "AdjuvantStarts",
+    "adjuvant_starts",
     "assumed_adjuvant_start",
+    "counting_rows_example",
     "landmark_analyses",
     "landmark_data",
-    "plot_landmarks",
-    "plot_simulation",
     "simulate_immortal_time",
+    "simulation_summary",
+    "start_summary",
     "time_dependent_cox",
     "tmerge_counting",
 ]
@@ -50,6 +56,14 @@ __all__ = [
 DEFAULT_SEED = 20201982
 #: Column holding months from surgery to the start of adjuvant therapy (empty = never).
 START_COL = "adjuvant_start_months"
+#: The therapy that starts after surgery and whose benefit is in question.
+TREATED = THERAPIES[0]
+#: The hazard ratios of :func:`simulate_immortal_time`: column -> (method, label).
+SIMULATED_METHODS: dict[str, tuple[str, str]] = {
+    "naive_hr": ("naive", "naive: treated = ever started"),
+    "time_dependent_hr": ("time_dependent", "time-dependent Cox"),
+    "landmark_hr": ("landmark", "landmark"),
+}
 
 
 # ----------------------------------------------------------- therapy start times
@@ -69,7 +83,7 @@ def assumed_adjuvant_start(
     received the therapy: their start is drawn uniformly in 25-75 % of their
     follow-up instead. Rounded to 0.01 month; a start that rounds to 0 or to the end
     of follow-up is left empty (never started). Deterministic for a given ``seed``.
-    Tested by tests/test_landmark.py::test_assumed_adjuvant_start.
+    Tested by tests/study/test_immortal_time.py::test_assumed_adjuvant_start.
     """
     for col in ("adjuvant_therapy", "os_months"):
         if col not in patients.columns:
@@ -80,13 +94,59 @@ def assumed_adjuvant_start(
     os_m = patients["os_months"].to_numpy(dtype=np.float64)
     u = rng.uniform(size=n)
     v = rng.uniform(0.25, 0.75, size=n)
-    lo = np.where(therapy == "targeted", targeted_window[0], cytokine_window[0])
-    hi = np.where(therapy == "targeted", targeted_window[1], cytokine_window[1])
+    lo = np.where(therapy == TREATED, targeted_window[0], cytokine_window[0])
+    hi = np.where(therapy == TREATED, targeted_window[1], cytokine_window[1])
     start = lo + u * (hi - lo)
     start = np.where(start < os_m, start, v * os_m)
     start = np.round(start, 2)
     start = np.where((start > 0) & (start < os_m), start, np.nan)
     return pd.Series(start, index=patients.index, name=START_COL)
+
+
+class AdjuvantStarts(NamedTuple):
+    """The patients with a therapy start column, and where the start times came from."""
+
+    patients: pd.DataFrame
+    assumed: bool
+    source: str
+
+
+def adjuvant_starts(patients: pd.DataFrame, seed: int = DEFAULT_SEED) -> AdjuvantStarts:
+    """The cohort with :data:`START_COL`: its own values when it has any, else ASSUMED ones.
+
+    A copy of ``patients``; when the column is missing or empty,
+    :func:`assumed_adjuvant_start` (``seed``) fills it and ``assumed`` is True.
+    ``source`` says which, in a sentence for readers.
+    Tests: tests/study/test_immortal_time.py::test_adjuvant_starts.
+    """
+    out = patients.copy()
+    own = START_COL in out.columns and pd.to_numeric(out[START_COL], errors="coerce").notna().any()
+    if own:
+        return AdjuvantStarts(out, False, f"the cohort's own column {START_COL}")
+    out[START_COL] = assumed_adjuvant_start(out, seed=seed)
+    source = (
+        f"ASSUMED start times from spinemets.study.immortal_time.assumed_adjuvant_start"
+        f"(seed={seed}) -- an assumption, not published data"
+    )
+    return AdjuvantStarts(out, True, source)
+
+
+def start_summary(starts: AdjuvantStarts) -> pd.DataFrame:
+    """Per therapy: patients, how many started, and min / median / max start (months).
+
+    Columns: adjuvant_therapy, n, started, min, median, max, source (``cohort`` or
+    ``assumed``). Tests: tests/study/test_immortal_time.py::test_adjuvant_starts.
+    """
+    patients = starts.patients
+    start = pd.to_numeric(patients[START_COL], errors="coerce").rename("start")
+    table = (
+        pd.concat([patients["adjuvant_therapy"], start], axis=1)
+        .groupby("adjuvant_therapy")["start"]
+        .agg(n="size", started="count", min="min", median="median", max="max")
+        .reset_index()
+    )
+    table["source"] = "assumed" if starts.assumed else "cohort"
+    return table
 
 
 def _treated_start(
@@ -111,14 +171,14 @@ def landmark_data(
     event_col: str = "death",
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
-    treated_value: str = "targeted",
+    treated_value: str = TREATED,
 ) -> pd.DataFrame:
     """Patients still at risk after ``landmark`` (time > L), clock reset to time - L.
 
     ``treated`` is 1 when the therapy of interest started at or before L (start <= L),
     else 0 (other therapy, or started later). Columns: time, event, treated; the index
     is kept. Matches the subset, grouping and times of ``tests/fixtures/r_landmark.R``.
-    Tests: tests/test_landmark.py::test_landmark_km_matches_r and
+    Tests: tests/study/test_immortal_time.py::test_landmark_km_matches_r and
     ::test_landmark_data_resets_the_clock.
     """
     start = _treated_start(patients, start_col, therapy_col, treated_value)
@@ -147,7 +207,7 @@ def landmark_analyses(
     :func:`landmark_data`. A landmark leaving fewer than two groups gets empty test
     columns; one where the Cox model has no finite estimate (a group without deaths)
     gets an empty HR and says why in ``note``.
-    Tests: tests/test_landmark.py::test_landmark_matches_r.
+    Tests: tests/study/test_immortal_time.py::test_landmark_matches_r.
     """
     rows = []
     for lm in landmarks:
@@ -189,13 +249,25 @@ def landmark_analyses(
 # ------------------------------------------------------------- time-dependent Cox
 
 
+def counting_rows_example(patients: pd.DataFrame, n_patients: int = 3) -> pd.DataFrame:
+    """The counting-process rows (:func:`tmerge_counting`) of the first ``n_patients``
+    treated patients, labelled by patient_id: patient_id, tstart, tstop, event, treated.
+    Tests: tests/study/test_immortal_time.py::test_counting_rows_example.
+    """
+    rows = tmerge_counting(patients)
+    shown = rows.loc[rows["treated"] == 1, "row"].unique()[:n_patients]
+    example = rows[rows["row"].isin(shown)].copy()
+    example["patient_id"] = patients["patient_id"].to_numpy()[example["row"]]
+    return example[["patient_id", "tstart", "tstop", "event", "treated"]]
+
+
 def tmerge_counting(
     patients: pd.DataFrame,
     time_col: str = "os_months",
     event_col: str = "death",
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
-    treated_value: str = "targeted",
+    treated_value: str = TREATED,
 ) -> pd.DataFrame:
     """Counting-process rows with ``treated`` as a time-dependent covariate.
 
@@ -207,7 +279,7 @@ def tmerge_counting(
     origin o is :func:`~spinemets.methods.tmerge.counting_origin` (0 unless some
     follow-up is 0: R's tmerge refuses those, we keep them as R's finegray and coxph
     do). Columns: row (position in ``patients``), tstart, tstop, event, treated.
-    Tests: tests/test_landmark.py::test_tmerge_rows_match_r.
+    Tests: tests/study/test_immortal_time.py::test_tmerge_rows_match_r.
     """
     start = _treated_start(patients, start_col, therapy_col, treated_value)
     t = patients[time_col].to_numpy(dtype=np.float64)
@@ -228,7 +300,7 @@ def time_dependent_cox(
     event_col: str = "death",
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
-    treated_value: str = "targeted",
+    treated_value: str = TREATED,
 ) -> pd.DataFrame:
     """The naive Cox model (therapy fixed at surgery) beside the time-dependent one.
 
@@ -236,7 +308,7 @@ def time_dependent_cox(
     ``time_dependent`` (treated from its start, :func:`tmerge_counting`), both Efron
     ties as R's coxph default. Columns: model, term, n_patients, n_rows, events, coef,
     hr, se, lower, upper, p, conf_level.
-    Tests: tests/test_landmark.py::test_time_dependent_table_matches_r.
+    Tests: tests/study/test_immortal_time.py::test_time_dependent_table_matches_r.
     """
     t = patients[time_col].to_numpy(dtype=np.float64)
     ev = patients[event_col].to_numpy(dtype=np.int64)
@@ -282,7 +354,7 @@ def simulate_immortal_time(
     follow-up). A model without a finite estimate in one simulated study (possible with
     few patients: a group without deaths) gives NaN for that hazard ratio, never the
     last iterate. Fast (about a second for 100 x 200). Tested by
-    tests/test_landmark.py::test_simulation_shows_bias.
+    tests/study/test_immortal_time.py::test_simulation_shows_bias.
     """
     rng = np.random.default_rng(seed)
     rate = np.log(2) / median_survival
@@ -323,81 +395,25 @@ def _hazard_ratio(time: object, event: object, x: object, **options: object) -> 
         return float("nan")
 
 
-# ------------------------------------------------------------------------ figures
-
-
-def plot_landmarks(
-    patients: pd.DataFrame,
-    landmarks: Sequence[float],
-    conf_level: float = 0.95,
-    treated_label: str = "targeted started by landmark",
-    untreated_label: str = "not (yet) on targeted",
-    **columns: str,
-) -> object:
-    """One Kaplan-Meier panel per landmark (clock reset at the landmark), treated vs
-    not, with the log-rank p; returns the matplotlib Figure.
-    Tests: tests/test_landmark.py::test_plots_draw (smoke test)."""
-    fig, axes = plt.subplots(
-        1, len(landmarks), figsize=(4.2 * len(landmarks), 3.8), sharey=True, squeeze=False
-    )
-    for ax, lm in zip(axes[0], landmarks, strict=True):
-        d = landmark_data(patients, lm, **columns)
-        for treated, label, color in (
-            (1, treated_label, PALETTE[0]),
-            (0, untreated_label, PALETTE[1]),
-        ):
-            g = d[d["treated"] == treated]
-            if len(g) == 0:
-                continue
-            km = kaplan_meier(g["time"], g["event"], conf_level=conf_level)
-            ax.step(
-                np.r_[0, km.time],
-                np.r_[1, km.surv],
-                where="post",
-                color=color,
-                label=f"{label} (n = {len(g)})",
-            )
-            ax.fill_between(
-                np.r_[0, km.time],
-                np.r_[1, km.lower],
-                np.r_[1, km.upper],
-                step="post",
-                color=color,
-                alpha=0.12,
-                lw=0,
-            )
-        note = "one group only: no comparison"
-        if d["treated"].nunique() == 2:
-            note = f"log-rank p = {logrank_test(d['time'], d['event'], d['treated']).p:.3g}"
-        ax.set_title(f"Landmark {lm:g} months ({note})", loc="left", fontsize=10)
-        ax.set_xlabel(f"Months after the landmark ({lm:g} months)")
-        ax.set_ylim(0, 1.02)
-        ax.set_xlim(left=0)
-        ax.grid(axis="y", color="0.9", lw=0.6)
-        ax.legend(loc="upper right", frameon=False, fontsize=8)
-    axes[0][0].set_ylabel("Overall survival from the landmark")
-    fig.tight_layout()
-    return fig
-
-
-def plot_simulation(sim: pd.DataFrame) -> object:
-    """Histograms of the hazard ratios of :func:`simulate_immortal_time` (log scale),
-    one colour per method, with the true value 1 marked; returns the Figure.
-    Tests: tests/test_landmark.py::test_plots_draw (smoke test)."""
-    fig, ax = plt.subplots(figsize=(7, 3.6))
-    bins = np.linspace(np.log(0.4), np.log(2.5), 43)
-    methods = (
-        ("naive_hr", "naive: treated = ever started"),
-        ("time_dependent_hr", "time-dependent Cox"),
-        ("landmark_hr", "landmark"),
-    )
-    for (col, label), color in zip(methods, PALETTE, strict=False):
-        ax.hist(np.log(sim[col]), bins=bins, histtype="step", lw=1.6, color=color, label=label)
-    ax.axvline(0.0, color="0.2", ls=":", lw=1)
-    ticks = [0.5, 0.75, 1, 1.5, 2]
-    ax.set_xticks(np.log(ticks), [f"{t:g}" for t in ticks])
-    ax.set_xlabel("Estimated hazard ratio, treated vs untreated (true value 1)")
-    ax.set_ylabel("Simulated studies")
-    ax.legend(frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
+def simulation_summary(sim: pd.DataFrame, seed: int, landmark: float = 4.0) -> pd.DataFrame:
+    """One row per method of :func:`simulate_immortal_time`: the median hazard ratio, its
+    2.5 and 97.5 percentiles over the simulated studies, the share below 1 (the true
+    value), the number of simulations and the seed.
+    Tests: tests/study/test_immortal_time.py::test_simulation_shows_bias.
+    """
+    rows = []
+    for column, (method, _) in SIMULATED_METHODS.items():
+        name = f"landmark_{landmark:g}_months" if method == "landmark" else method
+        hr = sim[column].to_numpy(dtype=float)
+        rows.append(
+            {
+                "method": name,
+                "median_hr": float(np.median(hr)),
+                "hr_2.5pct": float(np.quantile(hr, 0.025)),
+                "hr_97.5pct": float(np.quantile(hr, 0.975)),
+                "share_hr_below_1": float(np.mean(hr < 1)),
+                "n_simulations": len(sim),
+                "seed": seed,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,4 +1,4 @@
-"""spinemets.landmark against R (survival::tmerge, coxph, survfit, survdiff).
+"""spinemets.study.immortal_time against R (survival::tmerge, coxph, survfit, survdiff).
 
 Reference values: tests/fixtures/r_landmark/*.json, written by tests/fixtures/r_landmark.R
 on a 40-patient set (data_small.csv) with deaths, censorings, therapy starts and
@@ -10,19 +10,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import competing_risks as cr
-from spinemets import landmark as lm
 from spinemets.errors import SpinemetsError
 from spinemets.methods.cmprsk import finegray, finegray_cox
 from spinemets.methods.cox import coxph
 from spinemets.methods.km import kaplan_meier
 from spinemets.methods.tmerge import counting_origin
+from spinemets.study import competing_risks as cr
+from spinemets.study import immortal_time as lm
 
-FIXTURES = Path(__file__).parent / "fixtures" / "r_landmark"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_landmark"
 RTOL = 1e-9
 
 
@@ -157,6 +156,46 @@ def test_simulation_shows_bias() -> None:
     assert sim["naive_hr"].mean() < 0.95
     assert abs(np.log(sim["time_dependent_hr"]).mean()) < 0.1
     assert abs(np.log(sim["landmark_hr"]).mean()) < 0.1
+    summary = lm.simulation_summary(sim, seed=7).set_index("method")
+    assert list(summary.index) == ["naive", "time_dependent", "landmark_4_months"]
+    naive = summary.loc["naive"]
+    assert naive["median_hr"] == pytest.approx(np.median(sim["naive_hr"]))
+    assert naive["hr_2.5pct"] == pytest.approx(np.quantile(sim["naive_hr"], 0.025))
+    assert naive["share_hr_below_1"] == pytest.approx(np.mean(sim["naive_hr"] < 1))
+    assert (summary["n_simulations"] == 20).all() and (summary["seed"] == 7).all()
+
+
+def test_adjuvant_starts(small: pd.DataFrame) -> None:
+    own = lm.adjuvant_starts(small)
+    assert not own.assumed and "own column" in own.source
+    pd.testing.assert_frame_equal(own.patients, small)
+    bare = small.drop(columns=[lm.START_COL])
+    assumed = lm.adjuvant_starts(bare, seed=3)
+    assert assumed.assumed and "ASSUMED" in assumed.source and "seed=3" in assumed.source
+    pd.testing.assert_series_equal(
+        assumed.patients[lm.START_COL], lm.assumed_adjuvant_start(bare, seed=3)
+    )
+    assert lm.START_COL not in bare.columns  # the caller's table is left as it was
+    summary = lm.start_summary(own).set_index("adjuvant_therapy")
+    for therapy, row in summary.iterrows():
+        starts = small.loc[small.adjuvant_therapy == therapy, lm.START_COL]
+        assert row["n"] == len(starts) and row["started"] == starts.notna().sum()
+        assert row["median"] == pytest.approx(starts.median(), nan_ok=True)
+    assert (summary["source"] == "cohort").all()
+    assert (lm.start_summary(assumed)["source"] == "assumed").all()
+
+
+def test_counting_rows_example(small: pd.DataFrame) -> None:
+    patients = small.assign(patient_id=[f"P{i}" for i in range(len(small))])
+    example = lm.counting_rows_example(patients, n_patients=2)
+    assert list(example.columns) == ["patient_id", "tstart", "tstop", "event", "treated"]
+    assert example["patient_id"].nunique() == 2
+    rows = lm.tmerge_counting(patients)
+    for pid, part in example.groupby("patient_id"):
+        i = int(pid[1:])
+        expected = rows[rows["row"] == i][["tstart", "tstop", "event", "treated"]]
+        np.testing.assert_array_equal(part.iloc[:, 1:].to_numpy(), expected.to_numpy())
+        assert part["treated"].max() == 1
 
 
 def test_landmark_before_any_start_has_empty_tests(small: pd.DataFrame) -> None:
@@ -193,15 +232,6 @@ def test_tmerge_refuses_negative_follow_up() -> None:
     )
     with pytest.raises(SpinemetsError, match="row 'S9', column os_months: value -1"):
         lm.tmerge_counting(patients)
-
-
-def test_plots_draw(small: pd.DataFrame) -> None:
-    fig = lm.plot_landmarks(small, [1, 3])
-    assert len(fig.axes) == 2
-    plt.close(fig)
-    fig = lm.plot_simulation(lm.simulate_immortal_time(n_patients=50, n_simulations=3))
-    assert len(fig.axes) == 1
-    plt.close(fig)
 
 
 # R 4.2.2, survival 3.5.3, on this toy set (one death on the day of surgery):

@@ -1,4 +1,4 @@
-"""spinemets.plots: the risk table's numbers and that the KM figure draws."""
+"""spinemets.figures.km: the risk table's numbers, the step-and-band drawer, the KM figure."""
 
 from __future__ import annotations
 
@@ -6,19 +6,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets.methods.km import kaplan_meier
-from spinemets.methods.permutation import permutation_logrank
-from spinemets.methods.power import SimulatedPower
-from spinemets.plots import (
+from spinemets.figures.km import (
     KM_FIGSIZE,
-    format_hr_axis,
-    format_p,
-    km_plot,
-    km_plot_endpoint,
-    permutation_plot,
-    power_curve_plot,
+    draw_km,
+    draw_step_band,
+    km_endpoint_figure,
+    km_figure,
     risk_table,
 )
+from spinemets.methods.km import kaplan_meier
 
 RNG_SEED = 20201  # named seed: the paper's year and issue
 
@@ -51,7 +47,9 @@ def test_risk_table_counts_follow_up_at_least_t(cohort) -> None:
 
 
 def test_figure_draws_risk_table_and_p(cohort) -> None:
-    fig = km_plot_endpoint(cohort, "os", "surgery", show_median=True, title="OS by surgery")
+    fig = km_endpoint_figure(
+        cohort, "os", "surgery", show_median=True, title="OS by surgery", cohort_label="toy"
+    )
     try:
         assert tuple(fig.get_size_inches()) == KM_FIGSIZE
         ax, ax_risk = fig.axes
@@ -64,6 +62,8 @@ def test_figure_draws_risk_table_and_p(cohort) -> None:
         assert drawn == expected
         title = ax.get_legend().get_title().get_text()
         assert title.startswith("Log-rank p") and "95% CI (log)" in title
+        assert ax.get_title(loc="left") == "OS by surgery (toy)"
+        assert ax.get_ylabel() == "Overall survival"
         fig.canvas.draw()
     finally:
         plt.close(fig)
@@ -71,7 +71,7 @@ def test_figure_draws_risk_table_and_p(cohort) -> None:
 
 @pytest.mark.parametrize("conf_type", ["log", "log-log", "plain"])
 def test_single_group_and_every_band(cohort, conf_type: str) -> None:
-    fig = km_plot(cohort.lp_months, cohort.local_progression, conf_type=conf_type, xmax=60)
+    fig = km_figure(cohort.lp_months, cohort.local_progression, conf_type=conf_type, xmax=60)
     try:
         ax = fig.axes[0]
         assert ax.get_xlim() == (0.0, 60.0)
@@ -81,14 +81,8 @@ def test_single_group_and_every_band(cohort, conf_type: str) -> None:
         plt.close(fig)
 
 
-def test_format_p() -> None:
-    assert format_p(0.0123) == "p = 0.012"
-    assert format_p(0.0001) == "p < 0.001"
-    assert format_p(float("nan")) == "p = NA"
-
-
 def test_min_cell_masks_small_numbers_at_risk_and_group_sizes(cohort) -> None:
-    fig = km_plot_endpoint(cohort, "os", "surgery", min_cell=10)
+    fig = km_endpoint_figure(cohort, "os", "surgery", min_cell=10)
     try:
         ax, ax_risk = fig.axes
         ticks = ax.get_xticks()
@@ -108,7 +102,7 @@ def test_min_cell_masks_small_numbers_at_risk_and_group_sizes(cohort) -> None:
     finally:
         plt.close(fig)
     small = cohort.iloc[:7]  # 7 patients: the legend hides the group size
-    fig = km_plot(small.os_months, small.death, min_cell=10)
+    fig = km_figure(small.os_months, small.death, min_cell=10)
     try:
         assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
             "All patients (n <10)"
@@ -120,35 +114,30 @@ def test_min_cell_masks_small_numbers_at_risk_and_group_sizes(cohort) -> None:
 @pytest.mark.parametrize("min_cell", [-1, 2.5, True])
 def test_min_cell_must_be_a_whole_number(cohort, min_cell) -> None:
     with pytest.raises(Exception, match="min_cell"):
-        km_plot(cohort.os_months, cohort.death, min_cell=min_cell)
+        km_figure(cohort.os_months, cohort.death, min_cell=min_cell)
 
 
-def test_hr_axis_ticks_are_plain_numbers() -> None:
+def test_step_and_band() -> None:
+    """Steps from the start value, the band's undefined limits at the start, the end."""
     fig, ax = plt.subplots()
-    format_hr_axis(ax, 0.08, 3.0)  # wider than 10-fold: coarse ticks only
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.1", "0.25", "0.5", "1", "2"]
-    format_hr_axis(ax, 0.4, 2.5)  # narrower: 0.75 and 1.5 as well
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
-    plt.close(fig)
-
-
-def test_power_curve_plot() -> None:
-    hrs = np.array([0.5, 1.0, 2.0])
-    fig = power_curve_plot(
-        hrs,
-        {"Schoenfeld": np.array([0.9, 0.025, 0.9])},
-        simulated=[SimulatedPower(0.5, 0.88, 0.02, 100, 1)],
-        target_power=0.8,
-        observed=(1.04, 0.68, 1.6),
+    draw_step_band(
+        ax, [2.0, 5.0], [0.8, 0.5], [np.nan, 0.3], [np.nan, 0.7], start=1.0, end=9.0, color="k"
     )
-    assert fig.axes[0].get_xscale() == "log"
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["0.5", "0.75", "1", "1.5", "2"]
-    plt.close(fig)
-
-
-def test_permutation_plot() -> None:
-    result = permutation_logrank([1, 2, 3, 4, 5, 6], [1, 1, 0, 1, 1, 1], [0, 1, 0, 1, 0, 1])
-    fig = permutation_plot(result, title="toy")
-    assert fig.axes[0].get_title() == "toy"
-    assert len(fig.axes[0].patches) == 40  # the histogram's bars
-    plt.close(fig)
+    line = ax.get_lines()[0]
+    assert line.get_xdata().tolist() == [0.0, 2.0, 5.0, 9.0]
+    assert line.get_ydata().tolist() == [1.0, 0.8, 0.5, 0.5]
+    band = np.concatenate([p.vertices for p in ax.collections[0].get_paths()])
+    # S = 0.8 has no band: a gap from 2 to 5 months, not a made-up value
+    assert not ((band[:, 0] > 0) & (band[:, 0] < 5)).any()
+    assert band[:, 0].max() == 9.0 and {0.3, 0.7} <= set(band[:, 1])
+    fig2, ax2 = plt.subplots()
+    draw_step_band(ax2, [0.0, 3.0], [0.0, 0.2], [np.nan, 0.1], [np.nan, 0.3], start=0.0, color="k")
+    vertices = ax2.collections[0].get_paths()[0].vertices
+    assert not np.isnan(vertices).any()  # undefined where F = 0: drawn as 0
+    km = kaplan_meier([1, 2, 2, 3], [1, 0, 1, 0])
+    fig3, ax3 = plt.subplots()
+    draw_km(ax3, km, "k", "toy")
+    step, ticks = ax3.get_lines()
+    assert step.get_ydata()[0] == 1.0 and step.get_label() == "toy"
+    assert ticks.get_xdata().tolist() == km.time[km.n_censor > 0].tolist()
+    plt.close("all")

@@ -14,7 +14,7 @@ tests computed as R computes them (:mod:`spinemets.methods.contingency`):
 - VAS: means with t-based 95% CIs (R ``t.test``) and the paired Wilcoxon
   signed rank test (R ``wilcox.test(pre, post, paired = TRUE)``), as the paper.
 
-Checked by ``tests/test_outcomes.py``.
+Checked by ``tests/study/test_outcomes.py``.
 """
 
 from __future__ import annotations
@@ -24,13 +24,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from .errors import SpinemetsError
-from .methods import contingency
+from ..cohort.spec import AMBULATORY_GRADES, FRANKEL_GRADES
+from ..errors import SpinemetsError
+from ..methods import contingency
 
 __all__ = [
-    "AMBULATORY_GRADES",
     "AMBULATORY_LEVELS",
-    "FRANKEL_GRADES",
     "ambulatory_table",
     "frankel_change",
     "frankel_distribution",
@@ -42,9 +41,6 @@ __all__ = [
     "vas_test",
 ]
 
-FRANKEL_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E")
-#: Grades at which a patient walks.
-AMBULATORY_GRADES: tuple[str, ...] = ("D", "E")
 #: Row and column labels of :func:`ambulatory_table`.
 AMBULATORY_LEVELS: tuple[str, str] = ("A-C (not ambulatory)", "D-E (ambulatory)")
 

@@ -1,10 +1,14 @@
 """The study's survival endpoints on a cohort, as the tidy tables of the output contract.
 
-DESIGN.md fixes three tables that other tools read: ``survival_medians``,
-``survival_rates`` and ``logrank_tests``. :func:`survival_tables` builds all three
-for any choice of endpoints, strata and milestone times; :func:`permutation_table`
-puts the permutation log-rank test beside the asymptotic one. The estimators are
-those of :mod:`spinemets.methods`.
+The endpoints (OS, LPFS: which columns hold their times and events) are declared once,
+in :data:`spinemets.cohort.spec.ENDPOINTS`. DESIGN.md fixes three tables that other
+tools read: ``survival_medians``, ``survival_rates`` and ``logrank_tests``.
+:func:`survival_tables` builds all three for any choice of endpoints, strata and
+milestone times; :func:`interval_transforms` sets the three confidence-interval
+transforms side by side; :func:`permutation_table` puts the permutation log-rank test
+beside the asymptotic one; :func:`progressions_by_group` and :func:`progression_timing`
+describe the local progressions themselves (notebook 03). The estimators are those of
+:mod:`spinemets.methods`. Tests: ``tests/study/test_endpoints.py``.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import SpinemetsError
-from ..methods._validate import check_conf, check_time_event
+from ..cohort.spec import ENDPOINTS, Endpoint
+from ..errors import NotApplicable, SpinemetsError
+from ..methods import contingency
+from ..methods._validate import CONF_TYPES, check_conf, check_time_event
 from ..methods.km import kaplan_meier, median_survival, survival_at
 from ..methods.logrank import logrank_test
 from ..methods.permutation import (
@@ -27,14 +33,19 @@ from ..methods.permutation import (
     permutation_logrank,
 )
 from ..methods.timefix import timefix_times
+from .outcomes import tests_frame
 
-#: endpoint -> (duration column, event column) of the cohort's patients table.
-#: LPFS counts local progression only: a death without progression is censored, as
-#: in the paper (so 1 - LPFS is not the cumulative incidence of progression).
-ENDPOINTS: dict[str, tuple[str, str]] = {
-    "os": ("os_months", "death"),
-    "lpfs": ("lp_months", "local_progression"),
-}
+__all__ = [
+    "ALL",
+    "SurvivalTables",
+    "endpoint",
+    "endpoint_data",
+    "interval_transforms",
+    "permutation_table",
+    "progression_timing",
+    "progressions_by_group",
+    "survival_tables",
+]
 
 #: The stratum that pools every patient; its single group is also called "all".
 ALL = "all"
@@ -52,15 +63,26 @@ class SurvivalTables(NamedTuple):
     logrank: pd.DataFrame
 
 
-def endpoint_data(patients: pd.DataFrame, endpoint: str) -> tuple[pd.Series, pd.Series]:
-    """Durations and event indicators of one endpoint (a key of ENDPOINTS)."""
-    if endpoint not in ENDPOINTS:
+def endpoint(name: str) -> Endpoint:
+    """The columns and label of an endpoint (a key of :data:`~spinemets.cohort.spec.ENDPOINTS`).
+
+    Tests: tests/study/test_endpoints.py::test_endpoint_columns.
+    """
+    if name not in ENDPOINTS:
         raise SpinemetsError(
-            f"endpoint {endpoint!r} is not known; expected one of {', '.join(ENDPOINTS)}"
+            f"endpoint {name!r} is not known; expected one of {', '.join(ENDPOINTS)}"
         )
-    duration_col, event_col = ENDPOINTS[endpoint]
-    _require_columns(patients, [duration_col, event_col])
-    return patients[duration_col], patients[event_col]
+    return ENDPOINTS[name]
+
+
+def endpoint_data(patients: pd.DataFrame, name: str) -> tuple[pd.Series, pd.Series]:
+    """Durations and event indicators of one endpoint (a key of ``ENDPOINTS``).
+
+    Tests: tests/study/test_endpoints.py::test_endpoint_columns.
+    """
+    spec = endpoint(name)
+    _require_columns(patients, [spec.time, spec.event])
+    return patients[spec.time], patients[spec.event]
 
 
 def _require_columns(patients: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -103,13 +125,13 @@ def survival_tables(
     for strata other than ``all``, the log-rank test across the groups (R survdiff,
     rho = 0). Values that do not exist stay NaN (written empty). Columns follow
     DESIGN.md; every row carries ``conf_type``.
-    Tests: tests/test_survival_endpoints.py (hand-checked toy cohort and R fixtures of
+    Tests: tests/study/test_endpoints.py (hand-checked toy cohort and R fixtures of
     the synthetic cohort).
     """
     check_conf(conf_type, conf_level)
     medians, rates, tests = [], [], []
-    for endpoint in endpoints:
-        time, event = endpoint_data(patients, endpoint)
+    for name in endpoints:
+        time, event = endpoint_data(patients, name)
         # near-equal times merged once over the endpoint, as R's survfit(Surv ~ group)
         fixed = timefix_times(check_time_event(time, event)[0])
         for stratum in strata:
@@ -117,7 +139,7 @@ def survival_tables(
             for label, mask in groups:
                 km = kaplan_meier(fixed[mask], event[mask], conf_type, conf_level, timefix=False)
                 med = median_survival(km)
-                key = {"endpoint": endpoint, "strata": stratum, "group": label}
+                key = {"endpoint": name, "strata": stratum, "group": label}
                 medians.append({**key, "n": km.n, "events": km.events, **med._asdict()})
                 at = survival_at(km, milestones)
                 rates.extend({**key, **row} for row in at.to_dict("records"))
@@ -126,7 +148,7 @@ def survival_tables(
                 for label, mask in groups:
                     codes[mask] = label
                 lr = logrank_test(time, event, codes)
-                row = {"endpoint": endpoint, "strata": stratum}
+                row = {"endpoint": name, "strata": stratum}
                 tests.append({**row, "chisq": lr.chisq, "df": lr.df, "p": lr.p})
     return SurvivalTables(
         medians=_frame(medians, MEDIAN_COLUMNS, conf_type),
@@ -142,6 +164,7 @@ def permutation_table(
     n_permutations: int = 10_000,
     seed: int = PERMUTATION_SEED,
     max_enumeration: int = DEFAULT_MAX_ENUMERATION,
+    published_p: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], PermutationResult]]:
     """The permutation log-rank test beside the asymptotic one, per endpoint and strata.
 
@@ -149,14 +172,16 @@ def permutation_table(
     :func:`spinemets.methods.logrank.logrank_test`, R's ``survdiff``), p_asymptotic,
     p_permutation, mc_se, method, n_permutations, n_labellings, seed; every
     comparison uses the same ``seed``
-    (:func:`spinemets.methods.permutation.permutation_logrank`). Also returns the full
-    results by (endpoint, strata), for plotting the permutation distributions.
-    Tests: tests/test_survival_endpoints.py::test_permutation_table.
+    (:func:`spinemets.methods.permutation.permutation_logrank`). ``published_p``
+    (columns endpoint, strata, value: the paper's log-rank p-values, plain data) adds
+    ``p_published``, empty where the paper prints none. Also returns the full results by
+    (endpoint, strata), for plotting the permutation distributions.
+    Tests: tests/study/test_endpoints.py::test_permutation_table.
     """
     results: dict[tuple[str, str], PermutationResult] = {}
     rows = []
-    for endpoint in endpoints:
-        time, event = endpoint_data(patients, endpoint)
+    for name in endpoints:
+        time, event = endpoint_data(patients, name)
         for column in strata:
             _require_columns(patients, [column])
             asymptotic = logrank_test(time, event, patients[column])
@@ -170,13 +195,13 @@ def permutation_table(
             )
             if not math.isclose(res.chisq, asymptotic.chisq, rel_tol=1e-9):
                 raise SpinemetsError(
-                    f"{endpoint} by {column}: permutation statistic {res.chisq} differs from "
+                    f"{name} by {column}: permutation statistic {res.chisq} differs from "
                     f"the log-rank chi-square {asymptotic.chisq}"
                 )
-            results[endpoint, column] = res
+            results[name, column] = res
             rows.append(
                 {
-                    "endpoint": endpoint,
+                    "endpoint": name,
                     "strata": column,
                     "n": len(time),
                     "events": int(np.sum(event)),
@@ -191,7 +216,83 @@ def permutation_table(
                     "seed": res.seed if res.seed is not None else pd.NA,
                 }
             )
-    return pd.DataFrame(rows), results
+    table = pd.DataFrame(rows)
+    if published_p is not None:
+        keys = zip(published_p["endpoint"], published_p["strata"], strict=True)
+        lookup = dict(zip(keys, published_p["value"], strict=True))
+        table["p_published"] = [
+            lookup.get(key, np.nan) for key in zip(table["endpoint"], table["strata"], strict=True)
+        ]
+    return table, results
+
+
+def interval_transforms(
+    patients: pd.DataFrame,
+    endpoint: str,
+    strata: str,
+    milestones: Sequence[float] = (12, 36, 60),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The milestone rates of one endpoint with the three interval transforms side by side.
+
+    One row per group and milestone: group, time, n_risk, survival, then ``lower_<t>`` and
+    ``upper_<t>`` for ``t`` in log, loglog and plain (R ``survfit(conf.type = "log" |
+    "log-log" | "plain")``; the estimates do not depend on the transform, only the
+    limits do). Tests: tests/study/test_endpoints.py::test_interval_transforms.
+    """
+    tables = {
+        conf_type: survival_tables(
+            patients, [strata], [endpoint], milestones, conf_type, conf_level
+        ).rates
+        for conf_type in CONF_TYPES
+    }
+    out = tables["log"].drop(columns=["endpoint", "strata", "lower", "upper", "conf_type"])
+    for conf_type, rates in tables.items():
+        suffix = conf_type.replace("-", "")
+        out[f"lower_{suffix}"] = rates["lower"].to_numpy()
+        out[f"upper_{suffix}"] = rates["upper"].to_numpy()
+    return out
+
+
+def progressions_by_group(
+    patients: pd.DataFrame, by: str = "surgery"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Local progressions per group and the chi-square test the paper used on them.
+
+    Returns the counts (``by``, patients, progressions; groups sorted) and a one-row
+    test table (:func:`spinemets.study.outcomes.tests_frame`): Pearson's chi-square
+    with Yates' correction on the groups x (no progression, progression) table, as
+    R's ``chisq.test(table(group, local_progression))``. A column with one group
+    raises :class:`~spinemets.errors.NotApplicable`.
+    Tests: tests/study/test_endpoints.py::test_progressions_by_group.
+    """
+    _require_columns(patients, [by, "local_progression"])
+    counts = (
+        patients.groupby(by)["local_progression"]
+        .agg(patients="size", progressions="sum")
+        .reset_index()
+        .astype({"patients": "int64", "progressions": "int64"})
+    )
+    if len(counts) < 2:
+        raise NotApplicable(f"{by}: one group in this cohort; no comparison of progressions")
+    table = [counts["patients"] - counts["progressions"], counts["progressions"]]
+    test = contingency.chisq_test(table, correct=True)
+    return counts, tests_frame({f"local_progression_by_{by}": test})
+
+
+def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFrame:
+    """When the observed local progressions happened, among the patients who progressed.
+
+    Rows (statistic, lp_months): count, min, 25%, 50%, 75% (R type 7 quantiles), max, and
+    ``within <within> months``, the number that progressed by then. A description of
+    the progressors only, not a survival estimate (censored patients are not in it).
+    Tests: tests/study/test_endpoints.py::test_progression_timing.
+    """
+    _require_columns(patients, ["local_progression", "lp_months"])
+    times = patients.loc[patients["local_progression"] == 1, "lp_months"].astype(float)
+    summary = times.describe()[["count", "min", "25%", "50%", "75%", "max"]]
+    summary[f"within {within:g} months"] = float((times <= within).sum())
+    return summary.rename_axis("statistic").reset_index(name="lp_months")
 
 
 def _frame(

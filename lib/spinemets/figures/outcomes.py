@@ -1,9 +1,11 @@
-"""Figures of the neurological and pain outcomes (Figure 1 and the VAS figure).
+"""Figures of the outcomes before and after surgery: Frankel grades (Figure 1), pain
+(VAS) and complications per patient.
 
-Kaplan-Meier figures live in :mod:`spinemets.plots`; these two figures draw
-tables computed by :mod:`spinemets.outcomes`, so they hold no statistics of
-their own.  Both are deterministic (no random jitter) and return the figure
-for ``RunOutput.write_figure``.  Smoke-tested by ``tests/test_outcomes.py``.
+They draw tables computed by :mod:`spinemets.study.outcomes` and
+:mod:`spinemets.study.complications`, so they hold no statistics of their own. The
+Frankel shift table is a seaborn heat map (seaborn's ``heatmap`` is the natural tool
+for an annotated count matrix). All are deterministic (no random jitter) and return
+the figure for ``RunOutput.write_figure``. Tests: ``tests/figures/test_outcomes.py``.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
 from matplotlib.figure import Figure
 
-from .notebook import PALETTE
-from .outcomes import FRANKEL_GRADES
+from ..cohort.spec import FRANKEL_GRADES
+from ..privacy import shown_count
+from .style import PALETTE, titled
 
-__all__ = ["plot_frankel", "plot_vas"]
+__all__ = ["GRADE_COLOURS", "complications_per_patient_figure", "frankel_figure", "vas_figure"]
 
 #: Grade colours: red-ish (A) through blue-green (E), from the Okabe-Ito palette.
 GRADE_COLOURS = {
@@ -28,11 +32,15 @@ GRADE_COLOURS = {
 }
 
 
-def plot_frankel(shift: pd.DataFrame, title: str = "") -> Figure:
+def frankel_figure(
+    shift: pd.DataFrame, title: str = "", cohort_label: str = "", min_cell: int = 0
+) -> Figure:
     """Figure 1: grades before vs after (stacked bars) and the shift table (heat map).
 
-    ``shift`` is :func:`spinemets.outcomes.frankel_shift_table`.  Cells above the
-    diagonal of the heat map are patients who improved, below it who worsened.
+    ``shift`` is :func:`spinemets.study.outcomes.frankel_shift_table`.  Cells above the
+    diagonal of the heat map are patients who improved, below it who worsened. Counts
+    below ``min_cell`` are written ``<min_cell`` (:func:`spinemets.privacy.shown_count`).
+    Tests: tests/figures/test_outcomes.py::test_frankel_figure.
     """
     fig, (ax_bar, ax_map) = plt.subplots(1, 2, figsize=(10, 4), width_ratios=[1.1, 1])
     n = int(shift.to_numpy().sum())
@@ -46,7 +54,7 @@ def plot_frankel(shift: pd.DataFrame, title: str = "") -> Figure:
                 ax_bar.text(
                     left + share / 2,
                     y,
-                    f"{grade}\n{int(c[grade])}",
+                    f"{grade}\n{shown_count(int(c[grade]), min_cell)}",
                     ha="center",
                     va="center",
                     fontsize=8,
@@ -68,37 +76,43 @@ def plot_frankel(shift: pd.DataFrame, title: str = "") -> Figure:
     ax_bar.set_xlabel(f"% of patients (n = {n})")
     ax_bar.set_title("Frankel grade")
 
-    x = shift.to_numpy()
-    ax_map.imshow(x, cmap="Blues", vmin=0)
-    for i in range(x.shape[0]):
-        for j in range(x.shape[1]):
-            colour = "white" if x[i, j] > x.max() / 2 else "black"
-            ax_map.text(j, i, str(int(x[i, j])), ha="center", va="center", color=colour)
-    ax_map.set_xticks(range(5), FRANKEL_GRADES)
-    ax_map.set_yticks(range(5), FRANKEL_GRADES)
+    counts = shift.reindex(index=FRANKEL_GRADES, columns=FRANKEL_GRADES)
+    sns.heatmap(
+        counts,
+        ax=ax_map,
+        annot=np.vectorize(lambda k: shown_count(int(k), min_cell))(counts.to_numpy()),
+        fmt="",
+        cmap="Blues",
+        vmin=0,
+        cbar=False,
+        square=True,
+        linewidths=0.5,
+        linecolor="white",
+    )
     ax_map.set_xlabel("after surgery")
     ax_map.set_ylabel("before surgery")
+    ax_map.tick_params(axis="y", rotation=0)
     ax_map.set_title("Shift (above diagonal = improved)")
-    ax_map.spines[:].set_visible(False)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(titled(title, cohort_label))
     fig.tight_layout()
     return fig
 
 
-def plot_vas(
+def vas_figure(
     patients: pd.DataFrame,
     summary: pd.DataFrame,
     pre: str = "vas_pre",
     post: str = "vas_post",
     title: str = "",
+    cohort_label: str = "",
 ) -> Figure:
     """VAS before and on day 7: paired lines and the distribution of the change.
 
     Left: one line per distinct (before, day 7) pair, its width proportional to
     the number of patients, with the means and their CIs from ``summary``
-    (:func:`spinemets.outcomes.vas_summary`).  Right: patients per change
-    (day 7 minus before).
+    (:func:`spinemets.study.outcomes.vas_summary`).  Right: patients per change
+    (day 7 minus before). Tests: tests/figures/test_outcomes.py::test_vas_figure.
     """
     df = patients[[pre, post]].apply(pd.to_numeric, errors="coerce").dropna()
     fig, (ax_pair, ax_diff) = plt.subplots(1, 2, figsize=(10, 4), width_ratios=[1, 1.2])
@@ -151,6 +165,36 @@ def plot_vas(
     ax_diff.set_ylabel("patients")
     ax_diff.set_title("Change per patient")
     if title:
-        fig.suptitle(title)
+        fig.suptitle(titled(title, cohort_label))
     fig.tight_layout()
+    return fig
+
+
+def complications_per_patient_figure(
+    per_patient: pd.DataFrame,
+    title: str = "Complications per patient",
+    cohort_label: str = "",
+    min_cell: int = 0,
+) -> Figure:
+    """Bar chart of patients by number of complications, each bar labelled with its count
+    (``<min_cell`` below ``min_cell``, :func:`spinemets.privacy.shown_count`).
+
+    ``per_patient`` is :func:`spinemets.study.complications.events_per_patient` (columns
+    events, patients). Tests: tests/figures/test_outcomes.py::test_complications_figure.
+    """
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    x, y = per_patient["events"].to_numpy(), per_patient["patients"].to_numpy()
+    ax.bar(x, y, color=PALETTE[0], width=0.7)
+    for xi, yi in zip(x, y, strict=True):
+        ax.annotate(
+            shown_count(int(yi), min_cell),
+            (xi, yi),
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="center",
+        )
+    ax.set_xticks(x)
+    ax.set_xlabel("complications per patient")
+    ax.set_ylabel("patients")
+    ax.set_title(titled(title, cohort_label))
     return fig

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from spinemets import complications as comp
 from spinemets.errors import SpinemetsError
+from spinemets.study import complications as comp
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""spinemets.cox_models (the study's Cox models) against R's coxph and cox.zph.
+"""spinemets.study.models (the study's Cox models) against R's coxph and cox.zph.
 
 Fixtures: tests/fixtures/r_cox_models.R (lung, veteran and the synthetic cohort's
 design); the engine itself is tested against R in tests/methods/test_cox.py.
@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import cox_models as cm
 from spinemets.errors import SpinemetsError
 from spinemets.methods.cox import CoxConvergenceError, CoxFit
 from spinemets.methods.cox_zph import cox_zph
+from spinemets.study import models as cm
 
-FIXTURES = Path(__file__).parent / "fixtures" / "r_cox_models"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_cox_models"
 COEF = pd.read_csv(FIXTURES / "coef.csv")
 ZPH = pd.read_csv(FIXTURES / "zph.csv")
 RESID = pd.read_csv(FIXTURES / "zph_resid.csv")
@@ -59,6 +59,9 @@ def test_ph_test_matches_r_cox_zph(dataset: str, model: str) -> None:
         assert got["df"].tolist() == ref["df"].tolist()
         np.testing.assert_allclose(got["chisq"], ref["chisq"], rtol=REL, err_msg=str(transform))
         np.testing.assert_allclose(got["p"], ref["p"], rtol=REL, err_msg=str(transform))
+        stacked = cm.zph_tables({model: fit}, str(transform))
+        assert (stacked["transform"] == transform).all() and (stacked["model"] == model).all()
+        np.testing.assert_allclose(stacked["chisq"], ref["chisq"], rtol=REL)
 
 
 @pytest.mark.parametrize("dataset", sorted(set(RESID.dataset)))
@@ -84,6 +87,9 @@ def test_events_per_variable() -> None:
     fit = _fit("synthetic", "main")
     n_events = int(COEF[COEF.dataset == "synthetic"]["nevent"].iloc[0])
     assert cm.events_per_variable(fit) == n_events / 5  # five terms in the main model
+    table = cm.epv_table({"main": fit}).iloc[0]
+    assert (table["events"], table["coefficients"]) == (n_events, 5)
+    assert table["events_per_variable"] == n_events / 5
 
 
 def test_fit_os_models_and_tables() -> None:
@@ -94,8 +100,32 @@ def test_fit_os_models_and_tables() -> None:
     assert fits["interaction"].label == "interaction"
     table = cm.zph_table(fits["main"])
     assert table["term"].iloc[-1] == "GLOBAL" and (table["model"] == "main").all()
-    fig = cm.forest_plot(pd.concat([cm.tidy(f) for f in fits.values()]))
-    assert len(fig.axes[0].get_yticklabels()) == 6
+    stacked = cm.model_table(fits)
+    row = cm.hazard_ratio_of(stacked, "metastasectomy", "interaction")
+    assert row["hr"] == cm.tidy(fits["interaction"]).set_index("term").loc["metastasectomy", "hr"]
+    with pytest.raises(SpinemetsError, match="no term 'age' in model 'main'"):
+        cm.hazard_ratio_of(stacked, "age")
+    assert list(stacked["model"].unique()) == ["main", "interaction"]
+    assert len(stacked) == 5 + 6
+    pd.testing.assert_frame_equal(
+        stacked.iloc[:5].reset_index(drop=True), cm.tidy(fits["main"]).reset_index(drop=True)
+    )
+    design = cm.os_design(patients)
+    counts = cm.covariate_counts(design)
+    assert counts["term"].tolist() == list(cm.MAIN_TERMS[:4])
+    assert counts["patients"].tolist() == [int(design[t].sum()) for t in cm.MAIN_TERMS[:4]]
+    assert counts["percent"].tolist() == pytest.approx(
+        [100 * design[t].mean() for t in cm.MAIN_TERMS[:4]]
+    )
+
+
+def test_unadjusted_hr_is_the_logrank_model() -> None:
+    """The surgery-only model of R (coxph(Surv(time, event) ~ metastasectomy))."""
+    ref = COEF[(COEF.dataset == "synthetic") & (COEF.model == "surgery_only")].iloc[0]
+    row = cm.unadjusted_hr(cm.os_design(_patients()), "metastasectomy")
+    assert row["term"] == ref["term"] == "metastasectomy"
+    for col in ("coef", "hr", "se", "lower", "upper", "z", "p"):
+        assert row[col] == pytest.approx(ref[col], rel=REL), col
 
 
 def _patients() -> pd.DataFrame:
@@ -127,9 +157,3 @@ def test_missing_column_and_constant_term() -> None:
         cm.fit_cox(design, cm.MAIN_TERMS)
     with pytest.raises(SpinemetsError, match="unknown transform"):
         cm.zph_table(cm.fit_cox(cm.os_design(_patients()), ["age_per_10y"]), transform="sqrt")
-
-
-def test_zph_plot_has_one_panel_per_term() -> None:
-    zph = cox_zph(_fit("synthetic", "main"))
-    fig = cm.zph_plot(zph, ["metastasectomy", "visceral_mets"])
-    assert len(fig.axes) == 2

@@ -25,7 +25,7 @@ against R.
 
 The result is a tidy long DataFrame (one row per variable x level x group) with
 columns :data:`LONG_COLUMNS`; :func:`wide_table` turns it into the familiar
-display.  Checked by ``tests/test_tables.py``.
+display.  Checked by ``tests/study/test_characteristics.py``.
 """
 
 from __future__ import annotations
@@ -33,17 +33,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .errors import SpinemetsError
-from .methods import contingency
-from .output import RunOutput
-
-if TYPE_CHECKING:
-    pass
+from ..cohort.spec import COMPARISONS, FRANKEL_GRADES, SPINE_REGIONS, SURGERIES, THERAPIES
+from ..errors import NotApplicable, SpinemetsError
+from ..formatting import format_p
+from ..methods import contingency
+from ..output import RunOutput
 
 __all__ = [
     "ALL",
@@ -53,7 +52,6 @@ __all__ = [
     "Variable",
     "categorical_test",
     "characteristics",
-    "format_p",
     "short_test_name",
     "table1",
     "table2",
@@ -95,9 +93,9 @@ class Variable:
 #: The characteristics of Tables 1-3, in display order (cohort format of DESIGN.md).
 TABLE1_VARIABLES: tuple[Variable, ...] = (
     Variable("age", "Age, years", "continuous"),
-    Variable("surgery", "Surgery", "categorical", ("metastasectomy", "decompression")),
-    Variable("adjuvant_therapy", "Adjuvant therapy", "categorical", ("targeted", "cytokine")),
-    Variable("spine_region", "Spine region", "categorical", ("cervical", "thoracic", "lumbar")),
+    Variable("surgery", "Surgery", "categorical", SURGERIES),
+    Variable("adjuvant_therapy", "Adjuvant therapy", "categorical", THERAPIES),
+    Variable("spine_region", "Spine region", "categorical", SPINE_REGIONS),
     Variable("nephrectomy", "Radical nephrectomy", "binary"),
     Variable("synchronous", "Synchronous metastases", "binary"),
     Variable("biopsy", "Percutaneous biopsy", "binary"),
@@ -110,14 +108,12 @@ TABLE1_VARIABLES: tuple[Variable, ...] = (
     Variable("mets_brain", "Brain metastases", "binary"),
     Variable("radiotherapy_preop", "Radiotherapy before surgery", "binary"),
     Variable("radiotherapy_postop", "Radiotherapy after surgery", "binary"),
-    Variable("frankel_pre", "Frankel grade before surgery", "categorical", tuple("ABCDE")),
+    Variable("frankel_pre", "Frankel grade before surgery", "categorical", FRANKEL_GRADES),
     Variable("vas_pre", "VAS pain before surgery", "continuous"),
 )
 
-#: Display order of the groups of the two stratifying variables.
-GROUP_ORDER: dict[str, tuple[str, ...]] = {
-    v.column: v.levels for v in TABLE1_VARIABLES if v.column in ("surgery", "adjuvant_therapy")
-}
+#: Display order of the groups of the two stratifying variables (the cohort spec's order).
+GROUP_ORDER: dict[str, tuple[str, ...]] = COMPARISONS
 
 
 # ----------------------------------------------------------------- formatting
@@ -127,13 +123,6 @@ def _num(x: float) -> str:
     """A number as shown in a table: at most two decimals, trailing zeros dropped."""
     text = f"{x:.2f}".rstrip("0").rstrip(".")
     return "0" if text == "-0" else text
-
-
-def format_p(p: float | None) -> str:
-    """A p-value for display: ``<0.001``, else three decimals; empty when not tested."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def short_test_name(method: str) -> str:
@@ -162,7 +151,7 @@ def categorical_test(
     nothing can be tested and ``None`` is returned.  If any expected count is
     below ``fisher_threshold``: Fisher's exact test (R ``fisher.test``);
     otherwise Pearson's chi-square (R ``chisq.test``, Yates' correction for
-    2 x 2 when ``correct``).  Checked by ``tests/test_tables.py``.
+    2 x 2 when ``correct``).  Checked by ``tests/study/test_characteristics.py``.
     """
     x = np.asarray(table, dtype=float)
     x = x[x.sum(axis=1) > 0][:, x.sum(axis=0) > 0]
@@ -308,7 +297,8 @@ def characteristics(
     variable; they are empty for ``by=None``, for a variable that cannot be
     tested, and on the ``patients`` row.  Patients with a missing ``by`` value
     count in ``all`` only.  Bad values raise :class:`SpinemetsError` naming
-    row, patient and column.
+    row, patient and column; a ``by`` column without exactly two groups in this
+    cohort raises :class:`~spinemets.errors.NotApplicable` (nothing to compare).
     """
     if not 0 < fisher_threshold < math.inf:
         raise SpinemetsError(f"fisher_threshold must be a positive number, got {fisher_threshold}")
@@ -320,7 +310,7 @@ def characteristics(
         present = set(group.dropna())
         groups = [g for g in GROUP_ORDER.get(by, ()) if g in present] or sorted(present)
         if len(groups) != 2:
-            raise SpinemetsError(
+            raise NotApplicable(
                 f"patients, column {by!r}: found groups {sorted(present)}; "
                 "the characteristics tables compare exactly two groups"
             )
@@ -389,7 +379,7 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
     """The familiar display: one row per variable level, one column per group.
 
     Columns: ``characteristic``, ``level``, one column per group (``all`` first,
-    headed ``<group> (n=<N>)``), then ``p`` (formatted by :func:`format_p`) and
+    headed ``<group> (n=<N>)``), then ``p`` (:func:`spinemets.formatting.format_p`) and
     ``test`` (:func:`short_test_name`) when the table compares groups; p and
     test appear on the first row of each variable only.
     """

@@ -5,10 +5,10 @@ A complication is "any event when a patient required specific treatment"; the
 ``detail``).  Counts are given both as *events* and as *patients with at least
 one event*, because a patient can have several.  Groups (e.g. surgery) are
 compared on the share of patients with at least one event, by the rule of
-:func:`spinemets.tables.categorical_test`: Pearson's chi-square with Yates'
+:func:`spinemets.study.characteristics.categorical_test`: Pearson's chi-square with Yates'
 correction (R ``chisq.test``) unless an expected count is below the threshold
 (default 5), then Fisher's exact test (R ``fisher.test``).
-Checked by ``tests/test_complications.py``.
+Checked by ``tests/study/test_complications.py``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from .errors import SpinemetsError
-from .tables import ALL, GROUP_ORDER, categorical_test
+from ..cohort.spec import COMPLICATION_CATEGORIES
+from ..errors import SpinemetsError
+from ..formatting import format_p
+from .characteristics import ALL, GROUP_ORDER, categorical_test, short_test_name
 
 __all__ = [
     "ANY",
     "CATEGORY_LABELS",
-    "COMPLICATION_CATEGORIES",
     "complication_details",
     "events_per_patient",
     "table4",
@@ -32,7 +33,6 @@ __all__ = [
     "validate_complications",
 ]
 
-COMPLICATION_CATEGORIES: tuple[str, ...] = ("neurological", "wound", "implant", "medical")
 CATEGORY_LABELS: dict[str, str] = {
     "any": "Any complication",
     "neurological": "Neurological deficit",
@@ -87,7 +87,7 @@ def table4(
     patients_with (at least one event of the category), percent (of the
     group's patients), p, test.  ``p`` compares the groups of ``by`` on
     patients with at least one event of the category, by the chi-square /
-    Fisher rule (:func:`spinemets.tables.categorical_test`); it is empty when
+    Fisher rule (:func:`spinemets.study.characteristics.categorical_test`); it is empty when
     ``by`` is None or when the category has no event.
     """
     comp = validate_complications(complications, patients)
@@ -170,8 +170,6 @@ def table4_wide(long: pd.DataFrame) -> pd.DataFrame:
     ``patients (%)`` columns headed ``<group> (n=<N>)``; then p and test (short names)
     when groups are compared.
     """
-    from .tables import format_p, short_test_name
-
     groups = list(dict.fromkeys(long["group"]))
     records = []
     for category in dict.fromkeys(long["category"]):

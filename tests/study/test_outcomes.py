@@ -1,15 +1,14 @@
-"""spinemets.outcomes and outcome_plots on hand-made cohorts; values by hand arithmetic."""
+"""spinemets.study.outcomes on hand-made cohorts; values by hand arithmetic."""
 
 from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import outcome_plots, outcomes
 from spinemets.errors import SpinemetsError
+from spinemets.study import outcomes
 
 
 @pytest.fixture
@@ -94,12 +93,3 @@ def test_bad_vas_named() -> None:
     df = pd.DataFrame({"vas_pre": [5, "high"], "vas_post": [2, 3]})
     with pytest.raises(SpinemetsError, match=r"row 2, column 'vas_pre'.*expected a number"):
         outcomes.vas_test(df)
-
-
-def test_figures_draw(cohort: pd.DataFrame) -> None:
-    shift = outcomes.frankel_shift_table(cohort)
-    fig = outcome_plots.plot_frankel(shift, title="t")
-    assert len(fig.axes) == 2
-    fig2 = outcome_plots.plot_vas(cohort, outcomes.vas_summary(cohort))
-    assert len(fig2.axes) == 2
-    plt.close("all")

@@ -13,11 +13,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from spinemets.cohort import load_cohort
-from spinemets.errors import SpinemetsError
+from spinemets.cohort.spec import ENDPOINTS
+from spinemets.errors import NotApplicable, SpinemetsError
 from spinemets.output import table_to_csv_text
-from spinemets.survival import ENDPOINTS, permutation_table, survival_tables
+from spinemets.study.endpoints import (
+    endpoint,
+    endpoint_data,
+    interval_transforms,
+    permutation_table,
+    progression_timing,
+    progressions_by_group,
+    survival_tables,
+)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "r_survival"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_survival"
 pytestmark = pytest.mark.skipif(
     not (FIXTURES / "data_synthetic_os.csv").exists(),
     reason="R fixtures of the synthetic cohort not generated",
@@ -129,7 +138,69 @@ def test_bad_inputs() -> None:
 
 
 def test_endpoint_columns() -> None:
-    assert ENDPOINTS == {"os": ("os_months", "death"), "lpfs": ("lp_months", "local_progression")}
+    assert {k: (v.time, v.event) for k, v in ENDPOINTS.items()} == {
+        "os": ("os_months", "death"),
+        "lpfs": ("lp_months", "local_progression"),
+    }
+    assert endpoint("lpfs").label == "Local progression-free survival"
+    time, event = endpoint_data(patients(), "os")
+    assert (time.name, event.name) == ("os_months", "death")
+    with pytest.raises(SpinemetsError, match="endpoint 'pfs' is not known; expected one of os"):
+        endpoint("pfs")
+
+
+def test_interval_transforms() -> None:
+    """The three transforms side by side equal R's survfit(conf.type = ...) limits."""
+    got = interval_transforms(patients(), "lpfs", "surgery", milestones=(12, 36, 60))
+    assert list(got.columns) == [
+        *["group", "time", "n_risk", "survival"],
+        *["lower_log", "upper_log", "lower_loglog", "upper_loglog", "lower_plain", "upper_plain"],
+    ]
+    for conf_type, suffix in (("log", "log"), ("log-log", "loglog"), ("plain", "plain")):
+        ref = r_rows("milestones", conf_type)
+        ref = ref[(ref.endpoint == "lpfs") & (ref.strata == "surgery")]
+        merged = got.merge(ref, on=["group", "time"], suffixes=("", "_r"))
+        assert len(merged) == len(got) == 6
+        kept = merged.kept_by_extend_false
+        assert kept.any()
+        np.testing.assert_allclose(merged.survival[kept], merged.surv[kept], rtol=1e-6)
+        for side in ("lower", "upper"):
+            ours = merged[f"{side}_{suffix}"]
+            np.testing.assert_allclose(ours[kept], merged[side][kept], rtol=1e-6)
+            assert ours[~kept].isna().all()
+
+
+def test_progressions_by_group() -> None:
+    """Counts by hand; Yates' chi-square by its formula n (|ad - bc| - n/2)^2 / (r1 r2 c1 c2)."""
+    df = patients()
+    counts, test = progressions_by_group(df, "surgery")
+    assert counts["surgery"].tolist() == ["decompression", "metastasectomy"]
+    for _, row in counts.iterrows():
+        group = df[df.surgery == row["surgery"]]
+        assert (row["patients"], row["progressions"]) == (
+            len(group),
+            int(group.local_progression.sum()),
+        )
+    (a, c), (b, d) = counts[["patients", "progressions"]].to_numpy()
+    a, b = a - c, b - d  # no progression: patients minus progressions
+    n = a + b + c + d
+    yates = n * (abs(a * d - b * c) - n / 2) ** 2 / ((a + c) * (b + d) * (a + b) * (c + d))
+    row = test.iloc[0]
+    assert row["comparison"] == "local_progression_by_surgery"
+    assert row["statistic"] == pytest.approx(yates, rel=1e-12) and row["df"] == 1
+    assert "Yates" in row["method"]
+    one = df[df.surgery == "decompression"]
+    with pytest.raises(NotApplicable, match="surgery: one group"):
+        progressions_by_group(one, "surgery")
+
+
+def test_progression_timing() -> None:
+    df = patients()
+    got = progression_timing(df).set_index("statistic")["lp_months"]
+    times = df.loc[df.local_progression == 1, "lp_months"]
+    assert got["count"] == len(times) and got["50%"] == pytest.approx(np.median(times))
+    assert got["within 12 months"] == (times <= 12).sum()
+    assert list(got.index) == ["count", "min", "25%", "50%", "75%", "max", "within 12 months"]
 
 
 def test_permutation_table() -> None:
@@ -147,7 +218,7 @@ def test_permutation_table() -> None:
         ("lpfs", "adjuvant_therapy"),
     }
     # R survdiff on the same cohort (tests/fixtures/r_cox_models.R)
-    ref = pd.read_csv(Path(__file__).parent / "fixtures" / "r_cox_models" / "logrank.csv")
+    ref = pd.read_csv(Path(__file__).parents[1] / "fixtures" / "r_cox_models" / "logrank.csv")
     ref = ref.set_index(["dataset", "strata"])
     synthetic = ref.loc[ref.index.get_level_values(0).str.startswith("synthetic")]
     assert len(synthetic) == 4
@@ -160,3 +231,9 @@ def test_permutation_table() -> None:
     assert (table["n_permutations"] == 200).all()
     again, _ = permutation_table(patients, n_permutations=200, max_enumeration=0)
     pd.testing.assert_frame_equal(table, again)
+    published = pd.DataFrame({"endpoint": ["lpfs"], "strata": ["surgery"], "value": [0.043]})
+    with_p, _ = permutation_table(
+        patients, n_permutations=200, max_enumeration=0, published_p=published
+    )
+    assert with_p["p_published"].iloc[2] == 0.043
+    assert with_p["p_published"].drop(index=2).isna().all()

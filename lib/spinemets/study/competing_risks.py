@@ -12,10 +12,13 @@ events and builds the study's tidy tables and figure from them:
 
 * :func:`local_progression_events` -- cause 1 local progression, 2 death without it;
 * :func:`cumulative_incidence_table`, :func:`cumulative_incidence_at`,
-  :func:`gray_tests_table`, :func:`hazard_ratio_table` -- tidy tables;
-* :func:`plot_cuminc` -- the figure (cumulative incidence beside 1 - Kaplan-Meier).
+  :func:`gray_tests_table`, :func:`hazard_ratio_table` -- tidy tables of one grouping;
+* :func:`event_counts`, :func:`milestone_risks`, :func:`risk_comparison`,
+  :func:`gray_tests`, :func:`comparison_hazard_ratios`, :func:`reading` -- the same over
+  the study's comparisons (surgery, adjuvant therapy), as notebook 06 shows them.
 
-Tests: ``tests/test_competing_risks.py``.
+The figure (cumulative incidence beside 1 - Kaplan-Meier) is
+:func:`spinemets.figures.cmprsk.cuminc_figure`. Tests: ``tests/study/test_competing_risks.py``.
 """
 
 from __future__ import annotations
@@ -25,23 +28,32 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .errors import SpinemetsError
-from .methods._validate import check_time_cause, group_codes
-from .methods.cmprsk import cuminc, cuminc_band, finegray_cox, gray_test
-from .methods.cox import coxph
-from .methods.km import kaplan_meier, survival_at
-from .methods.timefix import timefix_times
-from .methods.tmerge import counting_origin
-from .notebook import PALETTE
+from ..cohort.spec import COMPARISONS
+from ..errors import SpinemetsError
+from ..formatting import format_p
+from ..methods._validate import check_time_cause, group_codes
+from ..methods.cmprsk import cuminc, cuminc_band, finegray_cox, gray_test
+from ..methods.cox import coxph
+from ..methods.km import kaplan_meier, survival_at
+from ..methods.logrank import logrank_test
+from ..methods.timefix import timefix_times
+from ..methods.tmerge import counting_origin
 
 __all__ = [
     "CAUSE_LABELS",
+    "comparison_hazard_ratios",
     "cumulative_incidence_at",
     "cumulative_incidence_table",
+    "event_counts",
+    "gray_tests",
     "gray_tests_table",
+    "group_labels",
     "hazard_ratio_table",
     "local_progression_events",
-    "plot_cuminc",
+    "milestone_risks",
+    "reading",
+    "risk_comparison",
+    "time_and_cause",
 ]
 
 #: Cause codes used throughout: 0 censored, 1 local progression, 2 death without it.
@@ -55,8 +67,11 @@ CAUSE_LABELS: dict[int, str] = {
 # ----------------------------------------------------------------------------- input
 
 
-def _time_cause(time: object, cause: object) -> tuple[np.ndarray, np.ndarray]:
-    """Checked times (near-equal ones merged once, as R) and causes 0, 1 or 2."""
+def time_and_cause(time: object, cause: object) -> tuple[np.ndarray, np.ndarray]:
+    """Checked times (near-equal ones merged once, as R) and causes 0, 1 or 2.
+
+    Tests: tests/study/test_competing_risks.py::test_bad_cause_is_refused.
+    """
     t, c = check_time_cause(time, cause)
     bad = c > 2
     if bad.any():
@@ -69,8 +84,10 @@ def _time_cause(time: object, cause: object) -> tuple[np.ndarray, np.ndarray]:
     return timefix_times(t), c
 
 
-def _group_labels(group: object, n: int) -> np.ndarray:
-    """Each row's group label as text (R's factor order is kept by the methods)."""
+def group_labels(group: object, n: int) -> np.ndarray:
+    """Each row's group label as text (R's factor order is kept by the methods); ``"all"``
+    for every row when ``group`` is None.
+    Tests: tests/study/test_competing_risks.py::test_tables_have_contract_columns."""
     if group is None:
         return np.full(n, "all", dtype=object)
     labels, codes, _ = group_codes(group, n)
@@ -85,7 +102,7 @@ def local_progression_events(patients: pd.DataFrame) -> pd.DataFrame:
     cause 2 (death without local progression) at ``os_months``; else censored (0) at
     ``os_months``. The index is kept. A progressor must have ``lp_months <=
     os_months``; a row breaking that raises :class:`SpinemetsError` naming the row.
-    Tested by tests/test_competing_risks.py::test_local_progression_events.
+    Tested by tests/study/test_competing_risks.py::test_local_progression_events.
     """
     need = ["os_months", "death", "lp_months", "local_progression"]
     missing = [c for c in need if c not in patients.columns]
@@ -131,10 +148,10 @@ def cumulative_incidence_table(
 
     Columns: strata, group, cause, cause_label, time, n_events (of the cause at that
     time), estimate, std_err, lower, upper, conf_type.
-    Tests: tests/test_competing_risks.py::test_tables_have_contract_columns.
+    Tests: tests/study/test_competing_risks.py::test_tables_have_contract_columns.
     """
-    t, c = _time_cause(time, cause)
-    g = _group_labels(group, t.size)
+    t, c = time_and_cause(time, cause)
+    g = group_labels(group, t.size)
     rows = []
     for (label, k), curve in cuminc(t, c, g, timefix=False).items():
         keep = curve.jumps
@@ -167,10 +184,10 @@ def gray_tests_table(
 ) -> pd.DataFrame:
     """Tidy Gray's tests, one row per cause: strata, cause, cause_label, chisq, df, p, rho.
 
-    Tests: tests/test_competing_risks.py::test_tables_have_contract_columns (values: the
+    Tests: tests/study/test_competing_risks.py::test_tables_have_contract_columns (values: the
     gray_test parity tests).
     """
-    t, c = _time_cause(time, cause)
+    t, c = time_and_cause(time, cause)
     rows = []
     for k in sorted(int(x) for x in np.unique(c[c != 0])):
         res = gray_test(t, c, group, k, rho, timefix=False)
@@ -188,72 +205,6 @@ def gray_tests_table(
     return pd.DataFrame(rows)
 
 
-# ------------------------------------------------------------------------- figure
-
-
-def plot_cuminc(
-    ax: object,
-    time: object,
-    cause: object,
-    group: object,
-    cause_of_interest: int = 1,
-    conf_level: float = 0.95,
-    conf_type: str = "log-log",
-    one_minus_km: bool = True,
-    title: str | None = None,
-) -> None:
-    """Draw on ``ax``, per group, the cumulative incidence of ``cause_of_interest``
-    (solid step, shaded ``conf_type`` band) and, dashed, ``1 - Kaplan-Meier`` with the
-    other causes censored (the paper's reading), so the gap between them is visible.
-    Tests: tests/test_competing_risks.py::test_plot_cuminc_draws (smoke test).
-    """
-    t, c = _time_cause(time, cause)
-    g = _group_labels(group, t.size)
-    curves = cuminc(t, c, g, timefix=False)
-    for i, label in enumerate(dict.fromkeys(label for label, _ in curves)):
-        color = PALETTE[i % len(PALETTE)]
-        curve = curves.get((label, cause_of_interest))
-        if curve is None:
-            continue
-        n = int(np.sum(g == label))
-        ax.step(
-            curve.time,
-            curve.est,
-            where="post",
-            color=color,
-            lw=1.8,
-            label=f"{label} (n = {n}): cumulative incidence",
-        )
-        jumps = curve.jumps
-        lower, upper = cuminc_band(curve.est[jumps], curve.var[jumps], conf_level, conf_type)
-        xs = np.r_[curve.time[jumps], curve.time[-1]]
-        lo = np.nan_to_num(np.r_[lower, lower[-1]], nan=0.0)
-        hi = np.nan_to_num(np.r_[upper, upper[-1]], nan=0.0)
-        ax.fill_between(xs, lo, hi, step="post", color=color, alpha=0.15, lw=0)
-        if one_minus_km:
-            m = g == label
-            km = kaplan_meier(t[m], (c[m] == cause_of_interest).astype(int), timefix=False)
-            ax.step(
-                np.r_[0, km.time],
-                np.r_[0, 1 - km.surv],
-                where="post",
-                color=color,
-                ls="--",
-                lw=1.2,
-                label=f"{label}: 1 - Kaplan-Meier (deaths censored)",
-            )
-    ax.set_ylim(0, 1)
-    ax.set_xlim(left=0)
-    ax.set_xlabel("Months since spinal surgery")
-    ax.set_ylabel(
-        f"Probability of {CAUSE_LABELS.get(cause_of_interest, 'event')}".replace("_", " ")
-    )
-    ax.grid(axis="y", color="0.9", lw=0.6)
-    ax.legend(loc="upper left", frameon=False, fontsize=8)
-    if title:
-        ax.set_title(title, loc="left", fontsize=11)
-
-
 def cumulative_incidence_at(
     time: object,
     cause: object,
@@ -267,10 +218,11 @@ def cumulative_incidence_at(
     band and, for the same cause, ``1 - Kaplan-Meier`` with the other causes censored.
     Values past a group's last follow-up are empty (cmprsk's timepoints).
     Columns: strata, group, cause, cause_label, time, estimate, lower, upper, conf_type,
-    one_minus_km. Tests: tests/test_competing_risks.py::test_milestone_table_matches_r_timepoints.
+    one_minus_km.
+    Tests: tests/study/test_competing_risks.py::test_milestone_table_matches_r_timepoints.
     """
-    t, c = _time_cause(time, cause)
-    g = _group_labels(group, t.size)
+    t, c = time_and_cause(time, cause)
+    g = group_labels(group, t.size)
     rows = []
     for (label, k), curve in cuminc(t, c, g, timefix=False).items():
         est, var = curve.at(times)
@@ -313,9 +265,9 @@ def hazard_ratio_table(
     Cox model (competing events censored, Efron ties, model-based SE, as R's
     ``coxph(Surv(time, cause == 1) ~ x)``). Columns: covariate, model, hr, lower,
     upper, p, se_type, events, conf_level.
-    Tests: tests/test_landmark.py::test_hazard_ratio_table_matches_r.
+    Tests: tests/study/test_immortal_time.py::test_hazard_ratio_table_matches_r.
     """
-    t, c = _time_cause(time, cause)
+    t, c = time_and_cause(time, cause)
     event = (c == cause_of_interest).astype(np.int64)
     origin = np.full(t.size, counting_origin(t))
     rows = []
@@ -350,3 +302,163 @@ def hazard_ratio_table(
                 }
             )
     return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------- over the study's comparisons
+
+#: The comparisons of notebook 06: column -> the level compared with the other one.
+STUDIED_LEVELS: dict[str, str] = {column: levels[0] for column, levels in COMPARISONS.items()}
+#: The pooled stratum.
+ALL = "all"
+
+
+def event_counts(
+    patients: pd.DataFrame, strata: Sequence[str] = tuple(STUDIED_LEVELS)
+) -> pd.DataFrame:
+    """Patients per competing-risks outcome, overall and by each column of ``strata``.
+
+    Columns: strata (``all`` or the column), group, cause, cause_label, n; sorted by
+    strata, group and cause. Tests: tests/study/test_competing_risks.py::test_event_counts.
+    """
+    events = local_progression_events(patients)
+    parts = [
+        pd.DataFrame({"strata": column, "group": patients[column], "cause": events["cause"]})
+        for column in strata
+    ]
+    parts.append(pd.DataFrame({"strata": ALL, "group": ALL, "cause": events["cause"]}))
+    counts = pd.concat(parts)
+    counts["cause_label"] = counts["cause"].map(CAUSE_LABELS)
+    keys = ["strata", "group", "cause", "cause_label"]
+    return counts.groupby(keys, as_index=False).size().rename(columns={"size": "n"})
+
+
+def milestone_risks(
+    patients: pd.DataFrame,
+    milestones: Sequence[float],
+    strata: Sequence[str] = tuple(STUDIED_LEVELS),
+    conf_level: float = 0.95,
+    conf_type: str = "log-log",
+) -> pd.DataFrame:
+    """:func:`cumulative_incidence_at` of the cohort's local progressions and deaths, for
+    each column of ``strata`` stacked (columns as there).
+    Tests: tests/study/test_competing_risks.py::test_milestone_risks_and_comparison.
+    """
+    events = local_progression_events(patients)
+    tables = [
+        cumulative_incidence_at(
+            events["time"],
+            events["cause"],
+            patients[column],
+            milestones,
+            column,
+            conf_level,
+            conf_type,
+        )
+        for column in strata
+    ]
+    return pd.concat(tables, ignore_index=True)
+
+
+def risk_comparison(
+    milestones: pd.DataFrame, published_lpfs: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The risk of local progression three ways, in percent, per stratum, group and time.
+
+    From :func:`milestone_risks` (cause 1): ``one_minus_km_pct`` (1 - Kaplan-Meier with
+    deaths censored, the paper's reading) and ``cumulative_incidence_pct`` (deaths as a
+    competing event). ``published_lpfs`` (columns strata, group, time, value: the
+    paper's LPFS percentages, plain data from the claims file) adds
+    ``published_risk_pct`` = 100 - LPFS after ``time``, empty where the paper prints
+    none. Tests: tests/study/test_competing_risks.py::test_milestone_risks_and_comparison.
+    """
+    rows = milestones[milestones["cause"] == 1]
+    out = rows[["strata", "group", "time"]].copy()
+    if published_lpfs is not None:
+        keys = published_lpfs[["strata", "group", "time"]].astype({"time": float})
+        lookup = {
+            tuple(k): 100.0 - float(v)
+            for k, v in zip(keys.itertuples(index=False), published_lpfs["value"], strict=True)
+        }
+        out["published_risk_pct"] = [
+            lookup.get((s, g, float(t)), np.nan)
+            for s, g, t in zip(out["strata"], out["group"], out["time"], strict=True)
+        ]
+    out["one_minus_km_pct"] = 100 * rows["one_minus_km"]
+    out["cumulative_incidence_pct"] = 100 * rows["estimate"]
+    return out
+
+
+def gray_tests(
+    patients: pd.DataFrame,
+    strata: Sequence[str] = tuple(STUDIED_LEVELS),
+    published_p: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Gray's test per column of ``strata`` and cause, beside the log-rank test of local
+    progression with deaths censored (the paper's test; cause 1 rows only).
+
+    Columns of :func:`gray_tests_table`, then ``logrank_p_deaths_censored`` and, when
+    ``published_p`` is given (columns strata, value: the paper's LPFS log-rank p-values),
+    ``published_logrank_p`` on the cause 1 rows.
+    Tests: tests/study/test_competing_risks.py::test_gray_tests_and_reading.
+    """
+    events = local_progression_events(patients)
+    progressed = (events["cause"] == 1).astype(int)
+    tables = []
+    for column in strata:
+        table = gray_tests_table(events["time"], events["cause"], patients[column], column)
+        logrank_p = logrank_test(events["time"], progressed, patients[column]).p
+        table["logrank_p_deaths_censored"] = np.where(table["cause"] == 1, logrank_p, np.nan)
+        tables.append(table)
+    out = pd.concat(tables, ignore_index=True)
+    if published_p is not None:
+        lookup = dict(zip(published_p["strata"], published_p["value"], strict=True))
+        out["published_logrank_p"] = [
+            lookup.get(s, np.nan) if k == 1 else np.nan
+            for s, k in zip(out["strata"], out["cause"], strict=True)
+        ]
+    return out
+
+
+def comparison_hazard_ratios(
+    patients: pd.DataFrame,
+    strata: Sequence[str] = tuple(STUDIED_LEVELS),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """:func:`hazard_ratio_table` of local progression for each comparison of the study:
+    the studied level (metastasectomy, targeted) against the other.
+
+    Columns: strata, term (``"<level> vs other"``), then those of :func:`hazard_ratio_table`
+    without ``covariate``. Tests:
+    tests/study/test_competing_risks.py::test_comparison_hazard_ratios.
+    """
+    events = local_progression_events(patients)
+    covariates = {
+        column: (patients[column] == STUDIED_LEVELS[column]).astype(float).to_numpy()
+        for column in strata
+    }
+    table = hazard_ratio_table(events["time"], events["cause"], covariates, conf_level)
+    table = table.rename(columns={"covariate": "strata"})
+    table.insert(1, "term", [f"{STUDIED_LEVELS[s]} vs other" for s in table["strata"]])
+    return table
+
+
+def reading(gray: pd.DataFrame, hazard_ratios: pd.DataFrame) -> str:
+    """One line per comparison in plain numbers: Gray's test, the log-rank test with deaths
+    censored, the subdistribution HR and the cause-specific HR with their intervals.
+
+    ``gray`` is :func:`gray_tests`, ``hazard_ratios`` :func:`comparison_hazard_ratios`.
+    Tests: tests/study/test_competing_risks.py::test_gray_tests_and_reading.
+    """
+    lines = []
+    for column in dict.fromkeys(hazard_ratios["strata"]):
+        g = gray[(gray["strata"] == column) & (gray["cause"] == 1)].iloc[0]
+        rows = hazard_ratios[hazard_ratios["strata"] == column].set_index("model")
+        fg, cs = rows.loc["fine_gray"], rows.loc["cause_specific"]
+        lines.append(
+            f"{column}: {STUDIED_LEVELS.get(column, column)} vs other — Gray's test "
+            f"{format_p(g['p'], prefix=True)} (log-rank, deaths censored: "
+            f"{format_p(g['logrank_p_deaths_censored'], prefix=True)}); "
+            f"SHR = {fg['hr']:.2f} ({fg['lower']:.2f}-{fg['upper']:.2f}); "
+            f"cause-specific HR = {cs['hr']:.2f} ({cs['lower']:.2f}-{cs['upper']:.2f})"
+        )
+    return "\n".join(lines)

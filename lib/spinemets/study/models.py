@@ -22,45 +22,51 @@ estimate raises rather than being reported), and proportional hazards are checke
 :func:`spinemets.methods.cox_zph.cox_zph` (R ``cox.zph(fit, transform = "km", terms =
 TRUE)``).
 
-R parity on this study's design: ``tests/test_cox_models.py`` against
+The forest and residual figures are in :mod:`spinemets.figures.models`. R parity on
+this study's design: ``tests/study/test_models.py`` against
 ``tests/fixtures/r_cox_models/`` (written by ``tests/fixtures/r_cox_models.R``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from .errors import SpinemetsError
-from .methods.cox import CoxFit, coxph_frame
-from .methods.cox_zph import CoxZph, cox_zph
-from .plots import format_hr_axis
+from ..cohort.spec import AMBULATORY_GRADES, COMPARISONS, FRANKEL_GRADES, SURGERIES, THERAPIES
+from ..errors import SpinemetsError
+from ..methods.cox import CoxFit, coxph_frame
+from ..methods.cox_zph import cox_zph
 
 __all__ = [
     "INTERACTION_TERM",
     "MAIN_TERMS",
     "MODELS",
     "NONAMBULATORY_GRADES",
+    "TERM_LABELS",
     "VISCERAL_SITES",
+    "covariate_counts",
+    "epv_table",
     "events_per_variable",
     "fit_cox",
     "fit_os_models",
-    "forest_plot",
+    "hazard_ratio_of",
+    "model_table",
     "os_design",
     "tidy",
-    "zph_plot",
+    "unadjusted_hr",
     "zph_table",
+    "zph_tables",
 ]
 
 #: Sites whose metastases count as visceral (bone and lymph nodes do not).
 VISCERAL_SITES: tuple[str, ...] = ("mets_lung", "mets_liver", "mets_kidney", "mets_brain")
-#: Frankel grades before surgery that mean the patient cannot walk.
-NONAMBULATORY_GRADES: tuple[str, ...] = ("A", "B", "C")
+#: Frankel grades before surgery that mean the patient cannot walk (A-C).
+NONAMBULATORY_GRADES: tuple[str, ...] = tuple(
+    g for g in FRANKEL_GRADES if g not in AMBULATORY_GRADES
+)
 #: Terms of model ``main``, in table order.
 MAIN_TERMS: tuple[str, ...] = (
     "metastasectomy",
@@ -84,11 +90,6 @@ TERM_LABELS: dict[str, str] = {
     "nonambulatory": "Non-ambulatory before surgery (Frankel A-C vs D-E)",
     "age_per_10y": "Age (per 10 years)",
     INTERACTION_TERM: "Metastasectomy x targeted therapy",
-}
-
-_CODES = {
-    "surgery": ("metastasectomy", "decompression"),
-    "adjuvant_therapy": ("targeted", "cytokine"),
 }
 
 
@@ -130,7 +131,7 @@ def os_design(
                 f"patients: {_row_name(patients, i)}, column {col}: value is missing; "
                 "the Cox model needs every covariate"
             )
-    for col, codes in _CODES.items():
+    for col, codes in COMPARISONS.items():
         values = patients[col].astype(str).str.lower()
         bad = ~values.isin(codes).to_numpy()
         if bad.any():
@@ -140,22 +141,22 @@ def os_design(
                 f"{patients[col].iloc[i]!r}, expected one of {', '.join(codes)}"
             )
     frankel = patients["frankel_pre"].astype(str).str.upper()
-    bad = ~frankel.isin(list("ABCDE")).to_numpy()
+    bad = ~frankel.isin(FRANKEL_GRADES).to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise SpinemetsError(
             f"patients: {_row_name(patients, i)}, column frankel_pre: value "
-            f"{patients['frankel_pre'].iloc[i]!r}, expected one of A, B, C, D, E"
+            f"{patients['frankel_pre'].iloc[i]!r}, expected one of {', '.join(FRANKEL_GRADES)}"
         )
     visceral = (patients[list(VISCERAL_SITES)].astype(float) == 1).any(axis=1)
     return pd.DataFrame(
         {
             "time": patients[duration_col].astype(float).to_numpy(),
             "event": patients[event_col].astype(int).to_numpy(),
-            "metastasectomy": (patients["surgery"].str.lower() == "metastasectomy")
+            "metastasectomy": (patients["surgery"].str.lower() == SURGERIES[0])
             .astype(int)
             .to_numpy(),
-            "targeted_therapy": (patients["adjuvant_therapy"].str.lower() == "targeted")
+            "targeted_therapy": (patients["adjuvant_therapy"].str.lower() == THERAPIES[0])
             .astype(int)
             .to_numpy(),
             "visceral_mets": visceral.astype(int).to_numpy(),
@@ -180,7 +181,7 @@ def fit_cox(
     :func:`spinemets.methods.cox.coxph_frame` on the design (``a:b`` terms are
     products, as R's formula); ``model`` names the fit in tables. Missing values
     raise (the design has none). Checked by
-    ``tests/test_cox_models.py::test_coefficients_match_r``.
+    ``tests/study/test_models.py::test_coefficients_match_r``.
     """
     terms = tuple(terms)
     if not terms:
@@ -193,7 +194,7 @@ def tidy(fit: CoxFit, conf_level: float = 0.95) -> pd.DataFrame:
     """One row per term: term, coef, hr, se, lower, upper, z, p, model.
 
     As R ``summary(coxph)`` (:meth:`spinemets.methods.cox.CoxFit.table`), with the
-    model's name.
+    model's name. Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
     """
     table = fit.table(conf_level)
     table["model"] = fit.label
@@ -201,82 +202,101 @@ def tidy(fit: CoxFit, conf_level: float = 0.95) -> pd.DataFrame:
 
 
 def events_per_variable(fit: CoxFit) -> float:
-    """Events divided by the number of estimated coefficients (rule of thumb: >= 10)."""
+    """Events divided by the number of estimated coefficients (rule of thumb: >= 10).
+
+    Tests: tests/study/test_models.py::test_events_per_variable.
+    """
     return fit.events / len(fit.names)
 
 
 def fit_os_models(patients: pd.DataFrame) -> dict[str, CoxFit]:
-    """Both overall-survival models of :data:`MODELS`, fitted on one patients table."""
+    """Both overall-survival models of :data:`MODELS`, fitted on one patients table.
+
+    Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
+    """
     design = os_design(patients)
     return {name: fit_cox(design, terms, model=name) for name, terms in MODELS.items()}
 
 
 def zph_table(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
-    """:func:`spinemets.methods.cox_zph.cox_zph`'s table with a ``model`` column."""
+    """:func:`spinemets.methods.cox_zph.cox_zph`'s table with a ``model`` column.
+
+    Tests: tests/study/test_models.py::test_ph_test_matches_r_cox_zph.
+    """
     table = cox_zph(fit, transform).table
     table["model"] = fit.label
     return table
 
 
-# ----------------------------------------------------------------------------- figure
+def model_table(fits: Mapping[str, CoxFit], conf_level: float = 0.95) -> pd.DataFrame:
+    """:func:`tidy` of every fit, stacked in the order given (columns as there).
 
-
-def forest_plot(table: pd.DataFrame, title: str = "") -> Figure:
-    """Hazard ratios with confidence intervals on a log axis, one marker per model.
-
-    ``table`` is :func:`tidy` output (one or several models stacked).
+    Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
     """
-    models = list(dict.fromkeys(table["model"]))
-    terms = list(dict.fromkeys(table["term"]))
-    fig, ax = plt.subplots(figsize=(8, 0.55 * len(terms) + 1.4))
-    offsets = np.linspace(-0.18, 0.18, len(models)) if len(models) > 1 else [0.0]
-    markers = ["o", "s", "D", "^"]
-    for k, (model, offset) in enumerate(zip(models, offsets, strict=True)):
-        sub = table[table["model"] == model]
-        y = np.array([len(terms) - 1 - terms.index(t) for t in sub["term"]]) + offset
-        ax.errorbar(
-            sub["hr"],
-            y,
-            xerr=[sub["hr"] - sub["lower"], sub["upper"] - sub["hr"]],
-            fmt=markers[k % len(markers)],
-            color=f"C{k}",
-            capsize=3,
-            label=f"model: {model}",
-        )
-    ax.axvline(1.0, color="0.4", linewidth=0.8, linestyle="--")
-    lo, hi = float(table["lower"].min()), float(table["upper"].max())
-    format_hr_axis(ax, min(lo, 1.0) / 1.2, max(hi, 1.0) * 1.2)
-    ax.set_yticks(range(len(terms)))
-    ax.set_yticklabels([TERM_LABELS.get(t, t) for t in reversed(terms)])
-    ax.set_xlabel("hazard ratio (log scale), 95% CI; < 1 = lower hazard of death")
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
-    fig.tight_layout()
-    return fig
+    return pd.concat([tidy(fit, conf_level) for fit in fits.values()], ignore_index=True)
 
 
-def zph_plot(zph: CoxZph, terms: Sequence[str] | None = None) -> Figure:
-    """Scaled Schoenfeld residuals against transformed time, one panel per term, as R
-    ``plot(cox.zph(fit))``: the points scatter around beta(t); means of fifths of the
-    events that stay near the fitted (constant) beta are what proportional hazards look
-    like.  The dotted line is 0 (no effect)."""
-    terms = list(terms or zph.residuals.columns)
-    fig, axes = plt.subplots(1, len(terms), figsize=(3.2 * len(terms), 3.2), squeeze=False)
-    edges = np.quantile(zph.x, np.linspace(0, 1, 6))
-    bins = np.clip(np.searchsorted(edges, zph.x, side="right") - 1, 0, 4)
-    for ax, term in zip(axes[0], terms, strict=True):
-        y = zph.residuals[term].to_numpy()
-        ax.scatter(zph.x, y, s=8, color="C0", alpha=0.6)
-        centres = [zph.x[bins == b].mean() for b in range(5) if np.any(bins == b)]
-        means = [y[bins == b].mean() for b in range(5) if np.any(bins == b)]
-        ax.plot(centres, means, color="C1", marker="o", label="mean of each fifth")
-        j = list(zph.residuals.columns).index(term)
-        ax.axhline(zph.coef[j], color="0.3", linewidth=0.8, linestyle="--", label="fitted beta")
-        ax.axhline(0.0, color="0.6", linewidth=0.7, linestyle=":")
-        ax.set_title(TERM_LABELS.get(term, term), fontsize=8)
-        ax.set_xlabel(f"time ({zph.transform} scale)")
-    axes[0][0].set_ylabel("beta(t): scaled Schoenfeld residual")
-    axes[0][0].legend(frameon=False, fontsize=7)
-    fig.tight_layout()
-    return fig
+def epv_table(fits: Mapping[str, CoxFit]) -> pd.DataFrame:
+    """Per model: patients, events, coefficients and :func:`events_per_variable`.
+
+    Tests: tests/study/test_models.py::test_events_per_variable.
+    """
+    return pd.DataFrame(
+        [
+            {
+                "model": name,
+                "patients": fit.n,
+                "events": fit.events,
+                "coefficients": len(fit.terms),
+                "events_per_variable": events_per_variable(fit),
+            }
+            for name, fit in fits.items()
+        ]
+    )
+
+
+def covariate_counts(design: pd.DataFrame, terms: Sequence[str] = MAIN_TERMS[:4]) -> pd.DataFrame:
+    """Patients with each binary factor of the design (:func:`os_design`): term, label,
+    patients, percent. Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
+    """
+    n = len(design)
+    return pd.DataFrame(
+        [
+            {
+                "term": term,
+                "label": TERM_LABELS.get(term, term),
+                "patients": int(design[term].sum()),
+                "percent": 100 * float(design[term].sum()) / n if n else np.nan,
+            }
+            for term in terms
+        ]
+    )
+
+
+def zph_tables(fits: Mapping[str, CoxFit], transform: str = "km") -> pd.DataFrame:
+    """:func:`zph_table` of every fit, stacked, with the ``transform`` used (R cox.zph).
+
+    Tests: tests/study/test_models.py::test_ph_test_matches_r_cox_zph.
+    """
+    table = pd.concat([zph_table(fit, transform) for fit in fits.values()], ignore_index=True)
+    table.insert(1, "transform", transform)
+    return table
+
+
+def hazard_ratio_of(table: pd.DataFrame, term: str, model: str = "main") -> pd.Series:
+    """The row of one term of one model in :func:`model_table` (hr, lower, upper, p, ...).
+
+    Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
+    """
+    rows = table[(table["model"] == model) & (table["term"] == term)]
+    if rows.empty:
+        raise SpinemetsError(f"Cox models: no term {term!r} in model {model!r}")
+    return rows.iloc[0]
+
+
+def unadjusted_hr(design: pd.DataFrame, term: str, conf_level: float = 0.95) -> pd.Series:
+    """The hazard ratio of one term alone (``Surv(time, event) ~ term``, Efron ties):
+    the row of :meth:`~spinemets.methods.cox.CoxFit.table` (term, coef, hr, se, lower,
+    upper, z, p). Tests: tests/study/test_models.py::test_unadjusted_hr_is_the_logrank_model.
+    """
+    return fit_cox(design, [term]).table(conf_level).iloc[0]
