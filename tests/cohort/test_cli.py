@@ -8,7 +8,8 @@ import sys
 import pytest
 from spinemets import paths
 from spinemets.cli import main
-from test_cohort_load import TEN_LINES, ten_mistakes, write
+
+from .test_load import TEN_LINES, ten_mistakes, write
 
 
 def test_validate_bundled_cohort_says_ok(capsys):

@@ -33,8 +33,8 @@ from spinemets.cohort import (
     validate_cohort,
 )
 
-CORPUS = Path(__file__).parent / "data" / "cohorts" / "corpus"
-VALID = Path(__file__).parent / "data" / "cohorts" / "valid"
+CORPUS = Path(__file__).parents[1] / "data" / "cohorts" / "corpus"
+VALID = Path(__file__).parents[1] / "data" / "cohorts" / "valid"
 IDS = ["T01", "T02", "T03", "T04", "T05", "T06"]
 NAN = float("nan")
 #: the valid cohort's survival times as days from surgery in the dates cases (worked out

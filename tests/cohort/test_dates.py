@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 from spinemets.cohort import load_cohort, validate_cohort
-from test_cohort_load import drop_column, rows, write
+
+from .test_load import drop_column, rows, write
 
 DATE_HEADER = ["surgery_date", "last_followup_date", "death_date", "local_progression_date"]
 # T01..T06: surgery, last follow-up, death, local progression

@@ -20,7 +20,8 @@ from spinemets.cohort import CohortValidationError, load_cohort, validate_cohort
 from spinemets.cohort import identifiers as ids
 from spinemets.cohort.prepare import pseudonymous_ids
 from spinemets.cohort.problems import Problem
-from test_cohort_load import rows, set_cell, write
+
+from .test_load import rows, set_cell, write
 
 # --- column names -------------------------------------------------------------------------
 

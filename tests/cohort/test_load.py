@@ -23,7 +23,7 @@ from spinemets.cohort import (
 )
 from spinemets.errors import SpinemetsError
 
-VALID = Path(__file__).parent / "data" / "cohorts" / "valid"
+VALID = Path(__file__).parents[1] / "data" / "cohorts" / "valid"
 
 
 def rows(name: str) -> list[list[str]]:

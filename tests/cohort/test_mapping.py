@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from spinemets.cli import main
 from spinemets.cohort import load_cohort, validate_cohort
-from test_cohort_load import rows, set_cell, write
+
+from .test_load import rows, set_cell, write
 
 MAPPING = """\
 columns: {"Frankel preop": frankel_pre, "Age at surgery": age}

@@ -1,6 +1,6 @@
 """Reading a cohort table (spinemets.cohort.read): names, sheets, encodings, Excel cells.
 
-Small hand-made files; the corpus (tests/test_cohort_corpus.py) covers whole cohorts.
+Small hand-made files; the corpus (tests/cohort/test_corpus.py) covers whole cohorts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import openpyxl
 import pytest
 from spinemets.cohort import load_cohort, validate_cohort
 from spinemets.cohort.read import header_key, read_table
-from test_cohort_load import rows, write
+
+from .test_load import rows, write
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,14 @@
 Fast tests: normalised files load back to the same cohort and keep the synthetic
 status and hold the format's columns only; the temporary folder is removed even on
 failure; a min_cell run refuses a notebook without the parameter (committed notebooks:
-tests/test_committed_notebooks.py). The
-slow batch (one runs file, three runs of notebooks 02 and 04) checks end to end
-that an Excel workbook with dates, a column mapping and an identifier column gives
-the same tables as the equivalent CSV with durations, that no date or identifier
-reaches an output, and that a ``min_cell: 10`` run exports no count below 10.
+tests/test_committed_notebooks.py). The slow batch (one runs file, three runs of the
+fixture notebook ``tests/fixtures/cohort_notebooks/01_cohort_tables.ipynb``, which goes
+through the notebooks' set-up call, survival and characteristics tables, Table 4 and a
+Kaplan-Meier figure in a few seconds; the real notebooks are executed once per test
+session, by nbval) checks end to end that an Excel workbook with dates, a column
+mapping and an identifier column gives the same tables as the equivalent CSV with
+durations, that no date or identifier reaches an output, and that a ``min_cell: 10``
+run exports no count below 10.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from spinemets.reports.notebooks import (
 )
 from spinemets.reports.runs import load_runs
 
-CORPUS = Path(__file__).parent / "data" / "cohorts" / "corpus"
+CORPUS = Path(__file__).parents[1] / "data" / "cohorts" / "corpus"
+#: The fixture notebook of the batch: the real notebooks' set-up call and tables, quickly.
+COHORT_NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "cohort_notebooks"
+NOTEBOOK = "01_cohort_tables"
 SURGERY_DATE = dt.date(
     2006, 3, 2
 )  # time zero of every patient in the Excel cohort (the study: 2005-16)
@@ -58,7 +64,7 @@ def test_normalised_files_load_back_to_the_same_cohort(tmp_path):
 
 def test_the_normalised_copy_holds_the_format_columns_only(tmp_path):
     """Even columns a mapping keeps for interactive work stay out of the runner's copy."""
-    valid = Path(__file__).parent / "data" / "cohorts" / "valid"
+    valid = Path(__file__).parents[1] / "data" / "cohorts" / "valid"
     patients = pd.read_csv(valid / "patients.csv", dtype=str)
     patients["ecog"] = "1"
     patients["comment"] = "seen"
@@ -208,15 +214,12 @@ runs:
     complications_sheet: Complications
     mapping: cohort/mapping.yaml
     allow_identifiers: true
-    notebooks: ["02", "04"]
   csv:
     patients: cohort/patients.csv
     complications: cohort/complications.csv
-    notebooks: ["02", "04"]
   masked:
     patients: cohort/patients.csv
     complications: cohort/complications.csv
-    notebooks: ["02", "04"]
     parameters: {min_cell: 10}
 """
 
@@ -227,9 +230,15 @@ def batch(tmp_path_factory):
     (tmp / "cohort").mkdir()
     dates = _cohorts(tmp / "cohort")
     (tmp / "runs.yaml").write_text(RUNS, encoding="utf-8")
-    before = set(Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"))
-    code = cli.main(["report", str(tmp / "runs.yaml"), "--output-dir", str(tmp / "out")])
-    after = set(Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"))
+    private = tmp_path_factory.mktemp("tmp")  # no other test's leftovers in the way
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(private))
+        before = set(private.glob(TEMP_PREFIX + "*"))
+        code = cli.main(
+            ["report", str(tmp / "runs.yaml"), "--output-dir", str(tmp / "out")]
+            + ["--notebooks-dir", str(COHORT_NOTEBOOKS)]
+        )
+        after = set(private.glob(TEMP_PREFIX + "*"))
     return code, tmp / "out", dates, after - before
 
 
@@ -271,11 +280,11 @@ def test_no_date_identifier_or_temporary_path_reaches_an_output(batch):
             assert secret not in text, f"{path.name} shows {secret!r}"
         for date in dates:
             assert date not in text, f"{path.name} shows the date {date}"
-    injected = (out / "excel" / "02_overall_survival.ipynb").read_text(encoding="utf-8")
+    injected = (out / "excel" / f"{NOTEBOOK}.ipynb").read_text(encoding="utf-8")
     assert f'patients_file = \\"{PLACEHOLDER}/excel/patients.csv\\"' in injected
 
 
-#: Count columns of the tables of notebooks 02 and 04, listed by hand.
+#: Count columns of the tables of the fixture notebook, listed by hand.
 COUNTS = {"n", "events", "n_risk", "n_patients", "patients_with", "patients"}
 
 
@@ -307,8 +316,8 @@ def test_a_min_cell_run_exports_no_count_below_the_threshold(batch):
     medians = json.loads((out / "masked" / "run.json").read_text(encoding="utf-8"))
     assert medians["parameters"] == {"min_cell": 10}
     # the executed notebook shows the masked table too, not only the exported file
-    shown = (out / "masked" / "04_complications.ipynb").read_text(encoding="utf-8")
-    unmasked = (out / "csv" / "04_complications.ipynb").read_text(encoding="utf-8")
+    shown = (out / "masked" / f"{NOTEBOOK}.ipynb").read_text(encoding="utf-8")
+    unmasked = (out / "csv" / f"{NOTEBOOK}.ipynb").read_text(encoding="utf-8")
     assert "&lt;10" in shown and "&lt;10" not in unmasked
 
 

@@ -25,7 +25,7 @@ from spinemets.reports.index import SCORECARD_SUMMARY, render_index
 from spinemets.reports.refresh import refresh_notebooks
 from spinemets.reports.runs import RunsFileError
 
-FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 
 
 def no_validation(run):

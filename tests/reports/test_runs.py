@@ -23,7 +23,7 @@ from spinemets.reports.notebooks import (
 )
 from spinemets.reports.runs import RunsFileError, load_runs
 
-FIXTURE_NOTEBOOKS = Path(__file__).parent / "fixtures" / "notebooks"
+FIXTURE_NOTEBOOKS = Path(__file__).parents[1] / "fixtures" / "notebooks"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -157,7 +157,31 @@ def test_known_parameters_of_the_right_type_pass(tmp_path):
         "      conf_type: plain\n      alpha: 1\n      landmark: 6\n      n_boot: 10\n"
         "      plot: false\n      groups: [a]\n",
     )
-    check_parameters(run, SPECS)  # no error; an int is accepted for a float default
+    assert check_parameters(run, SPECS) is None  # accepted: an int for a float default too
+    assert run.parameters == {
+        "conf_type": "plain",
+        "alpha": 1,
+        "landmark": 6,
+        "n_boot": 10,
+        "plot": False,
+        "groups": ["a"],
+    }
+    # and each value reaches exactly the notebooks that declare it, as given
+    common = {"patients_file": "", "complications_file": "", "output_dir": "out"}
+    assert notebook_parameters(SPECS[0], run.parameters, common) == common
+    assert notebook_parameters(SPECS[1], run.parameters, common) == {
+        **common,
+        "conf_type": "plain",
+        "alpha": 1,
+        "landmark": 6,
+    }
+    assert notebook_parameters(SPECS[2], run.parameters, common) == {
+        **common,
+        "conf_type": "plain",
+        "n_boot": 10,
+        "plot": False,
+        "groups": ["a"],
+    }
 
 
 def test_unknown_parameter_is_an_error_naming_run_and_known_parameters(tmp_path):

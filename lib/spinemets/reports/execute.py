@@ -14,7 +14,7 @@ kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
 The kernel is stopped at once when the notebook ends
 (``shutdown_kernel="immediate"``: nothing is left to save in it).
 This is the step a cache of executed notebooks would wrap (same task in, same
-result out). Tested in ``tests/test_reports.py`` and ``tests/reports/test_pool.py``.
+result out). Tested in ``tests/reports/test_reports.py`` and ``tests/reports/test_pool.py``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+import papermill
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from nbconvert import HTMLExporter
+from papermill.exceptions import PapermillExecutionError
+
+from .notebooks import clean_metadata
 from .pool import NotebookResult, short
 
 #: The Jupyter kernel every notebook runs in (registered by ``make``).
@@ -90,38 +98,34 @@ class _Deadline:
         return f"timed out after {self.seconds:g} s (the notebook's time budget){where}"
 
 
+_EXPORTER: HTMLExporter | None = None
+
+
+def _exporter() -> HTMLExporter:
+    """The HTML exporter of this process, made once (its templates load on first use)."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        _EXPORTER = HTMLExporter(template_name="lab", exclude_input=HTML_EXCLUDE_INPUT)
+    return _EXPORTER
+
+
 def warm_up() -> None:
-    """Import what :func:`execute_task` needs (a worker's initializer: done while the
-    runner loads cohorts, not when the first notebook starts)."""
-    import nbclient  # noqa: F401
-    import nbconvert  # noqa: F401
-    import nbformat  # noqa: F401
-    import papermill  # noqa: F401
-
-
-_EXPORTER: Any = None
+    """Prepare a worker before its first notebook (its initializer: done while the runner
+    loads cohorts): papermill, nbclient and nbconvert are this module's imports, already
+    loaded when this runs; what is left is the HTML exporter and its templates."""
+    _exporter()
 
 
 def export_html(ipynb: Path) -> Path:
     """Write ``<stem>.html`` beside an executed notebook (nbconvert, lab template)."""
-    global _EXPORTER
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(template_name="lab", exclude_input=HTML_EXCLUDE_INPUT)
     nb = nbformat.read(ipynb, as_version=4)
-    body, _ = _EXPORTER.from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
+    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
     html = ipynb.with_suffix(".html")
     html.write_text(body, encoding="utf-8", newline="\n")
     return html
 
 
 def _clean_file(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> None:
-    import nbformat
-
-    from .notebooks import clean_metadata
-
     if aliases:
         text = ipynb.read_text(encoding="utf-8")
         for old, new in aliases:
@@ -137,10 +141,6 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     The executed notebook is kept (and exported) even when a cell fails, so the
     error can be read where it happened.
     """
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
     start = time.monotonic()
     deadline = _Deadline(task.timeout)
     error = ""
@@ -177,12 +177,6 @@ def execute_task(task: NotebookTask) -> NotebookResult:
 
 def refresh_task(task: NotebookTask) -> NotebookResult:
     """Re-execute a notebook with its default parameters; write it back only on success."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    from .notebooks import clean_metadata
-
     start = time.monotonic()
     deadline = _Deadline(task.timeout)
     nb = nbformat.read(task.source, as_version=4)

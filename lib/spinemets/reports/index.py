@@ -16,7 +16,7 @@ The page carries :data:`~spinemets.reports.folders.INDEX_GENERATOR`, by which th
 runner knows the file is its own to overwrite; it is written through a temporary
 file and a rename, so a reader never sees half a page (the batch holds the index
 lock meanwhile).
-Tested in ``tests/test_reports.py`` (every ``href``/``src`` resolves to a file).
+Tested in ``tests/reports/test_reports.py`` (every ``href``/``src`` resolves to a file).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ type differs from the notebook's literal default, and a privacy parameter
 (:data:`PRIVACY_PARAMETERS`) that some selected notebook does not declare.
 :func:`clean_metadata` strips
 the time stamps and absolute paths that papermill and nbclient record.
-Tested in ``tests/test_runs.py`` and ``tests/test_reports.py``.
+Tested in ``tests/reports/test_runs.py`` and ``tests/reports/test_reports.py``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import papermill
 
 from .. import paths
 from ..errors import ParameterError
@@ -65,8 +67,6 @@ def discover_notebooks(directory: str | Path) -> list[Path]:
 
 def inspect_notebooks(notebooks: list[Path]) -> list[NotebookSpec]:
     """Each notebook's declared parameters (``papermill.inspect_notebook``)."""
-    import papermill
-
     specs = []
     for path in notebooks:
         try:
