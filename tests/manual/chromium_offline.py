@@ -67,8 +67,9 @@ frame.addEventListener("load", () => setTimeout(() => {
   const images = [...doc.images];
   const broken = images.filter(i => i.complete && i.naturalWidth === 0).map(i => i.src);
   const contents = [...doc.querySelectorAll("nav#contents a")];
-  const orphans = contents.map(a => decodeURIComponent(a.hash.slice(1)))
-                          .filter(id => !doc.getElementById(id));
+  // as a browser finds a fragment's target: the fragment as written, then decoded
+  const orphans = contents.map(a => a.hash.slice(1)).filter(
+    id => !doc.getElementById(id) && !doc.getElementById(decodeURIComponent(id)));
   const requests = win.performance.getEntriesByType("resource").map(e => e.name)
                       .filter(n => !n.startsWith("file:") && !n.startsWith("data:"));
   document.getElementById("result").textContent = JSON.stringify({

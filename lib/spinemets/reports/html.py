@@ -68,7 +68,7 @@ nav.sm-contents ol { margin: 0; padding-left: 1.4em; }
 nav.sm-contents li { margin: .15em 0; }
 nav.sm-contents a { text-decoration: none; }
 nav.sm-contents a:hover { text-decoration: underline; }
-math[display="block"] { display: block; margin: .6em 0; overflow-x: auto; }
+math[display="block"] { margin: .6em 0; overflow-x: auto; }
 code.sm-unrendered-math { white-space: pre-wrap; }
 @media print { nav.sm-contents { break-inside: avoid; } }
 """
