@@ -7,6 +7,7 @@ Chromium with the network off is tests/manual/chromium_offline.py.
 
 from __future__ import annotations
 
+import copy
 import re
 
 import nbformat
@@ -14,6 +15,7 @@ import pytest
 from html_checks import broken_links, external_references, parse, unrendered_math
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from spinemets import paths
+from spinemets.reports.execute import clean_executed
 from spinemets.reports.html import (
     UNRENDERED_MATH_CLASS,
     add_contents,
@@ -191,3 +193,39 @@ def test_some_committed_notebook_has_mathematics():
     """So that the formula count above can fail: notebook 02 writes its estimators in TeX."""
     sources = [c.source for p in COMMITTED for c in nbformat.read(p, as_version=4).cells]
     assert any(FORMULA.search(s) for s in sources)
+
+
+# -- the executed notebook, cleaned before its page is made --------------------------------
+
+
+def test_an_executed_notebook_is_the_same_however_the_kernel_sent_its_prints(tmp_path):
+    base = _notebook()
+    injected = new_code_cell('output_dir = "/x/out/.paper.partial"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    base.cells += [injected, new_code_cell("print(...)")]
+
+    def executed(chunks):
+        nb = copy.deepcopy(base)
+        outputs = [new_output("stream", name="stdout", text=c) for c in chunks]
+        outputs.insert(1, new_output("stream", name="stderr", text="a warning\n"))
+        outputs.append(new_output("display_data", {"text/plain": "a table"}))
+        outputs.append(new_output("stream", name="stdout", text="after the table\n"))
+        nb.cells[-1].outputs = outputs
+        path = tmp_path / f"{len(chunks)}.ipynb"
+        nbformat.write(nb, path)
+        clean_executed(path, (("/x/out/.paper.partial", "paper"),))
+        return path
+
+    one = executed(["13/26\n", "14/26\n15/26\n"])
+    three = executed(["13/26\n", "14/26\n", "15/26\n"])
+    cells = nbformat.read(three, as_version=4).cells
+    outputs = cells[-1].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "13/26\n"),
+        ("stream", "stderr", "a warning\n"),
+        ("stream", "stdout", "14/26\n15/26\n"),  # joined, in place
+        ("display_data", None, None),
+        ("stream", "stdout", "after the table\n"),  # not moved before the table
+    ]
+    assert cells[-2].id == "injected-parameters" and cells[-2].source == 'output_dir = "paper"'
+    assert export_html(one).read_bytes() == export_html(three).read_bytes()

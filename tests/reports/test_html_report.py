@@ -46,8 +46,14 @@ def batch(tmp_path_factory):
     shutil.copy(paths.SYNTHETIC_COMPLICATIONS, tmp / "cohort" / "complications.csv")
     (tmp / "runs.yaml").write_text(RUNS, encoding="utf-8")
     out = tmp / "out"
-    code = cli.main(["report", str(tmp / "runs.yaml"), "--output-dir", str(out), "--jobs", "2"])
-    return code, out, tmp, tempfile.gettempdir()
+    # the batch's private folder goes into a temporary folder of this module's own (as
+    # conftest.py does for each test): tests/test_byoc.py looks for leftovers in /tmp
+    private = tmp_path_factory.mktemp("private-tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(private))
+        code = cli.main(["report", str(tmp / "runs.yaml"), "--output-dir", str(out), "--jobs", "2"])
+    assert not list(private.glob("spinemets-cohorts-*")), "the private folder was left behind"
+    return code, out, tmp, str(private)
 
 
 def pages(out: Path) -> list[Path]:

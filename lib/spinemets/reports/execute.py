@@ -115,8 +115,10 @@ def clean_executed(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> No
     Each ``(text, shown as)`` pair of ``aliases`` is replaced, in order, everywhere in
     the file (the runner's private cohort folder, the staging folder: see
     :class:`NotebookTask`); execution time stamps are stripped
-    (:func:`~spinemets.reports.notebooks.clean_metadata`) and the injected-parameters
-    cell gets a fixed id instead of papermill's random one.
+    (:func:`~spinemets.reports.notebooks.clean_metadata`), the injected-parameters
+    cell gets a fixed id instead of papermill's random one, and what a cell printed
+    is one output per stream however the kernel happened to send it
+    (:func:`merge_streams`).
     """
     import nbformat
 
@@ -128,6 +130,9 @@ def clean_executed(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> No
             text = text.replace(old, new)
         ipynb.write_text(text, encoding="utf-8")
     nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = merge_streams(cell.outputs)
     taken = {cell.get("id") for cell in nb.cells}
     for cell in nb.cells:
         injected = "injected-parameters" in cell.metadata.get("tags", [])
@@ -135,6 +140,36 @@ def clean_executed(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> No
             cell.id = INJECTED_CELL_ID
             break
     nbformat.write(clean_metadata(nb), ipynb)
+
+
+def merge_streams(outputs: list[Any]) -> list[Any]:
+    """A cell's outputs with consecutive outputs of one stream (stdout, stderr) joined.
+
+    The kernel sends printed text in as many messages as its flushes happened to
+    make, which depends on the machine's load: one ``print`` loop may arrive as one
+    output or as three. Joined, the executed notebook (and its HTML) is the same
+    for the same code, and reads the same. Order is kept: text on either side of a
+    figure or table stays there, and stdout and stderr are not mixed (unlike
+    nbclient's ``coalesce_streams``, which moves all of a stream to its first place).
+    Tested in ``tests/reports/test_html_export.py``.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = _text(previous.get("text")) + _text(output.get("text"))
+        else:
+            merged.append(output)
+    return merged
+
+
+def _text(text: Any) -> str:
+    return "".join(text) if isinstance(text, list) else str(text or "")
 
 
 def export_html(ipynb: Path) -> Path:
@@ -246,6 +281,7 @@ __all__ = [
     "clean_executed",
     "execute_task",
     "export_html",
+    "merge_streams",
     "refresh_task",
     "warm_up",
 ]
