@@ -87,6 +87,7 @@ STORY_02 = {
         {"table": "logrank_tests_os", "view": "logrank_tests"},
         {"table": "hazard_ratios", "where": {"endpoint": "os"}},
         {"table": "rmst", "where": {"endpoint": "os"}},
+        {"table": "progressions", "caption": "Local progressions by surgery"},
         {
             "table": "cox_multivariable",
             "where": {"model": "main"},
@@ -125,6 +126,10 @@ def make_run(out: Path, name: str, *, synthetic: bool, masked: bool = False) -> 
     os_logrank = "".join(line for line in LOGRANK.splitlines(True) if not line.startswith("lpfs"))
     (run / "tables" / "logrank_tests_os.csv").write_text(os_logrank, encoding="utf-8")
     (run / "tables" / "cox_multivariable.csv").write_text(COX, encoding="utf-8")
+    small = "<10" if masked else "3"
+    progressions = "surgery,patients,progressions\ndecompression,61,13\n"
+    progressions += f"metastasectomy,39,{small}\n"
+    (run / "tables" / "progressions.csv").write_text(progressions, encoding="utf-8")
     (run / "tables" / "scorecard_summary.csv").write_text(SCORECARD, encoding="utf-8")
     (run / "figures" / "km_os.png").write_bytes(tiny_png(30, 20))
     (run / "figures" / "km_os.svg").write_text("<svg/>", encoding="utf-8")
@@ -223,6 +228,9 @@ def test_a_masked_count_is_shown_as_written(out):
     )
     paper = article(html, "paper", "02_os")
     assert '<td>adjuvant therapy: targeted</td><td class="num">26</td>' in paper
+    # in a table a notebook names by its columns too, aligned as the numbers around it
+    row = '<tr><td>metastasectomy</td><td class="num">39</td><td class="num">{}</td></tr>'
+    assert row.format("&lt;10") in mine and row.format("3") in paper
 
 
 def test_tables_other_work_adds_are_shown_when_present(out):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import re
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -162,12 +163,25 @@ def format_estimate(estimate: str, lower: str, upper: str, *, missing: str = EMP
     return f"{shown[0]} ({shown[1]}–{shown[2]})"
 
 
+def _is_number_or_masked(text: str) -> bool:
+    """A number, an empty cell or a masked count (``<10``): aligned as numbers."""
+    text = (text or "").strip()
+    return not text or _float(text) is not None or bool(re.fullmatch(r"<\d+", text))
+
+
 def _is_p(column: str) -> bool:
     return column == "p" or column.startswith("p_") or column.endswith("_p")
 
 
 #: Headers written differently from their column's name.
-_HEADERS = {"hr": "HR", "chisq": "χ²", "cause_label": "cause", "percent": "%"}
+_HEADERS = {
+    "hr": "HR",
+    "hr_p": "p (HR)",
+    "logrank_p": "p (log-rank)",
+    "chisq": "χ²",
+    "cause_label": "cause",
+    "percent": "%",
+}
 
 
 def _pretty(name: str) -> str:
@@ -370,7 +384,7 @@ def _declared_columns(rows: list[dict[str, str]], names: Sequence[str]) -> list[
         elif _is_p(name):
             columns.append(Column(_pretty(name), lambda r, n=name: format_p(r.get(n, ""))))
         else:
-            numeric = all(_float(r.get(name, "")) is not None for r in rows)
+            numeric = all(_is_number_or_masked(r.get(name, "")) for r in rows)
             columns.append(Column(_pretty(name), _col(name), numeric=numeric))
     return columns
 
