@@ -15,7 +15,9 @@ import pytest
 from html_checks import broken_links, external_references, parse, unrendered_math
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from spinemets import paths
+from spinemets.reports.batch import staging_aliases
 from spinemets.reports.execute import clean_executed
+from spinemets.reports.folders import RunFolders
 from spinemets.reports.html import (
     UNRENDERED_MATH_CLASS,
     add_contents,
@@ -229,3 +231,24 @@ def test_an_executed_notebook_is_the_same_however_the_kernel_sent_its_prints(tmp
     ]
     assert cells[-2].id == "injected-parameters" and cells[-2].source == 'output_dir = "paper"'
     assert export_html(one).read_bytes() == export_html(three).read_bytes()
+
+
+@pytest.mark.parametrize("inside", [True, False], ids=["reports/", "elsewhere"])
+def test_the_staging_folder_is_shown_as_the_runs_folder(tmp_path, inside):
+    output = paths.REPORTS_DIR if inside else tmp_path / "out"
+    folders = RunFolders(output, "paper")
+    shown = "reports/paper" if inside else "paper"
+    staging = folders.staging.resolve()
+    relative = "reports/.paper.partial" if inside else ".paper.partial"
+    nb = new_notebook(cells=[new_code_cell(f'output_dir = "{staging}"')])
+    nb.cells[0].outputs = [
+        new_output("stream", name="stdout", text=f"writing to RunOutput('{relative}')\n"),
+        new_output("stream", name="stdout", text=f"saved {staging}/tables/x.csv\n"),
+    ]
+    path = tmp_path / "nb.ipynb"
+    nbformat.write(nb, path)
+    clean_executed(path, staging_aliases(folders))
+    text = path.read_text(encoding="utf-8")
+    assert f'output_dir = \\"{shown}\\"' in text
+    assert f"writing to RunOutput('{shown}')" in text and f"saved {shown}/tables/x.csv" in text
+    assert ".partial" not in text and str(tmp_path) not in text
