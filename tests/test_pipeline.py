@@ -17,6 +17,7 @@ import pytest
 import yaml
 from spinemets import cli, paths
 from spinemets.reports.notebooks import discover_notebooks, inspect_notebooks
+from spinemets.reports.story import read_story, undelivered
 
 NUMBERED = discover_notebooks(paths.NOTEBOOKS_DIR)
 DEFAULT_RUNS = paths.REPORTS_DIR / "runs.yaml"
@@ -60,8 +61,10 @@ def test_default_runs_file_on_the_real_notebooks(tmp_path, capsys):
         assert (out / unquote(link)).is_file(), f"broken link in index.html: {link}"
     left = [p.name for p in out.iterdir() if p.name.endswith((".partial", ".old"))]
     assert not left, f"left behind: {left}"
+    for notebook in NUMBERED:  # what each notebook shows in the index, it wrote
+        assert undelivered(run, read_story(run / notebook.name)) == []
 
-    # Determinism: executing the first notebook again gives byte-identical tables.
+    # Determinism: executing the first notebook again gives byte-identical tables ...
     first = inspect_notebooks(NUMBERED[:1])[0]
     paper = yaml.safe_load(DEFAULT_RUNS.read_text())["runs"]["paper"]
     paper["notebooks"] = [first.stem]
@@ -75,6 +78,10 @@ def test_default_runs_file_on_the_real_notebooks(tmp_path, capsys):
     assert rerun, f"{first.stem} wrote no tables"
     for table in rerun:
         assert table.read_bytes() == (run / "tables" / table.name).read_bytes(), table.name
+    # ... and a byte-identical executed notebook and HTML page
+    for name in (first.path.name, f"{first.stem}.html"):
+        page = (tmp_path / "again" / "paper" / name).read_bytes()
+        assert page == (run / name).read_bytes(), name
 
 
 @pytest.mark.slow
