@@ -67,7 +67,7 @@ NOT_IMPORTED = {
     "tabulate": "pandas' DataFrame.to_markdown, the Markdown twin of every table",
 }
 #: Import names of distributions whose name differs.
-IMPORT_NAMES = {"pyyaml": "yaml", "python-calamine": "python_calamine"}
+IMPORT_NAMES = {"pyyaml": "yaml", "python-calamine": "python_calamine", "beautifulsoup4": "bs4"}
 
 
 def test_every_runtime_pin_is_used():

@@ -14,6 +14,7 @@ import re
 import nbformat
 import pytest
 from spinemets import paths
+from spinemets.reports.story import OPTIONAL_TABLES, read_story
 
 CONTRIBUTING = paths.PROJECT_ROOT / "CONTRIBUTING.md"
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
@@ -97,3 +98,36 @@ def test_every_notebook_starts_with_the_one_set_up_call(path) -> None:
     assert _starts_right(path), (
         f"{path.name}: code cells 1-3 must be the imports, the parameters cell and {SET_UP_CALL!r}"
     )
+
+
+#: Calls that write a table or figure, and the position of the name among their arguments.
+WRITERS = {"show": 1, "write_table": 1, "save": 1, "write_figure": 1, "write_characteristics": 2}
+
+
+def _written(path) -> set[str]:
+    """The literal names a notebook writes tables and figures under (``nb.show(t, "x")``,
+    ``nb.save(fig, "x")``; ``write_characteristics`` writes ``x`` and ``x_wide``)."""
+    names = set()
+    for cell in _code_cells(path):
+        for node in ast.walk(ast.parse(cell.source)):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            k = WRITERS.get(node.func.attr)
+            if k is not None and len(node.args) > k and isinstance(node.args[k], ast.Constant):
+                names.add(node.args[k].value)
+                if node.func.attr == "write_characteristics":
+                    names.add(f"{node.args[k].value}_wide")
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_the_index_names_only_what_the_notebook_writes(path) -> None:
+    """Every key figure and key table of a notebook's story (reports.story) is written by
+    a call of the notebook under that name; real runs check the files themselves
+    (tests/reports/test_pipeline.py, for the notebook it runs)."""
+    story = read_story(path)
+    written = _written(path)
+    named = [f.name for f in story.key_figures]
+    named += [n.table for n in story.key_numbers if n.table not in OPTIONAL_TABLES]
+    missing = [name for name in named if name not in written]
+    assert named and not missing, f"{path.name}: the index names {missing}, never written"

@@ -8,17 +8,22 @@ One module per concern:
 - :mod:`~spinemets.reports.cohorts`: each run's cohort, loaded once and handed to
   the notebooks as a normalised CSV copy in a private temporary folder;
 - :mod:`~spinemets.reports.execute`: executing one notebook (the per-notebook step);
+- :mod:`~spinemets.reports.html`: a notebook's self-contained HTML page (MathML,
+  contents), the export step of :mod:`~spinemets.reports.execute`;
 - :mod:`~spinemets.reports.pool`: worker processes with hard time budgets, that
   never outlive the runner;
 - :mod:`~spinemets.reports.folders`: what the runner owns in an output folder
   (markers, locks, staging, the swap, the sweep of dead runs);
 - :mod:`~spinemets.reports.interrupt`: SIGINT/SIGTERM as one clean stop;
 - :mod:`~spinemets.reports.batch`: ``spinemets report`` (checks, locks, staging, swap);
-- :mod:`~spinemets.reports.index`: the static ``index.html``;
+- :mod:`~spinemets.reports.index`: the static ``index.html``, each run's story;
+- :mod:`~spinemets.reports.story`: what a notebook declares for the index (its
+  metadata: question, key figures, key numbers);
 - :mod:`~spinemets.reports.refresh`: ``spinemets refresh-notebooks``;
 - :mod:`~spinemets.reports.command`: the two subcommands.
 
-Heavy imports (papermill, nbconvert) happen only when a command runs.
+Heavy imports (papermill, nbconvert) happen only when a command runs
+(:mod:`~spinemets.reports.html` imports nbconvert: it is imported by the workers).
 """
 
 from __future__ import annotations

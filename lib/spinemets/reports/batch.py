@@ -225,14 +225,29 @@ def plan_runs(
     return plans
 
 
+def staging_aliases(folders: RunFolders) -> tuple[tuple[str, str], ...]:
+    """How executed notebooks name the staging folder: as the run's folder, where the
+    report is once complete (``reports/.paper.partial`` -> ``reports/paper``).
+
+    The notebooks write into the staging folder (``output_dir``) and print it; the
+    report a reader opens is the run's folder, so that is what they read. The
+    absolute path goes first (shown project-relative, or by its name outside the
+    project, as :func:`spinemets.paths.display_path` shows paths), then the folder's
+    name wherever else it appears.
+    """
+    staging = folders.staging.resolve()
+    final = folders.final.resolve()
+    return ((str(staging), paths.display_path(final)), (staging.name, final.name))
+
+
 def _set_tasks(
     plan: RunPlan,
     patients_file: str,
     complications_file: str,
     kernel: str,
     timeout: float,
-    aliases: tuple[tuple[str, str], ...] = (),
 ) -> None:
+    aliases = staging_aliases(plan.folders)
     common = {
         "patients_file": patients_file,
         "complications_file": complications_file,
@@ -260,7 +275,8 @@ def _use_normalised(plan: RunPlan, files: tuple[Path, Path], root: Path) -> None
         for name, path in zip(("patients_file", "complications_file"), files, strict=True):
             if name in parameters:
                 parameters[name] = str(path)
-        plan.tasks[i] = replace(task, parameters=parameters, aliases=((str(root), PLACEHOLDER),))
+        aliases = ((str(root), PLACEHOLDER), *task.aliases)
+        plan.tasks[i] = replace(task, parameters=parameters, aliases=aliases)
 
 
 def _check_cohort_exists(run: Run) -> None:
@@ -552,4 +568,5 @@ __all__ = [
     "plan_runs",
     "run_reports",
     "runner_path",
+    "staging_aliases",
 ]

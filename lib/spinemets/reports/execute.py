@@ -1,8 +1,11 @@
 """Executing one notebook: the per-notebook step of a report, and of a refresh.
 
 :func:`execute_task` executes a notebook with papermill in its own kernel
-(kernel ``spinemets``) into the run's staging folder, then exports HTML next to
-it; :func:`refresh_task` re-executes a committed notebook in place with nbclient.
+(kernel ``spinemets``) into the run's staging folder, cleans it
+(:func:`clean_executed`: no time stamps, no random cell id, no temporary or
+staging path) and exports its HTML page next to it (:func:`export_html`, a
+separate step: :mod:`~spinemets.reports.html`); :func:`refresh_task` re-executes
+a committed notebook in place with nbclient.
 Both run in the worker processes of :mod:`~spinemets.reports.pool`, one task at a
 time, and never raise: a failure comes back as a :class:`NotebookResult` with a
 one-line error naming the cell.
@@ -14,7 +17,9 @@ kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
 The kernel is stopped at once when the notebook ends
 (``shutdown_kernel="immediate"``: nothing is left to save in it).
 This is the step a cache of executed notebooks would wrap (same task in, same
-result out). Tested in ``tests/reports/test_reports.py`` and ``tests/reports/test_pool.py``.
+result out); :func:`export_html` can be called again on a cached executed notebook
+and gives the same bytes. Tested in ``tests/reports/test_reports.py``,
+``tests/reports/test_pool.py`` and ``tests/reports/test_html_report.py``.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ import nbformat
 import papermill
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
 from papermill.exceptions import PapermillExecutionError
 
+from . import html
 from .notebooks import clean_metadata
 from .pool import NotebookResult, short
 
@@ -43,8 +48,6 @@ DEFAULT_TIMEOUT = 600.0
 #: Kernel command-line options: only kernel errors reach the terminal (not ipykernel's
 #: start-up warnings, printed once per notebook).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
-#: HTML keeps the code cells: the notebooks teach methods, the code is part of it.
-HTML_EXCLUDE_INPUT = False
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,10 @@ class NotebookTask:
     parameters: dict[str, Any] = field(default_factory=dict)
     kernel: str = KERNEL_NAME
     timeout: float = DEFAULT_TIMEOUT
-    #: ``(text, shown as)`` pairs replaced in the executed notebook before its HTML is
-    #: made: the runner's temporary cohort folder becomes a stable placeholder, so
-    #: executed notebooks carry no random absolute path.
+    #: ``(text, shown as)`` pairs replaced, in order, in the executed notebook before its
+    #: HTML is made: the runner's temporary cohort folder becomes a stable placeholder
+    #: and the staging folder the run's own folder, so executed notebooks carry no
+    #: random, temporary or absolute path (:func:`clean_executed`).
     aliases: tuple[tuple[str, str], ...] = ()
 
 
@@ -98,41 +102,81 @@ class _Deadline:
         return f"timed out after {self.seconds:g} s (the notebook's time budget){where}"
 
 
-_EXPORTER: HTMLExporter | None = None
-
-
-def _exporter() -> HTMLExporter:
-    """The HTML exporter of this process, made once (its templates load on first use)."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(template_name="lab", exclude_input=HTML_EXCLUDE_INPUT)
-    return _EXPORTER
-
-
 def warm_up() -> None:
     """Prepare a worker before its first notebook (its initializer: done while the runner
-    loads cohorts): papermill, nbclient and nbconvert are this module's imports, already
-    loaded when this runs; what is left is the HTML exporter and its templates."""
-    _exporter()
+    loads cohorts, not when the first notebook starts). papermill, nbclient and
+    nbconvert are this module's static imports, already loaded when this runs; what is
+    left is building the HTML exporter, which reads its templates (one per process)."""
+    html._exporter()
 
 
-def export_html(ipynb: Path) -> Path:
-    """Write ``<stem>.html`` beside an executed notebook (nbconvert, lab template)."""
-    nb = nbformat.read(ipynb, as_version=4)
-    body, _ = _exporter().from_notebook_node(nb, resources={"metadata": {"name": ipynb.stem}})
-    html = ipynb.with_suffix(".html")
-    html.write_text(body, encoding="utf-8", newline="\n")
-    return html
+#: The id given to papermill's injected-parameters cell (papermill makes a random one).
+INJECTED_CELL_ID = "injected-parameters"
 
 
-def _clean_file(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> None:
+def clean_executed(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> None:
+    """Make an executed notebook deterministic and free of machine paths, in place.
+
+    Each ``(text, shown as)`` pair of ``aliases`` is replaced, in order, everywhere in
+    the file (the runner's private cohort folder, the staging folder: see
+    :class:`NotebookTask`); execution time stamps are stripped
+    (:func:`~spinemets.reports.notebooks.clean_metadata`), the injected-parameters
+    cell gets a fixed id instead of papermill's random one, and what a cell printed
+    is one output per stream however the kernel happened to send it
+    (:func:`merge_streams`).
+    """
     if aliases:
         text = ipynb.read_text(encoding="utf-8")
         for old, new in aliases:
             text = text.replace(old, new)
         ipynb.write_text(text, encoding="utf-8")
     nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        if cell.get("outputs"):
+            cell.outputs = merge_streams(cell.outputs)
+    taken = {cell.get("id") for cell in nb.cells}
+    for cell in nb.cells:
+        injected = "injected-parameters" in cell.metadata.get("tags", [])
+        if injected and "id" in cell and INJECTED_CELL_ID not in taken:
+            cell.id = INJECTED_CELL_ID
+            break
     nbformat.write(clean_metadata(nb), ipynb)
+
+
+def merge_streams(outputs: list[Any]) -> list[Any]:
+    """A cell's outputs with consecutive outputs of one stream (stdout, stderr) joined.
+
+    The kernel sends printed text in as many messages as its flushes happened to
+    make, which depends on the machine's load: one ``print`` loop may arrive as one
+    output or as three. Joined, the executed notebook (and its HTML) is the same
+    for the same code, and reads the same. Order is kept: text on either side of a
+    figure or table stays there, and stdout and stderr are not mixed (unlike
+    nbclient's ``coalesce_streams``, which moves all of a stream to its first place).
+    Tested in ``tests/reports/test_html_export.py``.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = _text(previous.get("text")) + _text(output.get("text"))
+        else:
+            merged.append(output)
+    return merged
+
+
+def _text(text: Any) -> str:
+    return "".join(text) if isinstance(text, list) else str(text or "")
+
+
+def export_html(ipynb: Path) -> Path:
+    """Write ``<stem>.html`` beside an executed notebook; return its path
+    (:func:`spinemets.reports.html.export_html`)."""
+    return html.export_html(ipynb)
 
 
 def execute_task(task: NotebookTask) -> NotebookResult:
@@ -168,7 +212,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     if task.output.exists():
         try:
-            _clean_file(task.output, task.aliases)
+            clean_executed(task.output, task.aliases)
             export_html(task.output)
         except Exception as e:
             error = error or f"HTML export failed: {type(e).__name__}: {short(e)}"
@@ -220,8 +264,10 @@ __all__ = [
     "KERNEL_NAME",
     "NotebookResult",
     "NotebookTask",
+    "clean_executed",
     "execute_task",
     "export_html",
+    "merge_streams",
     "refresh_task",
     "warm_up",
 ]
