@@ -5,7 +5,7 @@ One batch, two runs of real notebooks: ``paper`` on the bundled SYNTHETIC cohort
 with ``min_cell: 10`` (notebooks 02 and 03). Every file the batch wrote is searched
 for the staging folder, the private temporary folder and absolute paths; every page
 (the notebooks' and the index) for anything loaded from another host and for TeX
-left unrendered. The end-to-end run of all notebooks is tests/test_pipeline.py.
+left unrendered. The end-to-end runner test of a real notebook is tests/reports/test_pipeline.py.
 """
 
 from __future__ import annotations
