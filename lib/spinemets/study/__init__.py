@@ -14,7 +14,9 @@ and draws nothing:
 * :mod:`.competing_risks` -- local progression with death as a competing event;
 * :mod:`.immortal_time` -- landmark analyses, time-dependent Cox, the simulation;
 * :mod:`.models` -- multivariable Cox models and their proportional-hazards tests;
-* :mod:`.power` -- what a study of this size could detect.
+* :mod:`.power` -- what a study of this size could detect;
+* :mod:`.applicability` -- the checks that say, in one line, why an analysis cannot
+  apply to a cohort.
 
 An analysis that cannot apply to a cohort (one group where two are compared, no
 events, a model without a finite estimate) raises
@@ -25,6 +27,7 @@ Tests mirror the modules in ``tests/study/``.
 from __future__ import annotations
 
 from . import (
+    applicability,
     characteristics,
     competing_risks,
     complications,
@@ -36,6 +39,7 @@ from . import (
 )
 
 __all__ = [
+    "applicability",
     "characteristics",
     "competing_risks",
     "complications",

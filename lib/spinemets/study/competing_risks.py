@@ -38,6 +38,7 @@ from ..methods.km import kaplan_meier, survival_at
 from ..methods.logrank import logrank_test
 from ..methods.timefix import timefix_times
 from ..methods.tmerge import counting_origin
+from .applicability import require_events, require_groups
 
 __all__ = [
     "CAUSE_LABELS",
@@ -399,12 +400,16 @@ def gray_tests(
     Columns of :func:`gray_tests_table`, then ``logrank_p_deaths_censored`` and, when
     ``published_p`` is given (columns strata, value: the paper's LPFS log-rank p-values),
     ``published_logrank_p`` on the cause 1 rows.
+    A column with one group, or a cohort without local progressions, raises
+    :class:`~spinemets.errors.NotApplicable`.
     Tests: tests/study/test_competing_risks.py::test_gray_tests_and_reading.
     """
     events = local_progression_events(patients)
     progressed = (events["cause"] == 1).astype(int)
+    require_events(progressed, "local progressions")
     tables = []
     for column in strata:
+        require_groups(patients, column)
         table = gray_tests_table(events["time"], events["cause"], patients[column], column)
         logrank_p = logrank_test(events["time"], progressed, patients[column]).p
         table["logrank_p_deaths_censored"] = np.where(table["cause"] == 1, logrank_p, np.nan)
@@ -432,6 +437,9 @@ def comparison_hazard_ratios(
     tests/study/test_competing_risks.py::test_comparison_hazard_ratios.
     """
     events = local_progression_events(patients)
+    require_events(events["cause"] == 1, "local progressions")
+    for column in strata:
+        require_groups(patients, column)
     covariates = {
         column: (patients[column] == STUDIED_LEVELS[column]).astype(float).to_numpy()
         for column in strata

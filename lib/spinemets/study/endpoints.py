@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort.spec import ENDPOINTS, Endpoint
-from ..errors import NotApplicable, SpinemetsError
+from ..errors import SpinemetsError
 from ..methods import contingency
 from ..methods._validate import CONF_TYPES, check_conf, check_time_event
 from ..methods.km import kaplan_meier, median_survival, survival_at
@@ -33,6 +33,7 @@ from ..methods.permutation import (
     permutation_logrank,
 )
 from ..methods.timefix import timefix_times
+from .applicability import require_groups
 from .outcomes import tests_frame
 
 __all__ = [
@@ -175,7 +176,8 @@ def permutation_table(
     (:func:`spinemets.methods.permutation.permutation_logrank`). ``published_p``
     (columns endpoint, strata, value: the paper's log-rank p-values, plain data) adds
     ``p_published``, empty where the paper prints none. Also returns the full results by
-    (endpoint, strata), for plotting the permutation distributions.
+    (endpoint, strata), for plotting the permutation distributions. A column with one
+    group raises :class:`~spinemets.errors.NotApplicable`.
     Tests: tests/study/test_endpoints.py::test_permutation_table.
     """
     results: dict[tuple[str, str], PermutationResult] = {}
@@ -184,6 +186,7 @@ def permutation_table(
         time, event = endpoint_data(patients, name)
         for column in strata:
             _require_columns(patients, [column])
+            require_groups(patients, column)
             asymptotic = logrank_test(time, event, patients[column])
             res = permutation_logrank(
                 time,
@@ -273,8 +276,7 @@ def progressions_by_group(
         .reset_index()
         .astype({"patients": "int64", "progressions": "int64"})
     )
-    if len(counts) < 2:
-        raise NotApplicable(f"{by}: one group in this cohort; no comparison of progressions")
+    require_groups(patients, by)
     table = [counts["patients"] - counts["progressions"], counts["progressions"]]
     test = contingency.chisq_test(table, correct=True)
     return counts, tests_frame({f"local_progression_by_{by}": test})
