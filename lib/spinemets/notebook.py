@@ -27,7 +27,6 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -137,7 +136,9 @@ class Notebook:
 
     # ------------------------------------------------------------- writing outputs
 
-    def show(self, table: pd.DataFrame, name: str, count_columns: Sequence[str] = ()) -> Any:
+    def show(
+        self, table: pd.DataFrame, name: str, count_columns: Sequence[str] = ()
+    ) -> pd.DataFrame:
         """Write ``table`` as ``tables/<name>`` (CSV + Markdown) and return it for display.
 
         Tests: tests/test_notebook.py::test_show_and_save_write_the_run_outputs.

@@ -23,13 +23,9 @@ from .style import PALETTE, titled
 __all__ = ["GRADE_COLOURS", "complications_per_patient_figure", "frankel_figure", "vas_figure"]
 
 #: Grade colours: red-ish (A) through blue-green (E), from the Okabe-Ito palette.
-GRADE_COLOURS = {
-    "A": PALETTE[1],
-    "B": PALETTE[4],
-    "C": PALETTE[6],
-    "D": PALETTE[5],
-    "E": PALETTE[2],
-}
+GRADE_COLOURS: dict[str, str] = dict(
+    zip(FRANKEL_GRADES, (PALETTE[1], PALETTE[4], PALETTE[6], PALETTE[5], PALETTE[2]), strict=True)
+)
 
 
 def frankel_figure(

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..cohort.spec import COMPARISONS
+from ..cohort.spec import COMPARISONS, ENDPOINTS
 from ..errors import SpinemetsError
 from ..formatting import format_p
 from ..methods._validate import check_time_cause, group_codes
@@ -105,15 +105,16 @@ def local_progression_events(patients: pd.DataFrame) -> pd.DataFrame:
     os_months``; a row breaking that raises :class:`SpinemetsError` naming the row.
     Tested by tests/study/test_competing_risks.py::test_local_progression_events.
     """
-    need = ["os_months", "death", "lp_months", "local_progression"]
+    os_, lpfs = ENDPOINTS["os"], ENDPOINTS["lpfs"]
+    need = [os_.time, os_.event, lpfs.time, lpfs.event]
     missing = [c for c in need if c not in patients.columns]
     if missing:
         raise SpinemetsError(f"patients table: missing column(s) {', '.join(missing)}")
-    lp = patients["local_progression"].to_numpy(dtype=np.float64)
-    death = patients["death"].to_numpy(dtype=np.float64)
-    os_m = patients["os_months"].to_numpy(dtype=np.float64)
-    lp_m = patients["lp_months"].to_numpy(dtype=np.float64)
-    for name, values in (("local_progression", lp), ("death", death)):
+    lp = patients[lpfs.event].to_numpy(dtype=np.float64)
+    death = patients[os_.event].to_numpy(dtype=np.float64)
+    os_m = patients[os_.time].to_numpy(dtype=np.float64)
+    lp_m = patients[lpfs.time].to_numpy(dtype=np.float64)
+    for name, values in ((lpfs.event, lp), (os_.event, death)):
         bad = ~np.isin(values, (0, 1))
         if bad.any():
             i = int(np.flatnonzero(bad)[0])

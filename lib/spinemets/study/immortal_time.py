@@ -29,7 +29,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..cohort.spec import THERAPIES
+from ..cohort.spec import ENDPOINTS, THERAPIES
 from ..errors import SpinemetsError
 from ..methods.cox import CoxConvergenceError, coxph
 from ..methods.logrank import logrank_test
@@ -167,8 +167,8 @@ def _treated_start(
 def landmark_data(
     patients: pd.DataFrame,
     landmark: float,
-    time_col: str = "os_months",
-    event_col: str = "death",
+    time_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
     treated_value: str = TREATED,
@@ -263,8 +263,8 @@ def counting_rows_example(patients: pd.DataFrame, n_patients: int = 3) -> pd.Dat
 
 def tmerge_counting(
     patients: pd.DataFrame,
-    time_col: str = "os_months",
-    event_col: str = "death",
+    time_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
     treated_value: str = TREATED,
@@ -296,8 +296,8 @@ def tmerge_counting(
 def time_dependent_cox(
     patients: pd.DataFrame,
     conf_level: float = 0.95,
-    time_col: str = "os_months",
-    event_col: str = "death",
+    time_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
     start_col: str = START_COL,
     therapy_col: str = "adjuvant_therapy",
     treated_value: str = TREATED,

@@ -35,7 +35,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..cohort.spec import AMBULATORY_GRADES, COMPARISONS, FRANKEL_GRADES, SURGERIES, THERAPIES
+from ..cohort.spec import (
+    AMBULATORY_GRADES,
+    COMPARISONS,
+    ENDPOINTS,
+    FRANKEL_GRADES,
+    SURGERIES,
+    THERAPIES,
+)
 from ..errors import SpinemetsError
 from ..methods.cox import CoxFit, coxph_frame
 from ..methods.cox_zph import cox_zph
@@ -102,7 +109,9 @@ def _row_name(patients: pd.DataFrame, position: int) -> str:
 
 
 def os_design(
-    patients: pd.DataFrame, duration_col: str = "os_months", event_col: str = "death"
+    patients: pd.DataFrame,
+    duration_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
 ) -> pd.DataFrame:
     """The model frame: ``time``, ``event`` and the five covariates of :data:`MAIN_TERMS`.
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..cohort.spec import SURGERIES
+from ..cohort.spec import ENDPOINTS, SURGERIES
 from ..methods import power as formulas
 from ..methods.power import SimulatedPower
 
@@ -62,7 +62,7 @@ def design_of(patients: pd.DataFrame, column: str = "surgery") -> Design:
     Tests: tests/study/test_power.py::test_design_of_the_bundled_cohort.
     """
     n1, n2 = (int((patients[column] == level).sum()) for level in SURGERIES)
-    return Design(n1, n2, int(patients["death"].sum()))
+    return Design(n1, n2, int(patients[ENDPOINTS["os"].event].sum()))
 
 
 class PowerAnalysis(NamedTuple):
