@@ -20,6 +20,7 @@ from spinemets.study.endpoints import (
     endpoint,
     endpoint_data,
     interval_transforms,
+    lifelines_defaults,
     permutation_table,
     progression_timing,
     progressions_by_group,
@@ -237,3 +238,29 @@ def test_permutation_table() -> None:
     )
     assert with_p["p_published"].iloc[2] == 0.043
     assert with_p["p_published"].drop(index=2).isna().all()
+
+
+def test_lifelines_defaults() -> None:
+    """R's defaults beside lifelines' defaults: R's conf.type "log" against lifelines,
+    whose band and median limits are R's conf.type "log-log" (both checked against R)."""
+    table = lifelines_defaults(patients(), "os", ["surgery", "adjuvant_therapy"], time=36)
+    assert list(table.columns) == [
+        *["strata", "group", "quantity", "r_default", "lifelines_default", "differs"]
+    ]
+    for conf_type, column in (("log", "r_default"), ("log-log", "lifelines_default")):
+        medians = r_rows("medians", conf_type)
+        rates = r_rows("milestones", conf_type)
+        rates = rates[(rates.endpoint == "os") & (rates.time == 36)]
+        for (strata, group), part in table.groupby(["strata", "group"]):
+            got = part.set_index("quantity")[column]
+            m = medians[(medians.endpoint == "os") & (medians.group == group)].iloc[0]
+            r = rates[rates.group == group].iloc[0]
+            assert got["median lower"] == m["lower"], (conf_type, group)
+            assert got["median upper"] == m["upper"], (conf_type, group)
+            assert got["survival at 36 lower"] == pytest.approx(r["lower"], rel=1e-6)
+            assert got["survival at 36 upper"] == pytest.approx(r["upper"], rel=1e-6)
+            assert got["survival at 36"] == pytest.approx(r["surv"], rel=1e-9)
+    # the estimates agree; the intervals are where the defaults part
+    estimates = table[table.quantity.isin(["median", "survival at 36"])]
+    assert not estimates["differs"].any()
+    assert table[table.quantity == "survival at 36 lower"]["differs"].all()

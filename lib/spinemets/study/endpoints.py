@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+from lifelines import KaplanMeierFitter
+from lifelines.utils import median_survival_times
 
 from ..cohort.spec import ENDPOINTS, Endpoint
 from ..errors import SpinemetsError
@@ -42,6 +44,7 @@ __all__ = [
     "endpoint",
     "endpoint_data",
     "interval_transforms",
+    "lifelines_defaults",
     "permutation_table",
     "progression_timing",
     "progressions_by_group",
@@ -255,6 +258,57 @@ def interval_transforms(
         out[f"lower_{suffix}"] = rates["lower"].to_numpy()
         out[f"upper_{suffix}"] = rates["upper"].to_numpy()
     return out
+
+
+def lifelines_defaults(
+    patients: pd.DataFrame,
+    endpoint: str = "os",
+    strata: Sequence[str] = ("surgery", "adjuvant_therapy"),
+    time: float = 36,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """What a reader using lifelines' defaults would get, beside R's (this package's).
+
+    Per group of each column of ``strata``: the median, its confidence limits, and the
+    survival at ``time`` with its limits, as R's ``survfit`` gives them by default
+    (``conf.type = "log"``: :func:`survival_tables`) and as lifelines'
+    ``KaplanMeierFitter`` gives them by default (its band is R's ``log-log``; its median
+    is the first time S <= 0.5, without R's midpoint where S is exactly 0.5 over an
+    interval; its median limits are read off its band). Columns: strata, group,
+    quantity, r_default, lifelines_default, differs. For readers who know lifelines:
+    the package never uses it for a result (``tests/`` use it as a second oracle).
+    Tests: tests/study/test_endpoints.py::test_lifelines_defaults.
+    """
+    ours = survival_tables(patients, list(strata), [endpoint], [time], "log", conf_level)
+    medians = ours.medians.set_index(["strata", "group"])
+    rates = ours.rates.set_index(["strata", "group"])
+    times, events = endpoint_data(patients, endpoint)
+    rows = []
+    for column in strata:
+        for group in sorted(patients[column].astype(str).unique()):
+            mask = (patients[column].astype(str) == group).to_numpy()
+            fitter = KaplanMeierFitter(alpha=1 - conf_level).fit(times[mask], events[mask])
+            limits = median_survival_times(fitter.confidence_interval_).to_numpy().ravel()
+            band = fitter.confidence_interval_.loc[:time].iloc[-1].to_numpy()
+            at = float(fitter.survival_function_at_times(time).iloc[0])
+            m, r = medians.loc[(column, group)], rates.loc[(column, group)]
+            theirs = (fitter.median_survival_time_, *limits, at, *band)
+            mine = (m["median"], m["lower"], m["upper"], r["survival"], r["lower"], r["upper"])
+            names = ("median", "median lower", "median upper")
+            names += (f"survival at {time:g}", f"survival at {time:g} lower")
+            names += (f"survival at {time:g} upper",)
+            for name, a, b in zip(names, mine, theirs, strict=True):
+                rows.append(
+                    {
+                        "strata": column,
+                        "group": group,
+                        "quantity": name,
+                        "r_default": float(a),
+                        "lifelines_default": float(b),
+                        "differs": not np.isclose(a, b, rtol=1e-9, equal_nan=True),
+                    }
+                )
+    return pd.DataFrame(rows)
 
 
 def progressions_by_group(
