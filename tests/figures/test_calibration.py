@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from spinemets.cohort import load_cohort
 from spinemets.figures.calibration import calibration_figure
 from spinemets.methods.km import kaplan_meier, survival_at
 
 
-def test_calibration_figure() -> None:
-    patients = load_cohort().patients
+def test_calibration_figure(bundled) -> None:
+    patients = bundled.patients
     rates = pd.DataFrame(
         {"endpoint": ["os", "os"], "group": ["metastasectomy", "targeted"],
          "time": [36, 60], "value": [28.2, 26.8]}

@@ -7,7 +7,6 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from spinemets.cohort import load_cohort
 from spinemets.figures.cmprsk import cuminc_figure, draw_cuminc
 from spinemets.methods.cmprsk import cuminc
 
@@ -29,8 +28,8 @@ def test_draw_cuminc() -> None:
     assert ax.get_title(loc="left") == "toy"
 
 
-def test_cuminc_figure() -> None:
-    patients = load_cohort().patients
+def test_cuminc_figure(bundled) -> None:
+    patients = bundled.patients
     fig = cuminc_figure(patients, cause=1, ymax=0.6, cohort_label="SYNTHETIC cohort")
     left, right = fig.axes
     assert left.get_title(loc="left") == "Local progression by surgery (SYNTHETIC cohort)"

@@ -12,20 +12,8 @@ from spinemets.study import immortal_time
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_landmark"
 
 
-def _small() -> pd.DataFrame:
-    d = pd.read_csv(FIXTURES / "data_small.csv")
-    return d.rename(
-        columns={
-            "time": "os_months",
-            "event": "death",
-            "therapy": "adjuvant_therapy",
-            "start": "adjuvant_start_months",
-        }
-    )
-
-
-def test_landmark_figure() -> None:
-    small = _small()
+def test_landmark_figure(landmark_cohort: pd.DataFrame) -> None:
+    small = landmark_cohort
     fig = landmark_figure(small, [1, 3], cohort_label="toy")
     assert len(fig.axes) == 2
     assert fig._suptitle.get_text() == "Landmark analyses (toy)"

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets.cohort import load_cohort
 from spinemets.errors import SpinemetsError
 from spinemets.study import competing_risks as cr
 
@@ -100,30 +99,30 @@ def test_milestone_table_matches_r_timepoints() -> None:
 
 
 @pytest.fixture(scope="module")
-def bundled() -> pd.DataFrame:
-    return load_cohort().patients
+def patients(bundled) -> pd.DataFrame:
+    return bundled.patients
 
 
-def test_event_counts(bundled: pd.DataFrame) -> None:
-    counts = cr.event_counts(bundled)
-    events = cr.local_progression_events(bundled)
+def test_event_counts(patients: pd.DataFrame) -> None:
+    counts = cr.event_counts(patients)
+    events = cr.local_progression_events(patients)
     overall = counts[counts["strata"] == "all"].set_index("cause")["n"]
     assert overall.to_dict() == events["cause"].value_counts().sort_index().to_dict()
-    assert overall.sum() == len(bundled)
+    assert overall.sum() == len(patients)
     for column in ("surgery", "adjuvant_therapy"):
         part = counts[counts["strata"] == column]
-        assert part["n"].sum() == len(bundled)
+        assert part["n"].sum() == len(patients)
         for (group, cause), n in part.set_index(["group", "cause"])["n"].items():
-            assert n == int(((bundled[column] == group) & (events["cause"] == cause)).sum())
+            assert n == int(((patients[column] == group) & (events["cause"] == cause)).sum())
     assert set(counts["cause_label"]) <= set(cr.CAUSE_LABELS.values())
 
 
-def test_milestone_risks_and_comparison(bundled: pd.DataFrame) -> None:
-    table = cr.milestone_risks(bundled, [12, 36, 60])
+def test_milestone_risks_and_comparison(patients: pd.DataFrame) -> None:
+    table = cr.milestone_risks(patients, [12, 36, 60])
     assert table["strata"].unique().tolist() == ["surgery", "adjuvant_therapy"]
-    events = cr.local_progression_events(bundled)
+    events = cr.local_progression_events(patients)
     one = cr.cumulative_incidence_at(
-        events["time"], events["cause"], bundled["surgery"], [12, 36, 60], "surgery"
+        events["time"], events["cause"], patients["surgery"], [12, 36, 60], "surgery"
     )
     pd.testing.assert_frame_equal(table[table["strata"] == "surgery"], one)
     published = pd.DataFrame(
@@ -143,17 +142,19 @@ def test_milestone_risks_and_comparison(bundled: pd.DataFrame) -> None:
     assert "published_risk_pct" not in cr.risk_comparison(table).columns
 
 
-def test_gray_tests_and_reading(bundled: pd.DataFrame) -> None:
+def test_gray_tests_and_reading(patients: pd.DataFrame) -> None:
     gray = cr.gray_tests(
-        bundled, published_p=pd.DataFrame({"strata": ["surgery"], "value": [0.043]})
+        patients, published_p=pd.DataFrame({"strata": ["surgery"], "value": [0.043]})
     )
-    events = cr.local_progression_events(bundled)
-    by_surgery = cr.gray_tests_table(events["time"], events["cause"], bundled["surgery"], "surgery")
+    events = cr.local_progression_events(patients)
+    by_surgery = cr.gray_tests_table(
+        events["time"], events["cause"], patients["surgery"], "surgery"
+    )
     pd.testing.assert_frame_equal(
         gray.iloc[:2, : by_surgery.shape[1]].reset_index(drop=True), by_surgery
     )
     # deaths censored, the log-rank test of local progression is the LPFS log-rank of R
-    # (survdiff on the bundled cohort, tests/fixtures/r_cox_models.R)
+    # (survdiff on the patients cohort, tests/fixtures/r_cox_models.R)
     ref = pd.read_csv(FIXTURES.parent / "r_cox_models" / "logrank.csv")
     ref = ref.set_index(["dataset", "strata"])["p"]
     for column in ("surgery", "adjuvant_therapy"):
@@ -164,7 +165,7 @@ def test_gray_tests_and_reading(bundled: pd.DataFrame) -> None:
     assert gray["logrank_p_deaths_censored"][gray["cause"] == 2].isna().all()
     assert gray["published_logrank_p"].iloc[0] == 0.043  # surgery, cause 1
     assert gray["published_logrank_p"].iloc[1:].isna().all()
-    hrs = cr.comparison_hazard_ratios(bundled)
+    hrs = cr.comparison_hazard_ratios(patients)
     text = cr.reading(gray, hrs)
     lines = text.splitlines()
     assert len(lines) == 2 and lines[0].startswith("surgery: metastasectomy vs other")
@@ -172,15 +173,15 @@ def test_gray_tests_and_reading(bundled: pd.DataFrame) -> None:
     assert f"SHR = {fg['hr']:.2f} ({fg['lower']:.2f}-{fg['upper']:.2f})" in lines[0]
 
 
-def test_comparison_hazard_ratios(bundled: pd.DataFrame) -> None:
-    hrs = cr.comparison_hazard_ratios(bundled)
+def test_comparison_hazard_ratios(patients: pd.DataFrame) -> None:
+    hrs = cr.comparison_hazard_ratios(patients)
     assert hrs[["strata", "term", "model"]].values.tolist() == [
         ["surgery", "metastasectomy vs other", "fine_gray"],
         ["surgery", "metastasectomy vs other", "cause_specific"],
         ["adjuvant_therapy", "targeted vs other", "fine_gray"],
         ["adjuvant_therapy", "targeted vs other", "cause_specific"],
     ]
-    events = cr.local_progression_events(bundled)
-    x = (bundled["surgery"] == "metastasectomy").astype(float).to_numpy()
+    events = cr.local_progression_events(patients)
+    x = (patients["surgery"] == "metastasectomy").astype(float).to_numpy()
     one = cr.hazard_ratio_table(events["time"], events["cause"], {"surgery": x})
     np.testing.assert_allclose(hrs["hr"].iloc[:2], one["hr"], rtol=1e-12)

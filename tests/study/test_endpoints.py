@@ -12,7 +12,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets.cohort import load_cohort
 from spinemets.cohort.spec import ENDPOINTS
 from spinemets.errors import NotApplicable, SpinemetsError
 from spinemets.output import table_to_csv_text
@@ -204,9 +203,9 @@ def test_progression_timing() -> None:
     assert list(got.index) == ["count", "min", "25%", "50%", "75%", "max", "within 12 months"]
 
 
-def test_permutation_table() -> None:
+def test_permutation_table(bundled) -> None:
     """The permutation log-rank beside survdiff, per endpoint and grouping, as R."""
-    patients = load_cohort().patients
+    patients = bundled.patients
     table, results = permutation_table(patients, n_permutations=200, max_enumeration=0)
     assert table[["endpoint", "strata"]].values.tolist() == [
         ["os", "surgery"],
@@ -253,8 +252,9 @@ def test_lifelines_defaults() -> None:
         rates = rates[(rates.endpoint == "os") & (rates.time == 36)]
         for (strata, group), part in table.groupby(["strata", "group"]):
             got = part.set_index("quantity")[column]
-            m = medians[(medians.endpoint == "os") & (medians.group == group)].iloc[0]
-            r = rates[rates.group == group].iloc[0]
+            m = medians[(medians.endpoint == "os") & (medians.strata == strata)]
+            m = m[m.group == group].iloc[0]
+            r = rates[(rates.strata == strata) & (rates.group == group)].iloc[0]
             assert got["median lower"] == m["lower"], (conf_type, group)
             assert got["median upper"] == m["upper"], (conf_type, group)
             assert got["survival at 36 lower"] == pytest.approx(r["lower"], rel=1e-6)

@@ -26,16 +26,8 @@ RTOL = 1e-9
 
 
 @pytest.fixture(scope="module")
-def small() -> pd.DataFrame:
-    d = pd.read_csv(FIXTURES / "data_small.csv")
-    return d.rename(
-        columns={
-            "time": "os_months",
-            "event": "death",
-            "therapy": "adjuvant_therapy",
-            "start": "adjuvant_start_months",
-        }
-    )
+def small(landmark_cohort: pd.DataFrame) -> pd.DataFrame:
+    return landmark_cohort
 
 
 def _ref(name: str) -> dict:

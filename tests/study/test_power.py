@@ -12,15 +12,14 @@ import math
 import numpy as np
 import pytest
 from scipy.stats import norm
-from spinemets.cohort import load_cohort
 from spinemets.methods import power as formulas
 from spinemets.study import power
 
 DESIGN = power.Design(39, 61, 89)
 
 
-def test_design_of_the_bundled_cohort() -> None:
-    patients = load_cohort().patients
+def test_design_of_the_bundled_cohort(bundled) -> None:
+    patients = bundled.patients
     design = power.design_of(patients)
     assert design == (
         int((patients.surgery == "metastasectomy").sum()),
