@@ -99,8 +99,9 @@ def test_a_good_run_lands_in_its_folder(good):
     summary, printed, out = good
     assert summary.exit_code == 0
     assert [(o.name, o.status) for o in summary.outcomes] == [("good", "ok")]
-    # the report, the index and their (empty) lock files; no staging folder left
+    # the report, its cache, the index and their (empty) lock files; no staging folder left
     assert sorted(p.name for p in out.iterdir()) == [
+        ".good.cache",
         ".good.lock",
         ".index.html.lock",
         "good",
@@ -155,6 +156,20 @@ def test_executed_notebooks_carry_no_time_stamps(good):
 def test_manifest_and_index(good):
     _, _, out = good
     meta = json.loads((out / "good" / "run.json").read_text(encoding="utf-8"))
+    inputs = {"code", "parameters", "cohort", "data", "package", "environment", "notebook"}
+    for record in meta["notebooks"]:  # what the cache records: tests/reports/test_cache.py
+        assert record.pop("execution") == "executed"
+        assert set(record.pop("inputs")) == inputs
+    assert meta["notebooks"][0].pop("outputs") == [
+        "figures/ok_figure.png",
+        "figures/ok_figure.svg",
+        "tables/ok_table.csv",
+        "tables/ok_table.md",
+    ]
+    assert meta["notebooks"][1].pop("outputs") == [
+        "tables/param_values.csv",
+        "tables/param_values.md",
+    ]
     assert meta == {
         "cohort": "patients.csv + complications.csv",
         "description": "Fixture run <ok>",

@@ -56,12 +56,14 @@ KILL_WAIT = 5.0
 
 @dataclass(frozen=True)
 class NotebookResult:
-    """What became of a task: ``ok``, wall time in seconds, a one-line ``error``."""
+    """What became of a task: ``ok``, wall time in seconds, a one-line ``error``;
+    ``executed``: whether a kernel ran (a re-rendered notebook runs none)."""
 
     label: str
     ok: bool
     seconds: float
     error: str = ""
+    executed: bool = True
 
 
 def short(text: Any, limit: int = 160) -> str:
