@@ -17,11 +17,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
+import papermill
 import pytest
-from spinemets import cli
+from spinemets import cli, paths
 from spinemets.errors import ParameterError, SpinemetsError
 from spinemets.reports import batch
 from spinemets.reports.index import SCORECARD_SUMMARY, render_index
+from spinemets.reports.notebooks import declared_parameters
 from spinemets.reports.refresh import refresh_notebooks
 from spinemets.reports.runs import RunsFileError
 
@@ -355,3 +357,12 @@ def test_refresh_executes_in_place_and_leaves_failures_untouched(tmp_path):
     assert code[2].outputs and "papermill" not in refreshed.metadata
     assert all("execution" not in c.metadata for c in refreshed.cells)
     assert (tmp_path / "o" / "tables" / "ok_table.csv").is_file()
+
+
+def test_declared_parameters_are_what_papermill_finds():
+    """The runner reads parameters cells without papermill; the same names and defaults."""
+    notebooks = sorted(FIXTURES.glob("*.ipynb")) + sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    for path in notebooks:
+        found = papermill.inspect_notebook(str(path))
+        expected = [(name, str(p["default"])) for name, p in found.items()]
+        assert list(declared_parameters(path).items()) == expected, path.name

@@ -21,7 +21,7 @@ a negative estimate formatted as text) is not a formula and is not quoted. Colum
 names get the same treatment. Tested in ``tests/test_output_csv.py``.
 
 Written files are listed for the report runner: when the environment variable
-:data:`WRITTEN_FILES_ENV` names a file (``spinemets report`` sets it for each
+:data:`spinemets.paths.WRITTEN_FILES_ENV` names a file (``spinemets report`` sets it for each
 notebook it executes), every file a ``RunOutput`` writes is appended to it, one
 JSON string (the absolute path) per line. The runner keeps a notebook's files with
 its cached result, so that a notebook reused without running restores its tables
@@ -44,14 +44,11 @@ import pandas as pd
 from . import notebook, paths, privacy
 from .errors import ParameterError
 
-#: The environment variable naming the file where written files are listed (module doc).
-WRITTEN_FILES_ENV = "SPINEMETS_WRITTEN_FILES"
-
 
 def note_written(*files: Path) -> None:
     """Append ``files`` (absolute paths, one JSON string per line) to the list the
-    runner asked for in :data:`WRITTEN_FILES_ENV`; without it, do nothing."""
-    listing = os.environ.get(WRITTEN_FILES_ENV)
+    runner asked for in :data:`spinemets.paths.WRITTEN_FILES_ENV`; without it, do nothing."""
+    listing = os.environ.get(paths.WRITTEN_FILES_ENV)
     if listing:
         with open(listing, "a", encoding="utf-8") as f:
             f.writelines(json.dumps(str(Path(file).resolve())) + "\n" for file in files)

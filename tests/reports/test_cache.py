@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from runner_helpers import FIXTURES, snapshot
 from spinemets import paths
-from spinemets.output import WRITTEN_FILES_ENV, RunOutput
+from spinemets.output import RunOutput
 from spinemets.reports import batch, cache
 from spinemets.reports.folders import OutputFolderError
 from spinemets.reports.index import SHORT_DIGEST
@@ -135,7 +135,7 @@ def test_runoutput_lists_what_it_writes_only_when_asked(tmp_path, monkeypatch):
     out = RunOutput(tmp_path / "run")
     out.write_table(pd.DataFrame({"x": [1]}), "t")  # no listing asked for: nothing listed
     listing = tmp_path / "written.jsonl"
-    monkeypatch.setenv(WRITTEN_FILES_ENV, str(listing))
+    monkeypatch.setenv(paths.WRITTEN_FILES_ENV, str(listing))
     out.write_table(pd.DataFrame({"x": [1]}), "t")
     lines = [json.loads(line) for line in listing.read_text(encoding="utf-8").splitlines()]
     run = (tmp_path / "run").resolve()

@@ -648,7 +648,7 @@ def _keep_results(plan: RunPlan, failed: set[str], use: CacheUse, out: TextIO | 
     """Record what each notebook wrote and store the new results in the run's cache.
 
     A notebook's tables and figures are those ``RunOutput`` listed while it ran
-    (:data:`spinemets.output.WRITTEN_FILES_ENV`), or its stored result's. A result
+    (:data:`spinemets.paths.WRITTEN_FILES_ENV`), or its stored result's. A result
     is stored only when it is complete and its own: a file in the staging folder
     that no notebook listed (written without ``RunOutput``) keeps every new result
     of the run out of the cache, and so does a file two notebooks wrote, for those

@@ -36,7 +36,7 @@ a parameter is keyed by its name, not its bytes; ``--force`` reruns everything).
 :mod:`~spinemets.reports.folders`), one folder per notebook result named by its
 key, holding exactly the files the notebook put into the report -- its executed
 notebook, HTML page, and the tables and figures it wrote (``RunOutput`` lists
-them: :data:`spinemets.output.WRITTEN_FILES_ENV`) -- and ``entry.json`` with their
+them: :data:`spinemets.paths.WRITTEN_FILES_ENV`) -- and ``entry.json`` with their
 digests. Never the normalised cohort copy, nothing the report does not hold. A
 stored file whose bytes no longer match its digest makes the entry unusable (it
 is deleted and the notebook executed). The cache is bounded: after each run it
@@ -55,9 +55,9 @@ import json
 import os
 import shutil
 import sys
+import sysconfig
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -127,12 +127,23 @@ def data_digest(folders: Iterable[Path] | None = None) -> str:
     return digest_files(files)
 
 
+def installed_distributions() -> list[str]:
+    """The distributions installed in this Python's environment, by their metadata folders'
+    names (``pandas-2.2.3.dist-info``: name and version), sorted."""
+    folders = {sysconfig.get_paths()[key] for key in ("purelib", "platlib")}
+    found = set()
+    for folder in folders:
+        try:
+            found |= {n for n in os.listdir(folder) if n.endswith((".dist-info", ".egg-info"))}
+        except OSError:
+            continue
+    return sorted(found)
+
+
 def environment_digest(kernel: str, lock_file: Path | None = None) -> str:
     """The digest of the locked environment (module doc, ``environment``)."""
     lock = lock_file or LOCK_FILE
-    installed = sorted(
-        f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions()
-    )
+    installed = installed_distributions()
     record = {
         "kernel": kernel,
         "python": sys.version,
@@ -418,6 +429,7 @@ __all__ = [
     "cohort_digest",
     "data_digest",
     "environment_digest",
+    "installed_distributions",
     "notebook_digests",
     "package_digest",
     "parameters_digest",

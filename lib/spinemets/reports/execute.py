@@ -17,7 +17,7 @@ kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
 The kernel is stopped at once when the notebook ends
 (``shutdown_kernel="immediate"``: nothing is left to save in it).
 While it runs, the kernel lists the files ``RunOutput`` writes in
-``task.written_files`` (:data:`spinemets.output.WRITTEN_FILES_ENV`), so that the
+``task.written_files`` (:data:`spinemets.paths.WRITTEN_FILES_ENV`), so that the
 runner can keep them with the notebook's result (:mod:`~spinemets.reports.cache`).
 A task with ``outputs_from`` (a stored executed notebook with the same code and
 inputs) is *re-rendered* instead, without a kernel (:func:`render_task`): the
@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import paths
 from .pool import NotebookResult, short
 
 #: The Jupyter kernel every notebook runs in (registered by ``make``).
@@ -102,16 +104,30 @@ class _Deadline:
         return f"timed out after {self.seconds:g} s (the notebook's time budget){where}"
 
 
+#: A module that jsonschema imports (under nbformat) only for an ``iri`` format check,
+#: building three Earley parsers of RFC 3987 on import (about 1 s of CPU). nbformat never
+#: checks that format; the workers skip the import (:func:`warm_up`).
+IRI_GRAMMAR_MODULE = "rfc3987_syntax"
+
+
 def warm_up() -> None:
-    """Import what :func:`execute_task` needs (a worker's initializer: done while the
-    runner loads cohorts, not when the first notebook starts)."""
+    """Import what :func:`execute_task` needs and compile the HTML template (a worker's
+    initializer: done while the runner loads cohorts, not when the first notebook starts).
+
+    A worker is the runner's own process: there, jsonschema's ``iri`` format checker
+    is left out (:data:`IRI_GRAMMAR_MODULE`; jsonschema registers it only when the
+    module imports); nothing in a worker validates that format. The kernels are
+    separate processes, untouched.
+    """
+    sys.modules.setdefault(IRI_GRAMMAR_MODULE, None)  # type: ignore[arg-type]
     import nbclient  # noqa: F401
     import nbconvert  # noqa: F401
-    import nbformat  # noqa: F401
+    import nbformat
     import papermill  # noqa: F401
 
-    from ..output import WRITTEN_FILES_ENV  # noqa: F401
-    from . import html  # noqa: F401  (nbconvert, its templates, latex2mathml)
+    from . import html  # (nbconvert, its templates, latex2mathml)
+
+    html.notebook_html(nbformat.v4.new_notebook(), "warm-up")  # reads and compiles the template
 
 
 #: The id given to papermill's injected-parameters cell (papermill makes a random one).
@@ -203,8 +219,6 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
-    from ..output import WRITTEN_FILES_ENV
-
     start = time.monotonic()
     if task.outputs_from is not None:
         try:
@@ -216,7 +230,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     if task.written_files is not None:
         task.written_files.parent.mkdir(parents=True, exist_ok=True)
         task.written_files.write_text("", encoding="utf-8")
-        os.environ[WRITTEN_FILES_ENV] = str(task.written_files)  # the kernel inherits it
+        os.environ[paths.WRITTEN_FILES_ENV] = str(task.written_files)  # the kernel inherits it
     try:
         papermill.execute_notebook(
             str(task.source),
@@ -240,7 +254,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     except Exception as e:
         error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     finally:
-        os.environ.pop(WRITTEN_FILES_ENV, None)
+        os.environ.pop(paths.WRITTEN_FILES_ENV, None)
     if task.output.exists():
         try:
             clean_executed(task.output, task.aliases)
