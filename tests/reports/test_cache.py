@@ -116,6 +116,11 @@ def test_the_environment_digest_changes_with_the_kernel_the_python_and_the_lock(
     change_one_byte(lock)
     assert cache.environment_digest("spinemets", lock) != first
     shutil.copy(cache.LOCK_FILE, lock)
+    installed = cache.installed_distributions()
+    assert any(name.startswith("pandas-") for name in installed)
+    monkeypatch.setattr(cache, "installed_distributions", lambda: [*installed, "x-1.0.dist-info"])
+    assert cache.environment_digest("spinemets", lock) != first
+    monkeypatch.setattr(cache, "installed_distributions", lambda: installed)
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     assert cache.environment_digest("spinemets", lock) != first
 
@@ -281,7 +286,9 @@ def test_no_cache_deletes_the_cache_and_the_cache_goes_with_its_report(tmp_path)
     assert not cache_folder.exists()
     report(tmp_path)
     assert cache_folder.is_dir()
-    # the user deletes the report: the next batch into the folder removes its cache too
+    # the user deletes the report: its cached results go with it, whichever run is next
+    shutil.rmtree(tmp_path / "out" / "r")
+    assert report(tmp_path)[0] == {"05_gate": "executed"}
     shutil.rmtree(tmp_path / "out" / "r")
     runs = tmp_path / "runs.yaml"
     runs.write_text(runs.read_text(encoding="utf-8").replace("  r:", "  other:"), "utf-8")

@@ -104,6 +104,7 @@ from .folders import (
     folder_problems,
     index_lock,
     mark_failed,
+    orphaned_cache,
     promote,
     read_marker,
     recover,
@@ -419,7 +420,7 @@ def _run_batch(
             raise OutputFolderError("\n".join(problems))
         for plan in plans:
             recover(plan.folders)
-            if use.off:
+            if use.off or orphaned_cache(plan.folders):
                 RunCache(plan.folders).remove()
         sweep_dead_runs(output_dir, skip=names)
         sweep_dead_private_folders()

@@ -516,14 +516,20 @@ def sweep_dead_runs(output: Path, skip: Iterable[str] = ()) -> list[str]:
             if marker is not None and marker.get("state") == "running":
                 shutil.rmtree(f.staging)
                 cleaned.append(name)
-            orphan = _kind(f.final) is None and _kind(f.staging) is None
-            if orphan and read_cache_marker(f.cache) is not None:
+            if orphaned_cache(f):
                 shutil.rmtree(f.cache)
                 if name not in cleaned:
                     cleaned.append(name)
         finally:
             lock.release()
     return cleaned
+
+
+def orphaned_cache(f: RunFolders) -> bool:
+    """Whether the run has a cache but neither a report nor a staging folder (the user
+    deleted the report: its cached results go with it)."""
+    gone = _kind(f.final) is None and _kind(f.staging) is None
+    return gone and read_cache_marker(f.cache) is not None
 
 
 def write_atomically(path: Path, text: str) -> None:
