@@ -518,14 +518,11 @@ def _execute(
         ready.append(plan)
 
     total = sum(len(plan.tasks) for plan in ready)
-    reused: list[tuple[RunPlan, NotebookTask]] = []
+    reused: list[NotebookTask] = []
     to_run: list[NotebookTask] = []
     for plan in ready:
         for task in _decide(plan, cohorts, shared, use):
-            if plan.records[_stem(task)].how == REUSED:
-                reused.append((plan, task))
-            else:
-                to_run.append(task)
+            (reused if plan.records[_stem(task)].how == REUSED else to_run).append(task)
     rerendered = sum(task.outputs_from is not None for task in to_run)
     counts = [f"{len(reused)} reused"] if reused else []
     counts += [f"{rerendered} to re-render"] if rerendered else []
@@ -543,7 +540,7 @@ def _execute(
     failures: dict[str, list[NotebookResult]] = {plan.run.name: [] for plan in ready}
     by_name = {plan.run.name: plan for plan in ready}
     width = max((len(t.label) for plan in ready for t in plan.tasks), default=0)
-    restored = (NotebookResult(task.label, True, 0.0, executed=False) for _, task in reused)
+    restored = (NotebookResult(task.label, True, 0.0, executed=False) for task in reused)
     for done, result in enumerate(itertools.chain(restored, pool.run(to_run)), start=1):
         name, stem = result.label.split("/", 1)
         record = by_name[name].records[stem]
@@ -695,8 +692,9 @@ def _keep_results(plan: RunPlan, failed: set[str], use: CacheUse, out: TextIO | 
             kept.add(key)
         elif new_results and spec.stem not in shared_files:
             names = [spec.path.name, f"{spec.stem}.html", *record.outputs]
-            cache.store(spec.stem, record.inputs, plan.staging_dir, names)
-            kept.add(key)
+            if all((plan.staging_dir / n).is_file() for n in names):
+                cache.store(spec.stem, record.inputs, plan.staging_dir, names)
+                kept.add(key)
     return kept
 
 
