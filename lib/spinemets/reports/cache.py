@@ -394,7 +394,9 @@ def _read_entry(folder: Path) -> Entry | None:
         return None
     if not isinstance(outputs, list) or inputs.key(stem) != folder.name:
         return None
-    if any(not _safe_name(n) for n in files):
+    if any(not _safe_name(n) or not isinstance(d, str) for n, d in files.items()):
+        return None
+    if not all(isinstance(o, str) and o in files for o in outputs):
         return None
     return Entry(folder, stem, inputs, dict(files), tuple(outputs))
 
