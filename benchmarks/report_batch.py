@@ -289,6 +289,12 @@ def markdown(r: dict) -> str:
         )
     lines += [
         "",
+        "The runner on the floor can be under 1: its worker processes skip jsonschema's RFC "
+        "3987 grammar (about 1 s of CPU per process importing nbformat, which plain "
+        "papermill's workers pay) and stop each kernel at once when its notebook ends "
+        "(plain papermill shuts it down gracefully). What the cold run takes beyond the "
+        "floor is the notebooks' own computing.",
+        "",
         f"CPU ratios (less sensitive to other processes): runner on the floor / floor "
         f"{r['cpu_ratios']['runner_on_floor / floor']}, cold / floor "
         f"{r['cpu_ratios']['cold / floor']}.",
