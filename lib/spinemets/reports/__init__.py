@@ -7,7 +7,10 @@ One module per concern:
   parameters, the parameter checks, metadata cleaning;
 - :mod:`~spinemets.reports.cohorts`: each run's cohort, loaded once and handed to
   the notebooks as a normalised CSV copy in a private temporary folder;
-- :mod:`~spinemets.reports.execute`: executing one notebook (the per-notebook step);
+- :mod:`~spinemets.reports.cache`: each notebook's inputs as digests, and the run's
+  cache of results, so that a rerun executes only what changed;
+- :mod:`~spinemets.reports.execute`: executing one notebook (the per-notebook step),
+  or re-rendering it from a stored result;
 - :mod:`~spinemets.reports.html`: a notebook's self-contained HTML page (MathML,
   contents), the export step of :mod:`~spinemets.reports.execute`;
 - :mod:`~spinemets.reports.pool`: worker processes with hard time budgets, that
