@@ -19,11 +19,21 @@ the spreadsheet show it as text. Numbers stay numbers: numeric columns are
 written as they are, and text that is a plain number (``-0.52``, ``+3``, ``-1e-05``:
 a negative estimate formatted as text) is not a formula and is not quoted. Column
 names get the same treatment. Tested in ``tests/test_output_csv.py``.
+
+Written files are listed for the report runner: when the environment variable
+:data:`spinemets.paths.WRITTEN_FILES_ENV` names a file (``spinemets report`` sets it for each
+notebook it executes), every file a ``RunOutput`` writes is appended to it, one
+JSON string (the absolute path) per line. The runner keeps a notebook's files with
+its cached result, so that a notebook reused without running restores its tables
+and figures too (``reports/README.md``, "Reports rerun only what changed").
+Without the variable nothing is recorded. Tested in ``tests/reports/test_cache.py``.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -33,6 +43,16 @@ import pandas as pd
 
 from . import paths, privacy
 from .errors import ParameterError
+
+
+def note_written(*files: Path) -> None:
+    """Append ``files`` (absolute paths, one JSON string per line) to the list the
+    runner asked for in :data:`spinemets.paths.WRITTEN_FILES_ENV`; without it, do nothing."""
+    listing = os.environ.get(paths.WRITTEN_FILES_ENV)
+    if listing:
+        with open(listing, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps(str(Path(file).resolve())) + "\n" for file in files)
+
 
 #: Significant digits kept for floats in CSV tables (R prints 7 by default).
 CSV_SIGNIFICANT_DIGITS = 10
@@ -139,6 +159,7 @@ class RunOutput:
         csv_path.write_text(csv_text, encoding="utf-8")
         md_text = table_to_markdown(_floats_as_text(masked, df, lambda x: f"{x:.4g}"))
         (self.tables / f"{name}.md").write_text(md_text, encoding="utf-8")
+        note_written(csv_path, self.tables / f"{name}.md")
         return csv_path
 
     def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:
@@ -152,6 +173,7 @@ class RunOutput:
                 metadata={"Date": None, "Creator": None},
                 bbox_inches="tight",
             )
+        note_written(png, self.figures / f"{name}.svg")
         return png
 
     def __repr__(self) -> str:  # never show an absolute path to a reader

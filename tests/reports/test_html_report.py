@@ -47,7 +47,7 @@ def batch(tmp_path_factory):
     (tmp / "runs.yaml").write_text(RUNS, encoding="utf-8")
     out = tmp / "out"
     # the batch's private folder goes into a temporary folder of this module's own (as
-    # conftest.py does for each test): tests/test_byoc.py looks for leftovers in /tmp
+    # conftest.py does for each test): tests/reports/test_byoc.py looks for leftovers in /tmp
     private = tmp_path_factory.mktemp("private-tmp")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tempfile, "tempdir", str(private))
@@ -57,7 +57,10 @@ def batch(tmp_path_factory):
 
 
 def pages(out: Path) -> list[Path]:
-    return sorted(out.rglob("*.html"))
+    """The pages of the reports; their copies in the runs' caches (``.<run>.cache/``) are
+    left out here, and searched for paths with every other file below."""
+    hidden = [p for p in out.rglob("*.html") if p.relative_to(out).parts[0].startswith(".")]
+    return sorted(set(out.rglob("*.html")) - set(hidden))
 
 
 @pytest.mark.slow

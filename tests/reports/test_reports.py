@@ -17,11 +17,13 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import nbformat
+import papermill
 import pytest
-from spinemets import cli
+from spinemets import cli, paths
 from spinemets.errors import ParameterError, SpinemetsError
 from spinemets.reports import batch
 from spinemets.reports.index import SCORECARD_SUMMARY, render_index
+from spinemets.reports.notebooks import declared_parameters
 from spinemets.reports.refresh import refresh_notebooks
 from spinemets.reports.runs import RunsFileError
 
@@ -99,8 +101,9 @@ def test_a_good_run_lands_in_its_folder(good):
     summary, printed, out = good
     assert summary.exit_code == 0
     assert [(o.name, o.status) for o in summary.outcomes] == [("good", "ok")]
-    # the report, the index and their (empty) lock files; no staging folder left
+    # the report, its cache, the index and their (empty) lock files; no staging folder left
     assert sorted(p.name for p in out.iterdir()) == [
+        ".good.cache",
         ".good.lock",
         ".index.html.lock",
         "good",
@@ -155,6 +158,20 @@ def test_executed_notebooks_carry_no_time_stamps(good):
 def test_manifest_and_index(good):
     _, _, out = good
     meta = json.loads((out / "good" / "run.json").read_text(encoding="utf-8"))
+    inputs = {"code", "parameters", "cohort", "data", "package", "environment", "notebook"}
+    for record in meta["notebooks"]:  # what the cache records: tests/reports/test_cache.py
+        assert record.pop("execution") == "executed"
+        assert set(record.pop("inputs")) == inputs
+    assert meta["notebooks"][0].pop("outputs") == [
+        "figures/ok_figure.png",
+        "figures/ok_figure.svg",
+        "tables/ok_table.csv",
+        "tables/ok_table.md",
+    ]
+    assert meta["notebooks"][1].pop("outputs") == [
+        "tables/param_values.csv",
+        "tables/param_values.md",
+    ]
     assert meta == {
         "cohort": "patients.csv + complications.csv",
         "description": "Fixture run <ok>",
@@ -340,3 +357,12 @@ def test_refresh_executes_in_place_and_leaves_failures_untouched(tmp_path):
     assert code[2].outputs and "papermill" not in refreshed.metadata
     assert all("execution" not in c.metadata for c in refreshed.cells)
     assert (tmp_path / "o" / "tables" / "ok_table.csv").is_file()
+
+
+def test_declared_parameters_are_what_papermill_finds():
+    """The runner reads parameters cells without papermill; the same names and defaults."""
+    notebooks = sorted(FIXTURES.glob("*.ipynb")) + sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
+    for path in notebooks:
+        found = papermill.inspect_notebook(str(path))
+        expected = [(name, str(p["default"])) for name, p in found.items()]
+        assert list(declared_parameters(path).items()) == expected, path.name

@@ -134,7 +134,7 @@ def test_the_runners_paths_stay_inside_the_output_folder_and_never_collide(name,
     for path in mine.all():
         assert path.parent == out
         assert path.name not in PROJECT_FILES | {INDEX_NAME, f".{INDEX_NAME}.lock"}
-    assert len(set(mine.all())) == 4
+    assert len(set(mine.all())) == 5
     # the hidden names of one run are never the folder of another, nor its hidden names
     assert mine.final not in theirs.all()[1:]
     if name != other:

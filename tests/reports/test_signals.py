@@ -104,6 +104,7 @@ def test_after_sigkill_workers_and_kernels_exit_and_the_next_run_cleans_up(
     assert private_folders(tmp_path / "tmp") == []
     assert sorted(p.name for p in out.iterdir()) == [
         ".index.html.lock",
+        ".r.cache",
         ".r.lock",
         "index.html",
         "r",

@@ -47,7 +47,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Execute every numbered notebook for every run of RUNS_FILE into "
             "OUTPUT/<run>/ (executed notebooks, HTML, tables/, figures/), then write "
-            "OUTPUT/index.html. A run's folder is replaced only when all its notebooks "
+            "OUTPUT/index.html. A notebook is executed only when something it depends on "
+            "changed (its code, parameters, the cohort's bytes, the package, the "
+            "environment); otherwise its stored result is reused (--force: execute all). "
+            "A run's folder is replaced only when all its notebooks "
             "succeed, and only if spinemets made it (its run.json); anything else in the "
             "way is refused before any work. One report at a time per run (a lock). "
             "Exit codes: 0 all good, 1 a notebook failed, 2 bad input or an output folder "
@@ -66,6 +69,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--output-dir", type=Path, default=None, metavar="DIR",
         help="where run folders and index.html go (default: reports/)",
+    )  # fmt: skip
+    report.add_argument(
+        "--force", action="store_true",
+        help="execute every notebook, even those whose inputs did not change since their "
+        "stored result (the new results are stored)",
+    )  # fmt: skip
+    report.add_argument(
+        "--no-cache", action="store_true",
+        help="execute every notebook, delete the runs' cached results and store none",
     )  # fmt: skip
     _common(report)
     report.set_defaults(func=_report)
@@ -90,6 +102,8 @@ def _report(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         run_names=args.runs,
         notebooks_dir=args.notebooks_dir or paths.NOTEBOOKS_DIR,
+        force=args.force,
+        no_cache=args.no_cache,
     )
     return summary.exit_code
 

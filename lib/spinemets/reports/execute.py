@@ -16,10 +16,14 @@ is what is left when the cell starts. Whatever the notebook is stuck in, the poo
 kills it shortly after the budget (:data:`~spinemets.reports.pool.KILL_GRACE`).
 The kernel is stopped at once when the notebook ends
 (``shutdown_kernel="immediate"``: nothing is left to save in it).
-This is the step a cache of executed notebooks would wrap (same task in, same
-result out); :func:`export_html` can be called again on a cached executed notebook
-and gives the same bytes. Tested in ``tests/reports/test_reports.py``,
-``tests/reports/test_pool.py`` and ``tests/reports/test_html_report.py``.
+While it runs, the kernel lists the files ``RunOutput`` writes in
+``task.written_files`` (:data:`spinemets.paths.WRITTEN_FILES_ENV`), so that the
+runner can keep them with the notebook's result (:mod:`~spinemets.reports.cache`).
+A task with ``outputs_from`` (a stored executed notebook with the same code and
+inputs) is *re-rendered* instead, without a kernel (:func:`render_task`): the
+result is the same bytes as executing it.
+Tested in ``tests/reports/test_reports.py``, ``tests/reports/test_pool.py``,
+``tests/reports/test_html_report.py`` and ``tests/reports/test_cache.py``.
 """
 
 from __future__ import annotations
@@ -36,7 +40,9 @@ import papermill
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from papermill.exceptions import PapermillExecutionError
+from papermill.iorw import write_ipynb
 
+from .. import paths
 from . import html
 from .notebooks import clean_metadata
 from .pool import NotebookResult, short
@@ -66,6 +72,10 @@ class NotebookTask:
     #: and the staging folder the run's own folder, so executed notebooks carry no
     #: random, temporary or absolute path (:func:`clean_executed`).
     aliases: tuple[tuple[str, str], ...] = ()
+    #: Where the kernel lists the files RunOutput writes (None: not listed).
+    written_files: Path | None = None
+    #: A stored executed notebook of the same code and inputs: re-render, do not execute.
+    outputs_from: Path | None = None
 
 
 class _Deadline:
@@ -103,11 +113,12 @@ class _Deadline:
 
 
 def warm_up() -> None:
-    """Prepare a worker before its first notebook (its initializer: done while the runner
-    loads cohorts, not when the first notebook starts). papermill, nbclient and
-    nbconvert are this module's static imports, already loaded when this runs; what is
-    left is building the HTML exporter, which reads its templates (one per process)."""
-    html._exporter()
+    """Compile the HTML template (a worker's initializer: done while the runner loads
+    cohorts, not when the first notebook starts). papermill, nbclient and nbconvert are
+    this module's static imports, loaded with it; jsonschema's ``iri`` format checker
+    is left out of the runner's processes (:data:`spinemets.reports.IRI_GRAMMAR_MODULE`).
+    """
+    html.notebook_html(nbformat.v4.new_notebook(), "warm-up")  # reads and compiles the template
 
 
 #: The id given to papermill's injected-parameters cell (papermill makes a random one).
@@ -183,11 +194,21 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     """Execute a notebook with papermill into ``task.output``, then export its HTML.
 
     The executed notebook is kept (and exported) even when a cell fails, so the
-    error can be read where it happened.
+    error can be read where it happened. A task with ``outputs_from`` is re-rendered
+    (:func:`render_task`) unless the stored notebook does not fit its code.
     """
     start = time.monotonic()
+    if task.outputs_from is not None:
+        try:
+            return render_task(task)
+        except RenderMismatch:
+            pass  # executed below, as if nothing were stored
     deadline = _Deadline(task.timeout)
     error = ""
+    if task.written_files is not None:
+        task.written_files.parent.mkdir(parents=True, exist_ok=True)
+        task.written_files.write_text("", encoding="utf-8")
+        os.environ[paths.WRITTEN_FILES_ENV] = str(task.written_files)  # the kernel inherits it
     try:
         papermill.execute_notebook(
             str(task.source),
@@ -210,6 +231,8 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         error = f"the kernel died: {short(e)}"
     except Exception as e:
         error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
+    finally:
+        os.environ.pop(paths.WRITTEN_FILES_ENV, None)
     if task.output.exists():
         try:
             clean_executed(task.output, task.aliases)
@@ -217,6 +240,63 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         except Exception as e:
             error = error or f"HTML export failed: {type(e).__name__}: {short(e)}"
     return NotebookResult(task.label, not error, time.monotonic() - start, error)
+
+
+class RenderMismatch(Exception):
+    """The stored executed notebook does not have the task's code cells."""
+
+
+def render_task(task: NotebookTask) -> NotebookResult:
+    """Re-render a notebook from a stored execution of the same code and inputs: no kernel.
+
+    papermill prepares the notebook as it would for executing it (parameters
+    injected, ``prepare_only``); each code cell then takes the outputs and execution
+    count of the stored executed notebook (``task.outputs_from``), and the notebook
+    the kernel's ``language_info`` (and widget state, if any); what execution leaves
+    in metadata is removed by :func:`clean_executed` on both paths. The result is
+    the bytes executing the notebook would give (its Markdown cells and metadata
+    are the new ones). Raises :class:`RenderMismatch` when the stored notebook's
+    code cells are not the task's (the caller executes the notebook instead).
+    """
+    start = time.monotonic()
+    stored = nbformat.read(task.outputs_from, as_version=4)
+    nb = papermill.execute_notebook(
+        str(task.source),
+        None,
+        parameters=task.parameters,
+        kernel_name=task.kernel,
+        prepare_only=True,
+        progress_bar=False,
+        log_output=False,
+    )
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    stored_code = [cell for cell in stored.cells if cell.cell_type == "code"]
+    if len(code) != len(stored_code) or any(
+        _shown(cell.source, task.aliases) != old.source
+        for cell, old in zip(code, stored_code, strict=True)
+    ):
+        raise RenderMismatch(task.label)
+    for cell, old in zip(code, stored_code, strict=True):
+        cell.outputs = old.outputs
+        cell.execution_count = old.get("execution_count")
+    for key in ("language_info", "widgets"):
+        nb.metadata.pop(key, None)
+        if key in stored.metadata:
+            nb.metadata[key] = stored.metadata[key]
+    error = ""
+    try:
+        write_ipynb(nb, str(task.output))
+        clean_executed(task.output, task.aliases)
+        export_html(task.output)
+    except Exception as e:
+        error = f"re-rendering failed: {type(e).__name__}: {short(e)}"
+    return NotebookResult(task.label, not error, time.monotonic() - start, error, executed=False)
+
+
+def _shown(text: str, aliases: tuple[tuple[str, str], ...]) -> str:
+    for old, new in aliases:
+        text = text.replace(old, new)
+    return text
 
 
 def refresh_task(task: NotebookTask) -> NotebookResult:
@@ -269,5 +349,6 @@ __all__ = [
     "export_html",
     "merge_streams",
     "refresh_task",
+    "render_task",
     "warm_up",
 ]

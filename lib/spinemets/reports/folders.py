@@ -7,6 +7,8 @@ For a run ``NAME`` in the output folder ``OUT`` (``reports/`` by default):
 ``OUT/.NAME.partial/``   the staging folder the notebooks write into; carries
                          :data:`STAGING_MARKER` (state ``running`` or ``failed``)
 ``OUT/.NAME.old/``       the previous report, for the moment of the swap only
+``OUT/.NAME.cache/``     the run's cache of notebook results (:mod:`~spinemets.reports.cache`);
+                         carries :data:`CACHE_MARKER`
 ``OUT/.NAME.lock``       the run's lock file (empty; it stays, as lock files must)
 ``OUT/index.html``       the index; carries :data:`INDEX_GENERATOR`
 ``OUT/.index.html.lock`` the index's lock file
@@ -29,7 +31,8 @@ Rules, each tested in ``tests/reports/test_folders.py``:
 - **What dead runs leave is removed.** :func:`sweep_dead_runs` deletes the
   staging folders of runs whose lock can be taken (a lock that can be taken proves
   its owner is dead) and that were still running when they died; a failed run's
-  staging folder is kept for debugging until that run is made again.
+  staging folder is kept for debugging until that run is made again. A run's
+  cache goes when its report and its staging folder are both gone.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ RUN_FORMAT = "spinemets-run/1"
 #: The marker of a staging folder (hidden, so the index never lists it).
 STAGING_MARKER = ".spinemets-staging"
 STAGING_FORMAT = "spinemets-staging/1"
+#: The marker of a run's cache folder (hidden, as the folder).
+CACHE_MARKER = ".spinemets-cache"
+CACHE_FORMAT = "spinemets-cache/1"
 #: The index page, and the line that marks it as written by the runner.
 INDEX_NAME = "index.html"
 INDEX_GENERATOR = '<meta name="generator" content="spinemets report">'
@@ -122,8 +128,12 @@ class RunFolders:
     def lock(self) -> Path:
         return self.output / f".{self.name}.lock"
 
-    def all(self) -> tuple[Path, Path, Path, Path]:
-        return self.final, self.staging, self.old, self.lock
+    @property
+    def cache(self) -> Path:
+        return self.output / f".{self.name}.cache"
+
+    def all(self) -> tuple[Path, Path, Path, Path, Path]:
+        return self.final, self.staging, self.old, self.cache, self.lock
 
 
 def run_folders(output: str | Path, name: str) -> RunFolders:
@@ -184,6 +194,22 @@ def read_staging_marker(folder: Path) -> dict[str, Any] | None:
     if isinstance(data, dict) and data.get("format") == STAGING_FORMAT:
         return data
     return None
+
+
+def read_cache_marker(folder: Path) -> dict[str, Any] | None:
+    """The marker of a run's cache folder the runner made, or None."""
+    if not _real_folder(folder):
+        return None
+    data = _read_json(folder / CACHE_MARKER)
+    if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
+        return data
+    return None
+
+
+def write_cache_marker(folder: Path, name: str) -> None:
+    """Mark ``folder`` as run ``name``'s cache (the folder must exist)."""
+    record = {"format": CACHE_FORMAT, "run": name}
+    (folder / CACHE_MARKER).write_text(json.dumps(record, sort_keys=True) + "\n", "utf-8")
 
 
 def made_by_runner(folder: Path) -> bool:
@@ -249,6 +275,13 @@ def _path_problem(path: Path, role: str, run: str | None) -> str | None:
             f"writing run '{run}'; nothing was changed: move it away, or choose another "
             "--output-dir"
         )
+    if role == "cache":
+        if kind == "folder" and read_cache_marker(path) is not None:
+            return None
+        return (
+            f"{shown}: {thing} that spinemets report did not make has the name of run "
+            f"'{run}'s cache; nothing was changed: move it away, or choose another --output-dir"
+        )
     if role == "lock":
         if kind == "file":
             return None
@@ -290,7 +323,8 @@ def folder_problems(
     names = list(names)
     folders = [RunFolders(Path(os.path.abspath(output)), name) for name in names]
     for f in folders:
-        for path, role in zip(f.all(), ("report", "staging", "old", "lock"), strict=True):
+        roles = ("report", "staging", "old", "cache", "lock")
+        for path, role in zip(f.all(), roles, strict=True):
             problem = _path_problem(path, role, f.name)
             if problem:
                 problems.append(problem)
@@ -299,8 +333,8 @@ def folder_problems(
     replaced = [
         (f, folder)
         for f in folders
-        for folder in (f.final, f.staging, f.old)
-        if made_by_runner(folder)
+        for folder in (f.final, f.staging, f.old, f.cache)
+        if made_by_runner(folder) or read_cache_marker(folder) is not None
     ]
     for where, files in (inputs or {}).items():
         for key, file in files.items():
@@ -450,11 +484,13 @@ def recover(f: RunFolders) -> None:
 def sweep_dead_runs(output: Path, skip: Iterable[str] = ()) -> list[str]:
     """Remove what dead runs left in ``output``; return the names of the runs cleaned.
 
-    For every ``.NAME.partial`` or ``.NAME.old`` of a run not in ``skip`` (the
-    batch's own runs, whose locks it holds): when NAME's lock can be taken, its
-    owner is dead, so a swap it left is finished (:func:`recover`) and a staging
-    folder whose state is still ``running`` is deleted. A failed run's staging
-    folder (state ``failed``) is left for debugging.
+    For every ``.NAME.partial``, ``.NAME.old`` or ``.NAME.cache`` of a run not in
+    ``skip`` (the batch's own runs, whose locks it holds): when NAME's lock can be
+    taken, its owner is dead, so a swap it left is finished (:func:`recover`) and a
+    staging folder whose state is still ``running`` is deleted. A failed run's
+    staging folder (state ``failed``) is left for debugging. A run's cache is
+    deleted when neither its report nor its staging folder is left (the user
+    removed the report: its cached results go with it).
     """
     skip = set(skip)
     cleaned = []
@@ -464,7 +500,7 @@ def sweep_dead_runs(output: Path, skip: Iterable[str] = ()) -> list[str]:
         return cleaned
     names = set()
     for entry in entries:
-        for suffix in (".partial", ".old"):
+        for suffix in (".partial", ".old", ".cache"):
             if entry.startswith(".") and entry.endswith(suffix):
                 name = entry[1 : -len(suffix)]
                 if check_run_name(name) is None and name not in skip:
@@ -480,9 +516,20 @@ def sweep_dead_runs(output: Path, skip: Iterable[str] = ()) -> list[str]:
             if marker is not None and marker.get("state") == "running":
                 shutil.rmtree(f.staging)
                 cleaned.append(name)
+            if orphaned_cache(f):
+                shutil.rmtree(f.cache)
+                if name not in cleaned:
+                    cleaned.append(name)
         finally:
             lock.release()
     return cleaned
+
+
+def orphaned_cache(f: RunFolders) -> bool:
+    """Whether the run has a cache but neither a report nor a staging folder (the user
+    deleted the report: its cached results go with it)."""
+    gone = _kind(f.final) is None and _kind(f.staging) is None
+    return gone and read_cache_marker(f.cache) is not None
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -15,7 +15,9 @@ what exists. Per run, in this order:
    HTML page and executed notebook, its key figures (image, caption, alt text;
    the full-size PNG and the SVG linked) and its key numbers: medians with
    confidence intervals, log-rank tests, hazard ratios, restricted mean survival
-   times, follow-up, and the other tables a notebook names. What a notebook shows
+   times, follow-up, and the other tables a notebook names; and whether it was
+   executed for the report, reused or re-rendered (:mod:`~spinemets.reports.cache`),
+   with its input digests (``run.json``, ``execution`` and ``inputs``). What a notebook shows
    is declared in its metadata (:mod:`~spinemets.reports.story`); the numbers are
    read from the run's tables **as text**: a count a ``min_cell`` run masked
    (``<10``) is shown as written, nothing is recomputed, and a table, column or
@@ -520,7 +522,49 @@ def _scorecard_html(run_dir: Path, run: str) -> list[str]:
     return lines
 
 
-def _notebook_html(run_dir: Path, run: str, story: NotebookStory) -> list[str]:
+#: How the index says what became of a notebook (``run.json``, ``execution``).
+EXECUTION_NOTES = {
+    "executed": "Executed for this report",
+    "reused": "Reused: not executed again, its inputs are those of an earlier execution",
+    "re-rendered": (
+        "Re-rendered: its text changed, its code and inputs did not; the earlier "
+        "execution's outputs were merged in without running it"
+    ),
+}
+#: The digests shown (run.json has all 64 hex digits).
+SHORT_DIGEST = 12
+
+
+def notebook_records(meta: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The per-notebook records of a run.json, by stem (records that are dicts only)."""
+    records = {}
+    for item in meta.get("notebooks") or []:
+        if isinstance(item, dict) and isinstance(item.get("stem"), str):
+            records[item["stem"]] = item
+    return records
+
+
+def execution_html(record: dict[str, Any]) -> list[str]:
+    """One line: whether the notebook was executed, reused or re-rendered, and from which
+    inputs (their digests, shortened; ``run.json`` has them whole)."""
+    note = EXECUTION_NOTES.get(str(record.get("execution")))
+    if note is None:
+        return []
+    inputs = record.get("inputs")
+    shown = ""
+    if isinstance(inputs, dict):
+        digests = ", ".join(
+            f"{escape(str(k))} <code>{escape(str(v)[:SHORT_DIGEST])}</code>"
+            for k, v in inputs.items()
+            if k != "notebook"
+        )
+        shown = f" (inputs: {digests})" if digests else ""
+    return [f'<p class="note">{escape(note)}{shown}.</p>']
+
+
+def _notebook_html(
+    run_dir: Path, run: str, story: NotebookStory, record: dict[str, Any] | None = None
+) -> list[str]:
     stem = story.stem
     anchor = escape(f"run-{run}-{stem}", quote=True)
     page = run_dir / f"{stem}.html"
@@ -540,6 +584,7 @@ def _notebook_html(run_dir: Path, run: str, story: NotebookStory) -> list[str]:
     ]
     if links:
         lines.append(f'<p class="read">Read: {" | ".join(links)}</p>')
+    lines += execution_html(record or {})
     figures = [line for fig in story.key_figures for line in key_figure_html(run_dir, run, fig)]
     if figures:
         lines += ['<div class="figures">', *figures, "</div>"]
@@ -619,10 +664,12 @@ def _run_section(run_dir: Path, meta: dict[str, Any]) -> list[str]:
     ]
     lines += _scorecard_html(run_dir, run)
     stems = notebook_stems(meta)
+    records = notebook_records(meta)
     if stems:
         lines += ["<h3>Notebooks, in reading order</h3>", '<ol class="notebooks">']
         for stem in stems:
-            lines += _notebook_html(run_dir, run, read_story(run_dir / f"{stem}.ipynb"))
+            story = read_story(run_dir / f"{stem}.ipynb")
+            lines += _notebook_html(run_dir, run, story, records.get(stem))
         lines.append("</ol>")
     lines += _files_html(run, run_dir)
     lines.append("</section>")
@@ -691,11 +738,13 @@ __all__ = [
     "MANIFEST_NAME",
     "SCORECARD_SUMMARY",
     "cohort_label",
+    "execution_html",
     "format_estimate",
     "format_number",
     "format_p",
     "key_figure_html",
     "key_numbers_html",
+    "notebook_records",
     "notebook_stems",
     "png_size",
     "read_table",

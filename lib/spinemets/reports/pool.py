@@ -56,12 +56,14 @@ KILL_WAIT = 5.0
 
 @dataclass(frozen=True)
 class NotebookResult:
-    """What became of a task: ``ok``, wall time in seconds, a one-line ``error``."""
+    """What became of a task: ``ok``, wall time in seconds, a one-line ``error``;
+    ``executed``: whether a kernel ran (a re-rendered notebook runs none)."""
 
     label: str
     ok: bool
     seconds: float
     error: str = ""
+    executed: bool = True
 
 
 def short(text: Any, limit: int = 160) -> str:
@@ -192,6 +194,8 @@ class WorkerPool:
         self.initializer = initializer
         self.grace = grace
         self.workers: list[_Worker] = []
+        #: Workers told to exit (no task was left for them); killed if still there at stop.
+        self.retired: list[_Worker] = []
         self.context = get_context("spawn")
 
     def __enter__(self) -> WorkerPool:
@@ -233,8 +237,9 @@ class WorkerPool:
             kill_process_tree(worker.process.pid)
         worker.process.join(timeout=KILL_WAIT)
         worker.conn.close()
-        if worker in self.workers:
-            self.workers.remove(worker)
+        for workers in (self.workers, self.retired):
+            if worker in workers:
+                workers.remove(worker)
 
     def start(self, count: int) -> None:
         """Start up to ``count`` workers now (at most ``jobs``), so that their start-up
@@ -243,18 +248,24 @@ class WorkerPool:
             self._start_worker()
 
     def stop(self) -> None:
-        """Stop every worker: idle ones are told to exit, busy ones are killed."""
-        for worker in list(self.workers):
-            if worker.task is None and worker.process.is_alive():
+        """Stop every worker: idle ones are told to exit, and whatever still runs is killed
+        (an idle worker holds nothing to save: its kernel was shut down with its last
+        notebook), so the batch never waits for an interpreter to wind down."""
+        self._retire_idle()
+        for worker in [*self.workers, *self.retired]:
+            self._discard(worker)
+
+    def _retire_idle(self) -> None:
+        """Tell the idle workers to exit (they do so while the others work); they are
+        taken off the list of workers that get tasks."""
+        for worker in [w for w in self.workers if w.task is None]:
+            if worker.process.is_alive():
                 try:
                     worker.conn.send(None)
                 except (OSError, ValueError):
                     pass
-        end = time.monotonic() + 2.0
-        for worker in list(self.workers):
-            if worker.task is None:
-                worker.process.join(timeout=max(0.0, end - time.monotonic()))
-            self._discard(worker)
+            self.workers.remove(worker)
+            self.retired.append(worker)
 
     def run(self, tasks: Sequence[Any]) -> Iterator[NotebookResult]:
         """Execute ``tasks``; yield each result as it ends (in the order they end)."""
@@ -294,6 +305,8 @@ class WorkerPool:
                     message = None
                 if isinstance(message, NotebookResult):
                     worker.task = None
+                    if not pending:
+                        self._retire_idle()  # no task is left for them
                     yield message
                 elif not worker.process.is_alive():
                     yield self._lost(worker, self._death(worker))
