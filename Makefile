@@ -43,7 +43,7 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
-	$(BIN)/python -m pytest -p no:randomly --nbval --nbval-current-env \
+	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 # Interactive work happens on copies in lab/ (git-ignored), so that running a notebook on

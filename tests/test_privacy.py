@@ -1,11 +1,11 @@
-"""Small-cell suppression (spinemets.privacy); identifiers: tests/test_cohort_identifiers.py."""
+"""Small-cell suppression (spinemets.privacy); identifiers: tests/cohort/test_identifiers.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 from spinemets.errors import ParameterError
-from spinemets.privacy import suppress_small_cells
+from spinemets.privacy import shown_count, suppress_small_cells
 
 # --- small-cell suppression --------------------------------------------------------------
 
@@ -46,3 +46,9 @@ def test_suppress_small_cells_refuses_unknown_columns_and_non_counts():
         suppress_small_cells(pd.DataFrame({"n": [2.5]}), ["n"], 5)
     with pytest.raises(ParameterError, match="column n: value -1"):
         suppress_small_cells(pd.DataFrame({"n": [-1]}), ["n"], 5)
+
+
+def test_shown_count() -> None:
+    """The figure twin of suppress_table: 1 .. min_cell - 1 masked, zeros and the rest drawn."""
+    assert [shown_count(k, 10) for k in (0, 1, 9, 10, 42)] == ["0", "<10", "<10", "10", "42"]
+    assert [shown_count(k) for k in (0, 3)] == ["0", "3"]  # min_cell 0: off

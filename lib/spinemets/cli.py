@@ -1,7 +1,8 @@
 """The ``spinemets`` command line.
 
 Each subcommand lives in the module of its concern, which exposes
-``register_cli(subparsers)``; this module only assembles them and turns every
+``register_cli(subparsers)``; this module imports them (statically, like every import
+of the package) and only assembles them and turns every
 failure into one line on standard error and a non-zero exit:
 
 - :class:`~spinemets.errors.SpinemetsError`: ``spinemets <command>: error: <message>``
@@ -19,22 +20,17 @@ Tested in ``tests/reports/test_cli_failures.py``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 import traceback
 from collections.abc import Sequence
+from types import ModuleType
 
-from . import __version__
+from . import __version__, calibrate, cohort, reconstruct, reports, scorecard
 from .errors import SpinemetsError
 
-#: Modules that contribute subcommands, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = (
-    "spinemets.reconstruct",
-    "spinemets.calibrate",
-    "spinemets.cohort",
-    "spinemets.reports",
-    "spinemets.scorecard",
-)
+#: Modules that contribute subcommands, in the order ``--help`` lists them; each
+#: exposes ``register_cli(subparsers)``.
+COMMAND_MODULES: tuple[ModuleType, ...] = (reconstruct, calibrate, cohort, reports, scorecard)
 #: Exit code of an unexpected error (a bug), as sysexits' EX_SOFTWARE.
 INTERNAL_ERROR_EXIT = 70
 DEBUG_HELP = "show the Python traceback of a failure (for bug reports)"
@@ -51,8 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spinemets {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register_cli(subparsers)
+    for module in COMMAND_MODULES:
+        module.register_cli(subparsers)
     for subparser in subparsers.choices.values():
         # also after the subcommand; SUPPRESS keeps a --debug given before it
         subparser.add_argument(

@@ -41,7 +41,7 @@ from pathlib import Path
 import matplotlib as mpl
 import pandas as pd
 
-from . import notebook, paths, privacy
+from . import paths, privacy
 from .errors import ParameterError
 
 
@@ -127,7 +127,7 @@ class RunOutput:
     batch runner passes the run's own folder. With ``min_cell`` > 1, counts
     ``1 .. min_cell - 1`` in the tables written are masked (module docstring), and,
     inside a notebook, in every DataFrame the notebook displays from then on
-    (:func:`spinemets.notebook.mask_displayed_tables`), so that the executed
+    (:func:`spinemets.privacy.mask_displayed_tables`), so that the executed
     notebook and its HTML do not show what the exported tables hide.
     """
 
@@ -140,7 +140,7 @@ class RunOutput:
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
         self.min_cell = min_cell
-        notebook.mask_displayed_tables(min_cell)
+        privacy.mask_displayed_tables(min_cell)
 
     def write_table(
         self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()

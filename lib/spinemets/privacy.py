@@ -1,6 +1,8 @@
-"""Small-cell suppression: counts below ``min_cell`` masked wherever a table is exported.
+"""Small-cell suppression: counts below ``min_cell`` masked wherever a reader sees them.
 
-(Direct identifiers in a cohort file are the cohort loader's concern:
+In exported tables (:func:`suppress_table`), in the tables a notebook displays
+(:func:`mask_displayed_tables`) and in figures (:func:`shown_count`). (Direct
+identifiers in a cohort file are the cohort loader's concern:
 :mod:`spinemets.cohort.identifiers`.) Tested in ``tests/test_privacy.py`` and
 ``tests/test_output_suppression.py``.
 """
@@ -11,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 import pandas as pd
+from IPython import get_ipython
 
 from .errors import ParameterError
 
@@ -173,3 +176,39 @@ def suppress_table(
         if match and 0 < int(match.group(1)) < min_cell:
             renames[column] = _GROUP_SIZE.sub(f"(n{marker})", str(column))
     return out.rename(columns=renames)
+
+
+def shown_count(count: int, min_cell: int = 0) -> str:
+    """A count as drawn on a figure: ``"<min_cell"`` for 1 .. min_cell - 1, else the number.
+
+    The figure twin of :func:`suppress_table`; zeros are drawn.
+    Tests: tests/test_privacy.py::test_shown_count.
+    """
+    return f"<{min_cell}" if 0 < count < min_cell else f"{count:d}"
+
+
+def mask_displayed_tables(min_cell: int) -> None:
+    """Mask small counts in every DataFrame the running notebook displays.
+
+    With ``min_cell`` > 1, IPython's HTML and plain-text formatters for DataFrames
+    pass each table through :func:`suppress_table` first (counts ``1 .. min_cell - 1``
+    in count columns become ``"<min_cell"``), the same rule as the exported tables.
+    ``min_cell`` 0 or 1 restores pandas' own display. Outside IPython this does
+    nothing. ``print(df)`` and Styler objects are not covered: notebooks display tables
+    as a cell's last expression. ``RunOutput`` calls it.
+    Tested in tests/test_output_suppression.py::test_displayed_tables_are_masked.
+    """
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    html, plain = formatters["text/html"], formatters["text/plain"]
+    if min_cell <= 1:
+        html.pop(pd.DataFrame, None)
+        plain.pop(pd.DataFrame, None)
+        return
+    html.for_type(pd.DataFrame, lambda df: suppress_table(df, min_cell)._repr_html_())
+    plain.for_type(
+        pd.DataFrame,
+        lambda df, printer, cycle: printer.text(repr(suppress_table(df, min_cell))),
+    )

@@ -13,7 +13,7 @@ from runner_helpers import alive
 def private_temporary_folder(tmp_path_factory, monkeypatch):
     """Batches run in this process put their private folders in a folder of the test's own.
 
-    Other tests (tests/test_byoc.py) look for leftovers in the system's temporary
+    Other tests (tests/reports/test_byoc.py) look for leftovers in the system's temporary
     folder while these run beside them (pytest -n 2).
     """
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))

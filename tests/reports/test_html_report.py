@@ -5,7 +5,7 @@ One batch, two runs of real notebooks: ``paper`` on the bundled SYNTHETIC cohort
 with ``min_cell: 10`` (notebooks 02 and 03). Every file the batch wrote is searched
 for the staging folder, the private temporary folder and absolute paths; every page
 (the notebooks' and the index) for anything loaded from another host and for TeX
-left unrendered. The end-to-end run of all notebooks is tests/test_pipeline.py.
+left unrendered. The end-to-end runner test of a real notebook is tests/reports/test_pipeline.py.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def batch(tmp_path_factory):
     (tmp / "runs.yaml").write_text(RUNS, encoding="utf-8")
     out = tmp / "out"
     # the batch's private folder goes into a temporary folder of this module's own (as
-    # conftest.py does for each test): tests/test_byoc.py looks for leftovers in /tmp
+    # conftest.py does for each test): tests/reports/test_byoc.py looks for leftovers in /tmp
     private = tmp_path_factory.mktemp("private-tmp")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tempfile, "tempdir", str(private))

@@ -1,7 +1,7 @@
 """``spinemets validate``: check a cohort and list every problem.
 
 Exit code 0 and one ``OK: ...`` line for a valid cohort; exit code 2 and one
-line per problem otherwise. Tested in ``tests/test_cohort_cli.py``.
+line per problem otherwise. Tested in ``tests/cohort/test_cli.py``.
 """
 
 from __future__ import annotations

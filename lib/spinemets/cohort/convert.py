@@ -6,7 +6,7 @@ upper-case); whole numbers and 0/1 flags are ``int64``; months are ``float64``;
 VAS scores are ``int64`` when every score is whole, else ``float64``. Columns
 come in the format's order, then the columns a mapping keeps, in file order
 (numeric when every value is a number, else text). Rows keep the file's order; the index is
-0..n-1. Tested in ``tests/test_cohort_load.py``.
+0..n-1. Tested in ``tests/cohort/test_load.py``.
 """
 
 from __future__ import annotations

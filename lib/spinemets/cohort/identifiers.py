@@ -34,8 +34,8 @@ number), a number with a slash (``123/15``), and two or more capitalised words
 These are heuristics: they catch what a spreadsheet of patients usually holds,
 not every possible identifier; a column of free text can hold a name written in
 full without initials, which no pattern can tell from ordinary words. Tested in
-``tests/test_cohort_identifiers.py`` (and through loading in ``tests/test_privacy.py``
-and the corpus, ``tests/test_cohort_corpus.py``).
+``tests/cohort/test_identifiers.py`` (and through loading in ``tests/test_privacy.py``
+and the corpus, ``tests/cohort/test_corpus.py``).
 """
 
 from __future__ import annotations

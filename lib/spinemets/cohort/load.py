@@ -4,7 +4,7 @@
 ``load_cohort(patients_file, complications_file)`` a user's cohort. Every
 problem of both files is collected (pandera, lazy validation) before anything
 is refused, so the user fixes them all in one go. Tested in
-``tests/test_cohort_load.py`` and ``tests/test_cohort_corpus.py``.
+``tests/cohort/test_load.py`` and ``tests/cohort/test_corpus.py``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ kept as written; ``keep`` lists columns outside the cohort format to keep after
 loading (every other such column is dropped, :mod:`spinemets.cohort.prepare`).
 Everything is read as text (YAML's ``yes``/``no`` stay the words ``yes``/``no``).
 The user's files are never modified: the mapping is applied to the tables in
-memory. Tested in ``tests/test_cohort_mapping.py``.
+memory. Tested in ``tests/cohort/test_mapping.py``.
 """
 
 from __future__ import annotations

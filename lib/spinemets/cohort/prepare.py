@@ -18,8 +18,8 @@ In this order, for both tables:
 4. columns outside the cohort format are dropped, with one note naming them,
    unless the mapping lists them under ``keep``.
 
-Tested in ``tests/test_cohort_mapping.py``, ``tests/test_privacy.py`` and the corpus
-(``tests/test_cohort_corpus.py``).
+Tested in ``tests/cohort/test_mapping.py``, ``tests/test_privacy.py`` and the corpus
+(``tests/cohort/test_corpus.py``).
 """
 
 from __future__ import annotations

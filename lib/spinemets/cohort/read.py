@@ -25,7 +25,7 @@ Column names must be unique, also after ignoring case, spaces and punctuation
 (:func:`header_key`: ``Age`` and ``age``, ``os months`` and ``os_months`` are the
 same column). Problems (missing or undecodable file, rows longer than the header,
 repeated or unnamed header cells) are returned, not raised. Tested in
-``tests/test_cohort_read.py`` and by the corpus in ``tests/data/cohorts/``.
+``tests/cohort/test_read.py`` and by the corpus in ``tests/data/cohorts/``.
 """
 
 from __future__ import annotations

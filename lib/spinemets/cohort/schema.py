@@ -12,8 +12,8 @@ Tables are validated as text (``str`` or None cells, index = spreadsheet row):
 
 Validation is lazy (``schema.validate(frame, lazy=True)``), so every failure of
 every row is collected; :func:`problems_from_failures` turns pandera's
-``failure_cases`` into user-facing problems. Tested in ``tests/test_cohort_load.py`` and the
-corpus (``tests/test_cohort_corpus.py``).
+``failure_cases`` into user-facing problems. Tested in ``tests/cohort/test_load.py`` and the
+corpus (``tests/cohort/test_corpus.py``).
 """
 
 from __future__ import annotations

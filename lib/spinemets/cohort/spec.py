@@ -1,15 +1,16 @@
 """The cohort format: every column's name, kind, allowed values and meaning.
 
-This is the single source of truth for DESIGN.md's "The cohort format". The
+This is the single source of truth for DESIGN.md's "The cohort format" -- the codes,
+grades and endpoints every analysis uses are declared here once. The
 pandera schemas (:mod:`spinemets.cohort.schema`), the type conversion
 (:mod:`spinemets.cohort.convert`) and the data dictionary (``data/README.md``,
-checked against this module by ``tests/test_cohort_spec.py``) all derive from it.
+checked against this module by ``tests/cohort/test_spec.py``) all derive from it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 #: Days per month used to turn dates into months (365.25 / 12), as DESIGN.md fixes.
 DAYS_PER_MONTH = 30.4375
@@ -18,6 +19,39 @@ DAYS_PER_MONTH = 30.4375
 #: Longer is a data-entry error (days or an Excel date serial typed as months), not a
 #: follow-up, and astronomically large values (``1e300``) would break the analyses.
 MAX_MONTHS = 600
+
+#: Frankel grades of spinal cord function, A (complete lesion) .. E (normal), in order.
+FRANKEL_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E")
+#: Frankel grades at which a patient walks ("ambulatory"); A-C are the paper's
+#: "nonambulatory" patients.
+AMBULATORY_GRADES: tuple[str, ...] = ("D", "E")
+#: Types of spinal surgery; the first is the one the study asks about.
+SURGERIES: tuple[str, ...] = ("metastasectomy", "decompression")
+#: Adjuvant systemic therapies; the first is the one the study asks about.
+THERAPIES: tuple[str, ...] = ("targeted", "cytokine")
+#: Regions of the operated spinal metastasis.
+SPINE_REGIONS: tuple[str, ...] = ("cervical", "thoracic", "lumbar")
+#: Kinds of complication (Table 4 of the paper).
+COMPLICATION_CATEGORIES: tuple[str, ...] = ("neurological", "wound", "implant", "medical")
+#: The study's two comparisons: column -> its levels, the level asked about first.
+COMPARISONS: dict[str, tuple[str, ...]] = {"surgery": SURGERIES, "adjuvant_therapy": THERAPIES}
+
+
+class Endpoint(NamedTuple):
+    """A survival endpoint of the study: its columns of the patients table and its name."""
+
+    time: str
+    event: str
+    label: str
+
+
+#: The survival endpoints: key -> columns. LPFS counts local progression only: a death
+#: without progression is censored, as in the paper (so 1 - LPFS is not the cumulative
+#: incidence of progression when patients die first; notebook 06).
+ENDPOINTS: dict[str, Endpoint] = {
+    "os": Endpoint("os_months", "death", "Overall survival"),
+    "lpfs": Endpoint("lp_months", "local_progression", "Local progression-free survival"),
+}
 
 Kind = Literal["id", "int", "code", "binary", "score", "months", "text", "date"]
 
@@ -81,19 +115,19 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "code",
         "type of spinal surgery: en bloc metastasectomy or palliative decompression "
         "with stabilisation",
-        codes=("metastasectomy", "decompression"),
+        codes=SURGERIES,
     ),
     ColumnSpec(
         "adjuvant_therapy",
         "code",
         "systemic therapy after surgery: targeted agents or cytokines (interferon, IL-2)",
-        codes=("targeted", "cytokine"),
+        codes=THERAPIES,
     ),
     ColumnSpec(
         "spine_region",
         "code",
         "region of the operated spinal metastasis",
-        codes=("cervical", "thoracic", "lumbar"),
+        codes=SPINE_REGIONS,
     ),
     _binary("nephrectomy", "radical nephrectomy before spinal surgery (1 = yes)"),
     _binary("synchronous", "metastases synchronous with the primary tumour (1 = yes)"),
@@ -111,14 +145,14 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "frankel_pre",
         "code",
         "Frankel grade before surgery (A complete .. E normal)",
-        codes=("A", "B", "C", "D", "E"),
+        codes=FRANKEL_GRADES,
         upper=True,
     ),
     ColumnSpec(
         "frankel_post",
         "code",
         "Frankel grade after surgery",
-        codes=("A", "B", "C", "D", "E"),
+        codes=FRANKEL_GRADES,
         upper=True,
     ),
     ColumnSpec("vas_pre", "score", "back pain before surgery, VAS 0..10", low=0, high=10),
@@ -151,7 +185,7 @@ COMPLICATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "category",
         "code",
         "kind of complication (Table 4 of the paper)",
-        codes=("neurological", "wound", "implant", "medical"),
+        codes=COMPLICATION_CATEGORIES,
     ),
     ColumnSpec(
         "detail",

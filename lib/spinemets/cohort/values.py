@@ -4,7 +4,7 @@ Cohort tables are read as text (so that an error can quote exactly what the
 user typed); these functions say whether a cell's text is a valid value of a
 kind and what that value is. They are used by the pandera checks of
 :mod:`spinemets.cohort.schema` and by the conversion of valid tables.
-Tested in ``tests/test_cohort_values.py``.
+Tested in ``tests/cohort/test_values.py``.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def thousands_hint(text: str) -> str | None:
     """Why a number written with a thousands separator is refused, or None if it has none.
 
     ``"1,234"`` -> it could be 1234 or 1.234; ``"1,234.5"`` -> write 1234.5. Tested in
-    ``tests/test_cohort_values.py``.
+    ``tests/cohort/test_values.py``.
     """
     s = str(text).strip()
     if _AMBIGUOUS_COMMA.fullmatch(s):

@@ -25,12 +25,22 @@ One module per concern:
 - :mod:`~spinemets.reports.refresh`: ``spinemets refresh-notebooks``;
 - :mod:`~spinemets.reports.command`: the two subcommands.
 
-Heavy imports (papermill, nbconvert) happen only when a command runs
-(:mod:`~spinemets.reports.html` imports nbconvert: it is imported by the workers).
+Every import is static (CONTRIBUTING.md, "Layers"): papermill, nbclient and nbconvert
+load with the package. jsonschema, which nbformat uses, would also build three Earley
+parsers of RFC 3987 (about 1 s of CPU) for an ``iri`` format check that nbformat never
+makes; the runner's processes (the command line, the workers) leave it out
+(:data:`IRI_GRAMMAR_MODULE`: jsonschema registers that check only when the module
+imports). The kernels are separate processes, untouched.
 """
 
 from __future__ import annotations
 
-from .command import register_cli
+import sys
+
+#: The module jsonschema imports for its ``iri`` format check (see above).
+IRI_GRAMMAR_MODULE = "rfc3987_syntax"
+sys.modules.setdefault(IRI_GRAMMAR_MODULE, None)  # type: ignore[arg-type]
+
+from .command import register_cli  # noqa: E402  (after the guard above)
 
 __all__ = ["register_cli"]

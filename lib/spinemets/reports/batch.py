@@ -52,7 +52,7 @@ and the private cohort copy, keep every previous report and raise
 Exit codes: 0 all good; 1 a notebook failed; 2 bad input or an output folder that
 cannot be used (nothing changed) or a cohort that failed validation; 3 a run is
 being written by another ``spinemets report``; 130 / 143 interrupted.
-Tested in ``tests/test_reports.py``, ``tests/test_pipeline.py`` and ``tests/reports/``.
+Tested in ``tests/reports/`` (``test_reports.py``, ``test_pipeline.py`` and the rest).
 """
 
 from __future__ import annotations

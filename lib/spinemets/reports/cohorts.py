@@ -23,7 +23,7 @@ its lock dies with it: :func:`sweep_dead_private_folders`, called at the start o
 every batch, removes every such folder of the current user whose lock it can take.
 The workers' and kernels' temporary files (``TMPDIR``, ``JUPYTER_RUNTIME_DIR``:
 connection files) go into the same folder.
-Tested in ``tests/test_byoc.py`` and ``tests/reports/test_signals.py``.
+Tested in ``tests/reports/test_byoc.py`` and ``tests/reports/test_signals.py``.
 """
 
 from __future__ import annotations
@@ -36,15 +36,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from filelock import FileLock, Timeout
 
+from ..cohort import Cohort, load_cohort
 from .runs import Run
-
-if TYPE_CHECKING:  # spinemets.cohort (pandera) is imported only when a batch loads a cohort
-    from ..cohort import Cohort
 
 #: What an executed notebook shows instead of the temporary folder's absolute path.
 PLACEHOLDER = "<temporary normalised copy>"
@@ -61,8 +58,6 @@ def load_run_cohort(run: Run) -> Cohort:
 
     Raises ``CohortValidationError`` (a SpinemetsError listing every problem).
     """
-    from ..cohort import load_cohort
-
     return load_cohort(
         run.patients,
         run.complications,

@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from .. import paths
+from .batch import DEFAULT_RUNS_FILE, run_reports
 from .execute import DEFAULT_TIMEOUT
+from .refresh import refresh_notebooks
 
 
 def _positive_int(text: str) -> int:
@@ -93,8 +95,6 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .batch import DEFAULT_RUNS_FILE, run_reports
-
     summary = run_reports(
         args.runs_file or DEFAULT_RUNS_FILE,
         output_dir=args.output_dir or paths.REPORTS_DIR,
@@ -109,8 +109,6 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from .refresh import refresh_notebooks
-
     return refresh_notebooks(
         args.notebooks_dir or paths.NOTEBOOKS_DIR, jobs=args.jobs, timeout=args.timeout
     )

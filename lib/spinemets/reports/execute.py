@@ -22,7 +22,7 @@ runner can keep them with the notebook's result (:mod:`~spinemets.reports.cache`
 A task with ``outputs_from`` (a stored executed notebook with the same code and
 inputs) is *re-rendered* instead, without a kernel (:func:`render_task`): the
 result is the same bytes as executing it.
-Tested in ``tests/test_reports.py``, ``tests/reports/test_pool.py``,
+Tested in ``tests/reports/test_reports.py``, ``tests/reports/test_pool.py``,
 ``tests/reports/test_html_report.py`` and ``tests/reports/test_cache.py``.
 """
 
@@ -30,13 +30,21 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import nbformat
+import papermill
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from papermill.exceptions import PapermillExecutionError
+from papermill.iorw import write_ipynb
+
 from .. import paths
+from . import html
+from .notebooks import clean_metadata
 from .pool import NotebookResult, short
 
 #: The Jupyter kernel every notebook runs in (registered by ``make``).
@@ -104,29 +112,12 @@ class _Deadline:
         return f"timed out after {self.seconds:g} s (the notebook's time budget){where}"
 
 
-#: A module that jsonschema imports (under nbformat) only for an ``iri`` format check,
-#: building three Earley parsers of RFC 3987 on import (about 1 s of CPU). nbformat never
-#: checks that format; the workers skip the import (:func:`warm_up`).
-IRI_GRAMMAR_MODULE = "rfc3987_syntax"
-
-
 def warm_up() -> None:
-    """Import what :func:`execute_task` needs and compile the HTML template (a worker's
-    initializer: done while the runner loads cohorts, not when the first notebook starts).
-
-    A worker is the runner's own process: there, jsonschema's ``iri`` format checker
-    is left out (:data:`IRI_GRAMMAR_MODULE`; jsonschema registers it only when the
-    module imports); nothing in a worker validates that format. The kernels are
-    separate processes, untouched.
+    """Compile the HTML template (a worker's initializer: done while the runner loads
+    cohorts, not when the first notebook starts). papermill, nbclient and nbconvert are
+    this module's static imports, loaded with it; jsonschema's ``iri`` format checker
+    is left out of the runner's processes (:data:`spinemets.reports.IRI_GRAMMAR_MODULE`).
     """
-    sys.modules.setdefault(IRI_GRAMMAR_MODULE, None)  # type: ignore[arg-type]
-    import nbclient  # noqa: F401
-    import nbconvert  # noqa: F401
-    import nbformat
-    import papermill  # noqa: F401
-
-    from . import html  # (nbconvert, its templates, latex2mathml)
-
     html.notebook_html(nbformat.v4.new_notebook(), "warm-up")  # reads and compiles the template
 
 
@@ -145,10 +136,6 @@ def clean_executed(ipynb: Path, aliases: tuple[tuple[str, str], ...] = ()) -> No
     is one output per stream however the kernel happened to send it
     (:func:`merge_streams`).
     """
-    import nbformat
-
-    from .notebooks import clean_metadata
-
     if aliases:
         text = ipynb.read_text(encoding="utf-8")
         for old, new in aliases:
@@ -198,13 +185,8 @@ def _text(text: Any) -> str:
 
 
 def export_html(ipynb: Path) -> Path:
-    """Write ``<stem>.html`` beside an executed notebook; return its path.
-
-    :func:`spinemets.reports.html.export_html`, imported when first used (nbconvert is
-    slow to import, and the command line needs it only to run notebooks).
-    """
-    from . import html
-
+    """Write ``<stem>.html`` beside an executed notebook; return its path
+    (:func:`spinemets.reports.html.export_html`)."""
     return html.export_html(ipynb)
 
 
@@ -215,10 +197,6 @@ def execute_task(task: NotebookTask) -> NotebookResult:
     error can be read where it happened. A task with ``outputs_from`` is re-rendered
     (:func:`render_task`) unless the stored notebook does not fit its code.
     """
-    import papermill
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
     start = time.monotonic()
     if task.outputs_from is not None:
         try:
@@ -280,10 +258,6 @@ def render_task(task: NotebookTask) -> NotebookResult:
     are the new ones). Raises :class:`RenderMismatch` when the stored notebook's
     code cells are not the task's (the caller executes the notebook instead).
     """
-    import nbformat
-    import papermill
-    from papermill.iorw import write_ipynb
-
     start = time.monotonic()
     stored = nbformat.read(task.outputs_from, as_version=4)
     nb = papermill.execute_notebook(
@@ -327,12 +301,6 @@ def _shown(text: str, aliases: tuple[tuple[str, str], ...]) -> str:
 
 def refresh_task(task: NotebookTask) -> NotebookResult:
     """Re-execute a notebook with its default parameters; write it back only on success."""
-    import nbformat
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
-
-    from .notebooks import clean_metadata
-
     start = time.monotonic()
     deadline = _Deadline(task.timeout)
     nb = nbformat.read(task.source, as_version=4)

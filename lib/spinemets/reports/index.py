@@ -32,7 +32,7 @@ no time stamps). The page carries :data:`~spinemets.reports.folders.INDEX_GENERA
 by which the runner knows the file is its own to overwrite; it is written through a
 temporary file and a rename, so a reader never sees half a page (the batch holds the
 index lock meanwhile).
-Tested in ``tests/test_reports.py`` and ``tests/reports/test_index.py``, on real runs
+Tested in ``tests/reports/test_reports.py`` and ``tests/reports/test_index.py``, on real runs
 in ``tests/reports/test_html_report.py``.
 """
 

@@ -11,7 +11,7 @@ type differs from the notebook's literal default, and a privacy parameter
 (:data:`PRIVACY_PARAMETERS`) that some selected notebook does not declare.
 :func:`clean_metadata` strips
 the time stamps and absolute paths that papermill and nbclient record.
-Tested in ``tests/test_runs.py`` and ``tests/test_reports.py``.
+Tested in ``tests/reports/test_runs.py`` and ``tests/reports/test_reports.py``.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def declared_parameters(path: Path) -> dict[str, str]:
     order; a notebook without that cell declares none.
 
     What ``papermill.inspect_notebook`` gives as each parameter's ``default`` for the
-    literal assignments of a parameters cell (``tests/test_reports.py`` compares the
+    literal assignments of a parameters cell (``tests/reports/test_reports.py`` compares the
     two on every notebook).
     """
     nb = json.loads(path.read_text(encoding="utf-8"))

@@ -10,7 +10,7 @@ real changes. A notebook that fails is left untouched on disk; a refreshed one i
 written through a temporary file and a rename, so an interrupted refresh never
 leaves a notebook half written (SIGINT/SIGTERM stop the workers and kernels, exit
 130/143).
-Tested in ``tests/test_reports.py``.
+Tested in ``tests/reports/test_reports.py``.
 """
 
 from __future__ import annotations

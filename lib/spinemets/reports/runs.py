@@ -43,7 +43,7 @@ values and :data:`MAX_YAML_DEPTH` levels, measured before anything is built (an
 "alias bomb" is refused in milliseconds); a parameter value must be plain data
 within :data:`MAX_PARAMETER_ITEMS` items (:func:`check_parameter_value`); run names
 follow :func:`check_run_name`.
-Tested in ``tests/test_runs.py``, ``tests/reports/test_runs_file_safety.py`` and
+Tested in ``tests/reports/test_runs.py``, ``tests/reports/test_runs_file_safety.py`` and
 ``tests/reports/test_run_names.py``.
 """
 

@@ -32,7 +32,8 @@ notebook's metadata), so it shows what that run's notebooks declared. A malforme
 entry is skipped, never an error: the index is always written. The declarations of
 the committed notebooks are checked in ``tests/reports/test_story.py``; that real
 runs write every figure and table they name (:func:`undelivered`) in
-``tests/test_pipeline.py`` (all notebooks) and ``tests/reports/test_html_report.py``.
+``tests/reports/test_pipeline.py`` (one real notebook), ``tests/reports/test_html_report.py``
+and, by name for every committed notebook, ``tests/test_notebook_cells.py``.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ import pandas as pd
 from ..errors import SpinemetsError
 from ..methods.km import kaplan_meier, median_survival, survival_at
 from ..methods.logrank import logrank_test
-from .endpoints import ALL, endpoint_data
+from ..study.endpoints import ALL, endpoint_data
 
 if TYPE_CHECKING:
     from ..claims import Claim

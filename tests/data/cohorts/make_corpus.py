@@ -4,7 +4,7 @@ Each case is a folder with ``patients.*`` and ``complications.*`` (or one
 ``cohort.xlsx`` holding both), and ``mapping.yaml`` when the case needs a column
 mapping, derived from the hand-written valid cohort in ``tests/data/cohorts/valid/``
 (6 patients, 4 complications). The expected outcome of each case, and the loading
-options some need, are in ``tests/test_cohort_corpus.py``. The files are committed;
+options some need, are in ``tests/cohort/test_corpus.py``. The files are committed;
 the script is deterministic (workbooks are written with fixed times and re-zipped
 with fixed entry dates), and a test rebuilds the corpus into a temporary folder
 and compares it byte for byte. Rerun after changing a case:
