@@ -129,9 +129,21 @@ class RunOutput:
     inside a notebook, in every DataFrame the notebook displays from then on
     (:func:`spinemets.privacy.mask_displayed_tables`), so that the executed
     notebook and its HTML do not show what the exported tables hide.
+
+    Without ``patient_rows``, a table with patient-level rows or free text is neither
+    written nor displayed (:func:`spinemets.privacy.check_minimised` raises
+    :class:`~spinemets.errors.PatientRowsWithheld`). ``None`` reads the runner's
+    :data:`spinemets.paths.PATIENT_ROWS_ENV` (``0``: withheld; unset: shown, as for the
+    bundled cohort); :func:`spinemets.notebook.start` always decides it explicitly.
     """
 
-    def __init__(self, output_dir: str | Path | None = None, *, min_cell: int = 0) -> None:
+    def __init__(
+        self,
+        output_dir: str | Path | None = None,
+        *,
+        min_cell: int = 0,
+        patient_rows: bool | None = None,
+    ) -> None:
         if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
             raise ParameterError(
                 f"min_cell: value {min_cell!r} — expected an integer >= 0 (0 = no suppression)"
@@ -140,7 +152,10 @@ class RunOutput:
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
         self.min_cell = min_cell
-        privacy.mask_displayed_tables(min_cell)
+        if patient_rows is None:
+            patient_rows = os.environ.get(paths.PATIENT_ROWS_ENV, "1") != "0"
+        self.patient_rows = patient_rows
+        privacy.mask_displayed_tables(min_cell, patient_rows)
 
     def write_table(
         self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()
@@ -152,6 +167,7 @@ class RunOutput:
         ``count_columns`` (for tables whose counts sit under other headers, e.g. a
         cross-tabulation).
         """
+        privacy.check_minimised(df, self.patient_rows)
         masked = privacy.suppress_table(df, self.min_cell, count_columns)
         self.tables.mkdir(parents=True, exist_ok=True)
         csv_path = self.tables / f"{name}.csv"

@@ -90,3 +90,15 @@ def test_table4_wide(events, patients) -> None:
     assert list(wide.columns[:3]) == ["complication", "all (n=6) events", "all (n=6) patients"]
     assert wide.loc[0, "all (n=6) patients"] == "3 (50.0%)"
     assert wide.loc[0, "test"] == "Fisher exact" and wide.loc[0, "p"] == "1.000"
+
+
+def test_complication_details_without_free_text(events, patients) -> None:
+    marked = events.assign(detail=[f"call Ivanov 8-900-{i}" for i in range(len(events))])
+    d = comp.complication_details(marked, patients, free_text=False)
+    assert list(d.columns) == ["category", "events", "details"]
+    expected = marked.groupby("category").size()
+    assert d.set_index("category")["events"].to_dict() == expected.to_dict()
+    assert (d["details"] == d["events"]).all()  # every planted text distinct
+    assert not d.astype(str).apply(lambda c: c.str.contains("Ivanov")).any().any()
+    order = [comp.COMPLICATION_CATEGORIES.index(c) for c in d["category"]]
+    assert order == sorted(order)
