@@ -64,3 +64,22 @@ def test_shown_text() -> None:
     assert shown_text("at 3 months, HR 1.4 (n = 1.5)", 5) == "at 3 months, HR 1.4 (n = 1.5)"
     assert shown_text("3 at risk", 5) == "<5 at risk"
     assert shown_text("metastasectomy (n = 3)", 0) == "metastasectomy (n = 3)"  # off
+
+
+def test_mask_figure_text() -> None:
+    """Legends, titles and annotations of a figure are masked in place; numbers kept."""
+    import matplotlib.pyplot as plt
+    from spinemets.privacy import mask_figure_text
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0], label="targeted (n = 3)")
+    ax.plot([0, 1], [1, 1], label="cytokine (n = 12)")
+    ax.legend(title="2 deaths")
+    ax.set_title("Overall survival at 3 months")
+    note = ax.annotate("4 patients", (0.5, 0.5))
+    mask_figure_text(fig, 5)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["targeted (n = <5)", "cytokine (n = 12)"]
+    assert ax.get_legend().get_title().get_text() == "<5 deaths"
+    assert ax.get_title() == "Overall survival at 3 months" and note.get_text() == "<5 patients"
+    plt.close(fig)

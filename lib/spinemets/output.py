@@ -179,7 +179,12 @@ class RunOutput:
         return csv_path
 
     def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:
-        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG path."""
+        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG path.
+
+        Counts in the figure's texts below ``min_cell`` are masked first, in place
+        (:func:`spinemets.privacy.mask_figure_text`).
+        """
+        privacy.mask_figure_text(fig, self.min_cell)
         self.figures.mkdir(parents=True, exist_ok=True)
         png = self.figures / f"{name}.png"
         with mpl.rc_context({"svg.hashsalt": "spinemets", "svg.fonttype": "path"}):

@@ -86,8 +86,13 @@ def suppress_small_cells(
     return out
 
 
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (a nullable integer column's empty cell)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+
+
 def _masked(value: object, column: str, min_cell: int, mask_zero: bool) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return ""
     try:
         count = float(value)
@@ -146,7 +151,7 @@ def is_count_column(name: object) -> bool:
 
 def _cell_count(value: object) -> int | None:
     """The count a cell shows: a whole number >= 0 or ``N (p%)``; None for anything else."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or _missing(value):
         return None
     if isinstance(value, int | float) and not (isinstance(value, float) and pd.isna(value)):
         return int(value) if value >= 0 and value == int(value) else None
@@ -193,7 +198,7 @@ def suppress_table(
         values = df[column]
         counts = values.map(_cell_count)
         small = counts.map(lambda c: c is not None and 0 < c < min_cell).astype(bool)
-        present = values.map(lambda v: not (v is None or (isinstance(v, float) and pd.isna(v))))
+        present = values.map(lambda v: not _missing(v))
         numeric = pd.api.types.is_numeric_dtype(values) and counts[present].notna().all()
         if numeric:
             out[column] = suppress_small_cells(df[[column]], [column], min_cell)[column]
@@ -239,6 +244,27 @@ def shown_text(text: str, min_cell: int = 0) -> str:
         pieces += [text[last : match.start(group)], shown_count(int(match[group]), min_cell)]
         last = match.end(group)
     return "".join([*pieces, text[last:]])
+
+
+def mask_figure_text(figure: object, min_cell: int) -> None:
+    """Mask the counts in every text of a figure, in place (:func:`shown_text`): titles,
+    axis labels, legend entries and titles, annotations, table cells.
+
+    Called by :meth:`spinemets.output.RunOutput.write_figure` before the files are
+    written, so the figure a notebook displays afterwards is masked too. Counts drawn
+    as bare numbers (numbers at risk, bar labels, heat-map cells) are drawn through
+    :func:`shown_count` by the figure functions. ``min_cell`` 0 or 1: nothing changes.
+    Tests: tests/test_privacy.py::test_mask_figure_text.
+    """
+    if min_cell <= 1:
+        return
+    texts = figure.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "set_text"))  # type: ignore[attr-defined]
+    for artist in texts:
+        text = artist.get_text()
+        if isinstance(text, str) and text:
+            masked = shown_text(text, min_cell)
+            if masked != text:
+                artist.set_text(masked)
 
 
 #: Counts inside a label: ``n = 3``, ``n=3``, ``N: 3``, ``3 patients`` / events / deaths.

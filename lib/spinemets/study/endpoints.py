@@ -339,16 +339,22 @@ def progressions_by_group(
 def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFrame:
     """When the observed local progressions happened, among the patients who progressed.
 
-    Rows (statistic, lp_months): count, min, 25%, 50%, 75% (R type 7 quantiles), max, and
-    ``within <within> months``, the number that progressed by then. A description of
+    Rows (statistic): ``progressed`` and ``within <within> months`` give a number of
+    patients (column ``patients``, a count: masked below ``min_cell`` like every count);
+    min, 25%, 50%, 75% (R type 7 quantiles) and max give ``lp_months``. A description of
     the progressors only, not a survival estimate (censored patients are not in it).
     Tests: tests/study/test_endpoints.py::test_progression_timing.
     """
     _require_columns(patients, ["local_progression", "lp_months"])
     times = patients.loc[patients["local_progression"] == 1, "lp_months"].astype(float)
-    summary = times.describe()[["count", "min", "25%", "50%", "75%", "max"]]
-    summary[f"within {within:g} months"] = float((times <= within).sum())
-    return summary.rename_axis("statistic").reset_index(name="lp_months")
+    quantiles = times.describe()[["min", "25%", "50%", "75%", "max"]]
+    rows = [{"statistic": "progressed", "patients": len(times), "lp_months": np.nan}]
+    rows += [{"statistic": k, "patients": pd.NA, "lp_months": v} for k, v in quantiles.items()]
+    rows.append(
+        {"statistic": f"within {within:g} months", "patients": int((times <= within).sum())}
+    )
+    table = pd.DataFrame(rows, columns=["statistic", "patients", "lp_months"])
+    return table.astype({"patients": "Int64", "lp_months": float})
 
 
 def _frame(
