@@ -165,10 +165,13 @@ class RunOutput:
         Counts below ``min_cell`` are masked in the columns
         :func:`spinemets.privacy.is_count_column` recognises by name and in
         ``count_columns`` (for tables whose counts sit under other headers, e.g. a
-        cross-tabulation).
+        cross-tabulation); they are recorded in ``df.attrs`` so that displaying ``df``
+        masks them as well (:data:`spinemets.privacy.COUNT_COLUMNS_ATTR`).
         """
         privacy.check_minimised(df, self.patient_rows)
         masked = privacy.suppress_table(df, self.min_cell, count_columns)
+        if count_columns:  # the same frame, displayed, masks them too
+            df.attrs[privacy.COUNT_COLUMNS_ATTR] = list(count_columns)
         self.tables.mkdir(parents=True, exist_ok=True)
         csv_path = self.tables / f"{name}.csv"
         csv_text = table_to_csv_text(_floats_as_text(masked, df, _format_float))

@@ -303,11 +303,18 @@ def mask_displayed_tables(min_cell: int, patient_rows: bool = True) -> None:
     )
 
 
+#: The key of ``DataFrame.attrs`` under which :meth:`spinemets.output.RunOutput.write_table`
+#: records the count columns it was given, so that the displayed table masks them too.
+COUNT_COLUMNS_ATTR = "spinemets_count_columns"
+
+
 def _displayed(df: pd.DataFrame, min_cell: int, patient_rows: bool, *, html: bool) -> str:
-    """A displayed table as a reader may see it (:func:`mask_displayed_tables`)."""
+    """A displayed table as a reader may see it (:func:`mask_displayed_tables`): the
+    count columns it was written with (:data:`COUNT_COLUMNS_ATTR`) are masked too."""
     columns = minimised_columns(df)
     if columns and not patient_rows:
         reason = "Not shown: " + withheld_reason(columns)
         return f"<p>{escape(reason)}</p>" if html else reason
-    masked = suppress_table(df, min_cell)
+    named = [c for c in df.attrs.get(COUNT_COLUMNS_ATTR, ()) if c in df.columns]
+    masked = suppress_table(df, min_cell, named)
     return str(masked._repr_html_()) if html else repr(masked)

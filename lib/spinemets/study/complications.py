@@ -142,8 +142,7 @@ def complication_details(
     Columns category, detail, events; categories in :data:`COMPLICATION_CATEGORIES`
     order, details alphabetically. ``detail`` is free text: without ``free_text`` (a
     user's cohort whose runs file does not opt in, ``nb.patient_rows``) it is never
-    echoed, and the table is events per category, with the number of distinct details
-    (columns category, events, details).
+    echoed, and the table is events per category (columns category, events).
     Tests: tests/study/test_complications.py::test_complication_details_without_free_text.
     """
     comp = validate_complications(complications, patients)
@@ -151,11 +150,9 @@ def complication_details(
         comp["detail"] = ""
     order = COMPLICATION_CATEGORIES.index
     if not free_text:
-        grouped = comp.groupby("category")["detail"]
-        counts = pd.DataFrame({"events": grouped.size(), "details": grouped.nunique()})
-        counts = counts.reset_index()
+        counts = comp.groupby("category").size().rename("events").reset_index()
         counts = counts.iloc[counts["category"].map(order).argsort()]
-        return counts.reset_index(drop=True).astype({"events": "int64", "details": "int64"})
+        return counts.reset_index(drop=True).astype({"events": "int64"})
     counts = comp.groupby(["category", "detail"]).size().rename("events").reset_index()
     counts["order"] = counts["category"].map(order)
     counts = counts.sort_values(["order", "detail"]).drop(columns="order")
