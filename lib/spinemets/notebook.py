@@ -92,6 +92,8 @@ def setup() -> None:
     nbval compares every cell's text output, so warnings and display widths must not
     vary between runs. Silencing warnings never hides a failed fit: the methods raise
     (:class:`spinemets.methods.cox.CoxConvergenceError`) rather than warn and return.
+    Inside a notebook it installs the :class:`CellGuard` (an analysis that cannot apply
+    shows one line), so that notebooks calling ``setup()`` alone have it too.
     Tests: tests/test_notebook.py::test_setup_never_hides_a_failed_fit.
     """
     warnings.filterwarnings("ignore")
@@ -100,6 +102,7 @@ def setup() -> None:
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 4)
     apply_house_style()
+    CellGuard.install()
 
 
 @dataclass(frozen=True, eq=False)
@@ -275,9 +278,7 @@ def start(
     a cohort the runs file declares a reproduction of the paper
     (:data:`spinemets.paths.REPRODUCES_PAPER_ENV`); patient-level rows and free text are
     shown for the bundled cohort and where the runs file opts in
-    (:data:`spinemets.paths.PATIENT_ROWS_ENV`), else withheld. Inside a notebook it
-    installs the :class:`CellGuard` (an analysis that cannot apply shows one line).
-    Prints :meth:`Notebook.header`.
+    (:data:`spinemets.paths.PATIENT_ROWS_ENV`), else withheld. Prints :meth:`Notebook.header`.
     Tests: tests/test_notebook.py::test_start_gives_every_notebook_the_same_objects.
     """
     setup()
@@ -291,7 +292,6 @@ def start(
         claims=load_claims(),
         reproduces_paper=(bundled or declared) if reproduces_paper is None else reproduces_paper,
     )
-    CellGuard.install()
     print(nb.header())
     if not nb.patient_rows:
         print("Patient-level rows and free text: not shown (runs file: patient_rows)")
