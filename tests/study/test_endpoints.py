@@ -206,6 +206,23 @@ def test_progression_timing() -> None:
     assert counts[["min", "max"]].isna().all() and got[["progressed"]].isna().all()
 
 
+def test_labellings_shown() -> None:
+    """Numbers of labellings beyond a float's range are written as text, not an overflow."""
+    from math import comb
+
+    from spinemets.study.endpoints import labellings_shown
+
+    assert labellings_shown(comb(100, 39)) == float(comb(100, 39))
+    huge = labellings_shown(comb(100_000, 39_000))  # 100,000 patients
+    mantissa, exponent = huge.split("e+")
+    # log10 C(n, k) from the log-gamma function, independently of the code under test
+    from math import lgamma, log
+
+    expected = (lgamma(100_001) - lgamma(39_001) - lgamma(61_001)) / log(10)
+    assert int(exponent) == int(expected)
+    assert float(mantissa) == pytest.approx(10 ** (expected - int(expected)), rel=1e-6)
+
+
 def test_permutation_table(bundled) -> None:
     """The permutation log-rank beside survdiff, per endpoint and grouping, as R."""
     patients = bundled.patients

@@ -218,7 +218,7 @@ def permutation_table(
                     "mc_se": res.mc_se,
                     "method": res.method,
                     "n_permutations": res.n_permutations,
-                    "n_labellings": float(res.n_labellings),
+                    "n_labellings": labellings_shown(res.n_labellings),
                     "seed": res.seed if res.seed is not None else pd.NA,
                 }
             )
@@ -334,6 +334,21 @@ def progressions_by_group(
     table = [counts["patients"] - counts["progressions"], counts["progressions"]]
     test = contingency.chisq_test(table, correct=True)
     return counts, tests_frame({f"local_progression_by_{by}": test})
+
+
+def labellings_shown(count: int) -> float | str:
+    """A number of labellings as a table holds it: a float, or -- beyond a float's range
+    (100,000 patients: C(100000, 39000) has some 29,000 digits) -- the text
+    ``"<mantissa>e+<exponent>"`` to 10 significant digits, from ``log10`` (an exact
+    integer that large has no float, and Python refuses to print it).
+    Tests: tests/study/test_endpoints.py::test_labellings_shown.
+    """
+    try:
+        return float(count)
+    except OverflowError:
+        exponent = math.log10(count)
+        whole = math.floor(exponent)
+        return f"{10 ** (exponent - whole):.10g}e+{whole}"
 
 
 def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFrame:
