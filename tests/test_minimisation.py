@@ -97,10 +97,13 @@ def test_start_withholds_rows_and_the_paper_for_a_users_cohort(
         mine.compare("table1")
     with pytest.raises(NotApplicable, match="reproduces_paper: true"):
         mine.value("deaths_n")
+    with pytest.raises(NotApplicable, match="reproduces_paper: true"):
+        mine.require_paper()
     published = mine.published("km_survival", endpoint="lpfs")
     assert published.empty and {"strata", "group", "time", "value"} <= set(published.columns)
     bundled = start(out=tmp_path / "bundled")
     assert bundled.patient_rows and bundled.reproduces_paper
+    assert bundled.require_paper() is None
     assert len(bundled.published("km_survival", endpoint="lpfs")) > 0
     # the runs file opts in (spinemets report sets these for the kernel)
     monkeypatch.setenv(paths.PATIENT_ROWS_ENV, "1")

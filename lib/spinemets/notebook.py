@@ -125,7 +125,12 @@ class Notebook:
         (counts). Tests: tests/test_minimisation.py::test_rows_or_summary."""
         return rows if self.patient_rows else summary
 
-    def _paper_only(self) -> None:
+    def require_paper(self) -> None:
+        """Raise NotApplicable (:data:`NOT_PAPER`) unless :attr:`reproduces_paper`: the
+        first line of a cell about the paper's own numbers (calibration, scorecard, the
+        reconstruction's arithmetic), which the cell guard then shows as one line. Tests:
+        tests/test_minimisation.py::test_start_withholds_rows_and_the_paper_for_a_users_cohort.
+        """
         if not self.reproduces_paper:
             raise NotApplicable(NOT_PAPER)
 
@@ -223,7 +228,7 @@ class Notebook:
     def value(self, claim_id: str) -> float:
         """The printed value of one claim; NotApplicable (:data:`NOT_PAPER`) for a cohort
         that does not reproduce the paper. Tests: tests/test_notebook.py::test_claim_queries."""
-        self._paper_only()
+        self.require_paper()
         for claim in self.claims:
             if claim.id == claim_id:
                 return float("nan") if claim.value is None else float(claim.value)
@@ -242,7 +247,7 @@ class Notebook:
         (:data:`NOT_PAPER`) for a cohort that does not reproduce the paper.
         Tests: tests/test_notebook.py::test_compare_a_section.
         """
-        self._paper_only()
+        self.require_paper()
         if isinstance(section_or_ids, str):
             ids: Sequence[str] = CLAIMS_SHOWN[section_or_ids]
         else:
