@@ -49,7 +49,7 @@ EXPECTED_REASON = {
     "one-surgery-group": "surgery: one group (decompression)",
     "all-censored": "no local progressions or deaths in this cohort",
     "one-patient": "one group",
-    "three-patients": "cannot",
+    "three-patients": "Cox model",
 }
 
 pytestmark = [pytest.mark.slow, pytest.mark.reports_corpus]

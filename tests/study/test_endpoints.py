@@ -192,6 +192,8 @@ def test_progressions_by_group() -> None:
     one = df[df.surgery == "decompression"]
     with pytest.raises(NotApplicable, match="surgery: one group"):
         progressions_by_group(one, "surgery")
+    with pytest.raises(NotApplicable, match="no local progressions in this cohort"):
+        progressions_by_group(df.assign(local_progression=0), "surgery")
 
 
 def test_progression_timing() -> None:

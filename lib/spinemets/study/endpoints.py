@@ -35,7 +35,7 @@ from ..methods.permutation import (
     permutation_logrank,
 )
 from ..methods.timefix import timefix_times
-from .applicability import require_groups
+from .applicability import require_events, require_groups
 from .outcomes import tests_frame
 
 __all__ = [
@@ -319,11 +319,12 @@ def progressions_by_group(
     Returns the counts (``by``, patients, progressions; groups sorted) and a one-row
     test table (:func:`spinemets.study.outcomes.tests_frame`): Pearson's chi-square
     with Yates' correction on the groups x (no progression, progression) table, as
-    R's ``chisq.test(table(group, local_progression))``. A column with one group
-    raises :class:`~spinemets.errors.NotApplicable`.
+    R's ``chisq.test(table(group, local_progression))``. A column with one group, or a
+    cohort without local progressions, raises :class:`~spinemets.errors.NotApplicable`.
     Tests: tests/study/test_endpoints.py::test_progressions_by_group.
     """
     _require_columns(patients, [by, "local_progression"])
+    require_events(patients["local_progression"], "local progressions")
     counts = (
         patients.groupby(by)["local_progression"]
         .agg(patients="size", progressions="sum")
