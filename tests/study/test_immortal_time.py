@@ -336,7 +336,7 @@ def test_tipping_point_table() -> None:
     again = lm.tipping_point_table(patients, ((1, 4), (1, 24)), switchers=(0, 8), seed=3)
     pd.testing.assert_frame_equal(table, again)
     assert table[["window_high", "switchers"]].values.tolist() == [[4, 0], [4, 8], [24, 0], [24, 8]]
-    assert table["treated"].tolist() == [40, 48, 40, 48]
+    assert table["n_treated"].tolist() == [40, 48, 40, 48]
     starts = lm.adjuvant_starts(patients, seed=3).patients
     td = lm.time_dependent_cox(starts).set_index("model")
     assert table["hr"].iloc[0] == pytest.approx(td.loc["time_dependent", "hr"], rel=1e-12)

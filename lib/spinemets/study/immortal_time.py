@@ -435,7 +435,7 @@ def tipping_point_table(
     end of the cytokine window and the end of the targeted window (forced into 25-75 %
     of follow-up if not alive then, since they did receive it). Therapy is then a
     time-dependent covariate (:func:`tmerge_counting`, Efron ties as R ``coxph``).
-    Columns: window_low, window_high, switchers, treated (patients ever on targeted
+    Columns: window_low, window_high, switchers, n_treated (patients ever on targeted
     therapy), forced (starts that had to be moved inside a short follow-up: each such
     patient is *made* to have survived to the start), events, naive_hr (targeted as
     first drug, from surgery), hr, lower, upper, p, conf_level, seed. Deterministic.
@@ -459,7 +459,7 @@ def tipping_point_table(
                 "window_low": float(window[0]),
                 "window_high": float(window[1]),
                 "switchers": int(k),
-                "treated": int(ever.sum()),
+                "n_treated": int(ever.sum()),
                 "forced": forced_targeted + forced_switch,
                 "events": int(ev.sum()),
                 "naive_hr": naive,
