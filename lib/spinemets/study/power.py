@@ -247,6 +247,7 @@ def reading(
     conf_level: float,
     cohort_label: str,
     adjusted_for: str = "pre-operative factors",
+    margin: float = EQUIVALENCE_MARGIN,
 ) -> str:
     """Notebook 08's reading of the surgery comparison, as Markdown.
 
@@ -283,7 +284,7 @@ def reading(
         if len(f_low)
         else ""
     )
-    equivalence = equivalence_table(d, target_power=analysis.target_power)
+    equivalence = equivalence_table(d, margin, target_power=analysis.target_power)
     need = {round(r.conf_level, 2): r for r in equivalence.itertuples()}
     width = need[0.95].events_ci_as_wide_as_margin
     return (
@@ -303,7 +304,7 @@ def reading(
         f"A clinically important 20% lower hazard (HR 0.8) would have been detected with "
         f"only about {power_at_08:.0%} power.\n"
         f"* To *show* that the operations give similar survival, HR within "
-        f"{1 / EQUIVALENCE_MARGIN:.2f} to {EQUIVALENCE_MARGIN:.2f}, the whole interval must "
+        f"{1 / margin:.2f} to {margin:.2f}, the whole interval must "
         f"lie inside that range. With 80% power at a true HR of 1 that needs about "
         f"{need[0.9].events_needed:.0f} deaths with a 90% interval (two one-sided tests "
         f"at 5%) or {need[0.95].events_needed:.0f} with a 95% interval, "
