@@ -284,6 +284,11 @@ def reading(
         if len(f_low)
         else ""
     )
+    harder = (
+        "a lower hazard after metastasectomy is the harder effect to detect"
+        if low["power_simulated"] < high["power_simulated"]
+        else "a higher hazard after metastasectomy is the harder effect to detect"
+    )
     equivalence = equivalence_table(d, margin, target_power=analysis.target_power)
     need = {round(r.conf_level, 2): r for r in equivalence.itertuples()}
     width = need[0.95].events_ci_as_wide_as_margin
@@ -299,8 +304,8 @@ def reading(
         f"{low['replicates']:,} simulated studies give {low['power_simulated']:.1%} "
         f"(Monte Carlo SE {low['simulated_se']:.1%}) at HR {low['hazard_ratio']:.2f} and "
         f"{high['power_simulated']:.1%} (SE {high['simulated_se']:.1%}) at "
-        f"{high['hazard_ratio']:.2f}: power is *not* symmetric at an unbalanced split, "
-        f"and a benefit of the smaller arm is the harder one to detect.{freedman_text} "
+        f"{high['hazard_ratio']:.2f}: power is *not* symmetric at an unbalanced split "
+        f"({harder}).{freedman_text} "
         f"A clinically important 20% lower hazard (HR 0.8) would have been detected with "
         f"only about {power_at_08:.0%} power.\n"
         f"* To *show* that the operations give similar survival, HR within "
