@@ -14,7 +14,10 @@ time"). Two standard remedies, both here:
   them, as ``survival::coxph``).
 
 :func:`assumed_adjuvant_start` supplies *assumed* therapy start times when a cohort has
-none (:func:`adjuvant_starts` uses the cohort's own column when it has one), and
+none (:func:`adjuvant_starts` uses the cohort's own column when it has one);
+:func:`tipping_point_table` shows how the time-dependent hazard ratio moves with that
+assumption (later starts, second-line switching); :func:`person_time_table` shows where
+each analysis counts the follow-up; and
 :func:`simulate_immortal_time` shows the bias on data where therapy does nothing
 (:func:`simulation_summary` sums it up). The figures are in
 :mod:`spinemets.figures.immortal_time`. Checked against R by
