@@ -23,6 +23,13 @@ Why not ``tableone``: it would add a dependency and uses other defaults
 not be the paper's.  The implementation here is small and each test is checked
 against R.
 
+Beside each p-value, the **standardised mean difference** (``smd``,
+:func:`spinemets.methods.balance.standardized_difference`): Austin's (2009) difference of
+means in pooled standard deviations for numbers, the multinomial SMD of Yang and Dalton
+(2012) for categories and 0/1 variables. STROBE advises against tests in a descriptive
+table (the groups are what they are; a p-value mixes the size of a difference with the
+sample size); the SMD measures the size alone, and |SMD| > 0.1 is the usual flag.
+
 The result is a tidy long DataFrame (one row per variable x level x group) with
 columns :data:`LONG_COLUMNS`; :func:`wide_table` turns it into the familiar
 display.  Checked by ``tests/study/test_characteristics.py``.
@@ -42,6 +49,7 @@ from ..cohort.spec import COMPARISONS, FRANKEL_GRADES, SPINE_REGIONS, SURGERIES,
 from ..errors import NotApplicable, SpinemetsError
 from ..formatting import format_p
 from ..methods import contingency
+from ..methods.balance import standardized_difference
 from ..output import RunOutput
 
 __all__ = [
@@ -75,6 +83,7 @@ LONG_COLUMNS = (
     "statistic",
     "p",
     "test",
+    "smd",
 )
 
 Kind = Literal["binary", "categorical", "continuous"]
@@ -264,6 +273,15 @@ def _levels(var: Variable, values: pd.Series) -> list[str]:
     return sorted(values.dropna().unique().tolist())
 
 
+def _smd(var: Variable, values: pd.Series, group: pd.Series, groups: Sequence[str]) -> float:
+    """The variable's absolute SMD between the two groups; NaN when a group has no value."""
+    inside = group.isin(groups) & values.notna()
+    if any(not (inside & (group == g)).any() for g in groups):
+        return math.nan
+    kind = "continuous" if var.kind == "continuous" else "categorical"
+    return standardized_difference(values[inside], group[inside], kind)
+
+
 def _test(
     var: Variable,
     values: pd.Series,
@@ -344,7 +362,9 @@ def characteristics(
                 n_miss = int(values[m].isna().sum())
                 block.append(_row(var, "missing", g, n_miss, math.nan, str(n_miss)))
         result = _test(var, values, group, groups, fisher_threshold) if groups else None
+        smd = _smd(var, values, group, groups) if groups else math.nan
         for r in block:
+            r["smd"] = smd
             r["statistic"] = (
                 math.nan if result is None or result.statistic is None else result.statistic
             )
@@ -352,9 +372,10 @@ def characteristics(
             r["test"] = "" if result is None else result.method
         rows += block
     for r in rows[: len(columns)]:
-        r.update(statistic=math.nan, p=math.nan, test="")
+        r.update(statistic=math.nan, p=math.nan, test="", smd=math.nan)
     out = pd.DataFrame(rows, columns=list(LONG_COLUMNS))
-    return out.astype({"n": "int64", "percent": "float64", "statistic": "float64", "p": "float64"})
+    types = {"n": "int64", "percent": "float64", "statistic": "float64", "p": "float64"}
+    return out.astype({**types, "smd": "float64"})
 
 
 def table1(patients: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
@@ -379,9 +400,9 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
     """The familiar display: one row per variable level, one column per group.
 
     Columns: ``characteristic``, ``level``, one column per group (``all`` first,
-    headed ``<group> (n=<N>)``), then ``p`` (:func:`spinemets.formatting.format_p`) and
-    ``test`` (:func:`short_test_name`) when the table compares groups; p and
-    test appear on the first row of each variable only.
+    headed ``<group> (n=<N>)``), then ``SMD`` (two decimals), ``p``
+    (:func:`spinemets.formatting.format_p`) and ``test`` (:func:`short_test_name`) when
+    the table compares groups; they appear on the first row of each variable only.
     """
     groups = list(dict.fromkeys(long["group"]))
     sizes = long[long["variable"] == "patients"].set_index("group")["n"]
@@ -400,6 +421,8 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
         rec.update({heads[g]: cells.get((variable, level, g), "") for g in groups})
         if len(groups) > 1:
             shown = variable not in seen
+            smd = first.loc[variable, "smd"]
+            rec["SMD"] = f"{smd:.2f}" if shown and not math.isnan(smd) else ""
             rec["p"] = format_p(first.loc[variable, "p"]) if shown else ""
             rec["test"] = short_test_name(first.loc[variable, "test"]) if shown else ""
         seen.add(variable)
