@@ -414,7 +414,7 @@ def follow_up_figure(
     time: ArrayLike,
     event: ArrayLike,
     *,
-    min_cell: int = 0,
+    patient_lines: bool = True,
     conf_type: str = "log",
     conf_level: float = 0.95,
     title: str | None = None,
@@ -428,18 +428,17 @@ def follow_up_figure(
 
     Left: one horizontal line per patient from surgery to the event or the last
     follow-up, longest at the top, ended by a cross (event) or an open circle
-    (censored): who was followed how long, and who left the study alive. It is drawn
-    only with ``min_cell`` <= 1 (a user's cohort masked with ``min_cell`` shows no
-    patient-level line). Right: the reverse Kaplan-Meier curve (censoring as the event,
+    (censored): who was followed how long, and who left the study alive. These are
+    patient-level data: drawn only with ``patient_lines`` (notebooks pass True for a
+    synthetic cohort only, so a report of a real cohort shows no patient's line).
+    Right: the reverse Kaplan-Meier curve (censoring as the event,
     :func:`~spinemets.methods.km.reverse_kaplan_meier`), the share of patients whose
     potential follow-up exceeds t, with its median (the median follow-up) dotted.
     Tests: tests/figures/test_km.py::test_follow_up_figure.
     """
-    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
-        raise ParameterError(f"min_cell: value {min_cell!r} — expected an integer >= 0 (0 = off)")
     t, e = as_time_event(time, event)
     fig, (ax_swim, ax_rev) = plt.subplots(1, 2, figsize=figsize, width_ratios=[1.2, 1])
-    if min_cell <= 1:
+    if patient_lines:
         order = np.lexsort((e, t))
         y = np.arange(t.size)
         ax_swim.hlines(y, 0, t[order], color="0.55", lw=0.9)
@@ -455,7 +454,7 @@ def follow_up_figure(
         ax_swim.legend(loc="lower right", frameon=False, fontsize=9)
     else:
         ax_swim.text(
-            0.5, 0.5, "Patient-level lines not drawn\n(min_cell > 1)", ha="center",
+            0.5, 0.5, "Patient-level lines are drawn\nfor a synthetic cohort only", ha="center",
             va="center", transform=ax_swim.transAxes, fontsize=10, color="0.4",
         )  # fmt: skip
         ax_swim.set_yticks([])
