@@ -21,6 +21,9 @@ VARS = (
 )
 
 
+VAR_NAMES = [v.column for v in VARS]
+
+
 @pytest.fixture
 def cohort() -> pd.DataFrame:
     return pd.DataFrame(
@@ -151,6 +154,10 @@ def test_standardized_differences_by_hand(cohort: pd.DataFrame) -> None:
     assert smd["spine_region"] > 0  # three levels, the missing value left out
     overall = tables.table1(cohort, variables=VARS)
     assert overall.smd.isna().all()
+    summary = tables.standardized_differences(long)
+    assert summary.variable.tolist() == sorted(VAR_NAMES, key=lambda v: -smd[v])
+    assert summary.set_index("variable").smd.to_dict() == {v: smd[v] for v in VAR_NAMES}
+    assert (summary.imbalanced == (summary.smd > 0.1)).all()
 
 
 def test_deterministic_and_row_order_invariant(cohort: pd.DataFrame, tmp_path) -> None:

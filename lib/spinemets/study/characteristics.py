@@ -61,6 +61,7 @@ __all__ = [
     "categorical_test",
     "characteristics",
     "short_test_name",
+    "standardized_differences",
     "table1",
     "table2",
     "table3",
@@ -428,6 +429,21 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
         seen.add(variable)
         records.append(rec)
     return pd.DataFrame(records)
+
+
+def standardized_differences(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per characteristic of a two-group table: its SMD, largest first.
+
+    ``long`` is :func:`characteristics` with ``by`` set. Columns: variable, label, smd,
+    imbalanced (|SMD| > 0.1, the usual flag), p and test (the paper's test, as in the
+    table). Characteristics without an SMD (no value in a group) come last.
+    Tests: tests/study/test_characteristics.py::test_standardized_differences_by_hand.
+    """
+    body = long[long["variable"] != "patients"].drop_duplicates("variable")
+    out = body[["variable", "label", "smd", "p", "test"]].copy()
+    out.insert(3, "imbalanced", out["smd"] > 0.1)
+    out = out.sort_values("smd", ascending=False, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def write_characteristics(out: RunOutput, long: pd.DataFrame, name: str) -> pd.DataFrame:

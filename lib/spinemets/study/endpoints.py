@@ -437,7 +437,7 @@ def hazard_ratios(
             try:
                 fit = coxph(time, event, x)
             except CoxConvergenceError as err:
-                rows.append({**key, **empty, "note": f"Cox model not estimable: {err}"})
+                rows.append({**key, **empty, "note": f"not estimable: {err}"})
                 continue
             table = fit.table(conf_level)
             tests = fit.tests().set_index("test")["p"]
