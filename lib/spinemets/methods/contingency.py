@@ -11,7 +11,9 @@ hypergeometric) are computed here by exact counting, as R does.
 R parity is checked by ``tests/methods/test_contingency.py`` against
 ``tests/fixtures/r_stats/*.json``, written by ``tests/fixtures/r_stats.R``
 (``Rscript tests/fixtures/r_stats.R`` from the repository root), and against
-``tests/fixtures/r_methods/fisher.json`` (Fisher's odds ratio and interval).
+``tests/fixtures/r_methods/fisher.json`` (Fisher's odds ratio and interval) and
+``tests/fixtures/r_lessons/proportions.json`` (``prop.test`` and ``binom.test`` intervals,
+written by ``tests/fixtures/r_lessons.R``).
 
 None of these functions warns.  Where R would warn (expected counts below 5, no
 exact p-value with ties) the condition is recorded in :attr:`TestResult.note`.
