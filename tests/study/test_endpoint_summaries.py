@@ -195,3 +195,26 @@ def test_composite_endpoint() -> None:
     # progression first (4, 12) counts at its time; else death (20) or censoring (40)
     assert time.tolist() == [4.0, 20.0, 12.0, 40.0]
     assert event.tolist() == [1, 1, 1, 0]
+
+
+def test_contract_columns_come_first() -> None:
+    # DESIGN.md, "The output contract": tables/hazard_ratios.csv, rmst.csv, follow_up.csv
+    patients = bundled()
+    contract = {
+        "hazard_ratios": ["endpoint", "strata", "group", "reference", "hr", "lower", "upper"]
+        + ["p_wald", "p_lr", "p_score"],
+        "rmst": ["endpoint", "strata", "group", "tau", "rmst", "se", "lower", "upper"],
+        "follow_up": ["endpoint", "strata", "group", "median", "lower", "upper"],
+    }
+    tables = {
+        "hazard_ratios": hazard_ratios(patients, ["os", "lpfs"]),
+        "rmst": rmst_table(patients, ["os", "lpfs"]),
+        "follow_up": follow_up_table(patients),
+    }
+    for name, columns in contract.items():
+        assert list(tables[name].columns[: len(columns)]) == columns, name
+    rmst = tables["rmst"]
+    strata_rows = rmst[rmst.strata != "all"]
+    # each two-group stratum ends with its difference row; stratum all has none
+    assert (strata_rows.groupby(["endpoint", "strata"]).group.last() == "difference").all()
+    assert "difference" not in set(rmst[rmst.strata == "all"].group)

@@ -381,24 +381,25 @@ def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFra
     return summary.rename_axis("statistic").reset_index(name="lp_months")
 
 
+#: The contract columns of DESIGN.md first, then this package's additions.
 HR_COLUMNS = [
     "endpoint",
     "strata",
     "group",
     "reference",
-    "n",
-    "events",
     "hr",
     "lower",
     "upper",
     "p_wald",
     "p_lr",
     "p_score",
+    "n",
+    "events",
     "conf_level",
     "note",
 ]
 RMST_COLUMNS = ["endpoint", "strata", "group", "tau", "rmst", "se", "lower", "upper", "p"]
-FOLLOW_UP_COLUMNS = ["endpoint", "strata", "group", "n", "median", "lower", "upper"]
+FOLLOW_UP_COLUMNS = ["endpoint", "strata", "group", "median", "lower", "upper", "n"]
 
 
 def hazard_ratios(
