@@ -39,7 +39,9 @@ def interval_hazard(
     """Events, person-time and hazard (events per unit of time) in each interval of ``breaks``.
 
     ``breaks`` are increasing cut points b_0 < b_1 < ... < b_k (b_0 >= 0); interval j is
-    (b_j, b_{j+1}] as in R's ``survSplit(cut =)``. Follow-up past b_k is ignored. An
+    (b_j, b_{j+1}] as in R's ``survSplit(cut =)``; an event exactly at b_0 (a death on the
+    day of surgery, time 0, which R's ``survSplit`` refuses) counts in the first interval,
+    with no person-time. Follow-up past b_k is ignored. An
     interval without person-time has an empty hazard and interval. One row per
     interval with :data:`HAZARD_COLUMNS`. Near-equal times are merged first, as R's
     ``Surv`` does (``timefix``).
@@ -55,8 +57,8 @@ def interval_hazard(
         raise SpinemetsError(f"breaks {list(breaks)!r}; expected increasing cut points >= 0")
     alpha = 1 - check_fraction("conf_level", conf_level)
     rows = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
-        inside = (t > a) & (t <= b)
+    for j, (a, b) in enumerate(zip(cuts[:-1], cuts[1:], strict=True)):
+        inside = ((t > a) | ((t == a) & (j == 0))) & (t <= b)
         events = int(e[inside].sum())
         person_time = float(np.sum(np.clip(t, a, b) - a))
         if person_time > 0:
