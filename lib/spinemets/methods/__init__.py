@@ -7,6 +7,6 @@ checks it against R; docs/methods.md lists them all.
 
 Modules: ``_validate`` (the one input checker), ``timefix`` (R's merging of
 near-equal times), ``km``, ``logrank``, ``cox`` (one engine), ``cox_zph``,
-``cmprsk``, ``tmerge``, ``contingency``, ``rmst``, ``power``, ``permutation``,
-``confounding``.
+``cmprsk``, ``tmerge``, ``contingency``, ``rmst``, ``hazard``, ``balance``, ``power``,
+``permutation``, ``confounding``.
 """
