@@ -10,11 +10,15 @@ from spinemets.figures.km import (
     KM_FIGSIZE,
     draw_km,
     draw_step_band,
+    follow_up_figure,
+    hazard_figure,
     km_endpoint_figure,
     km_figure,
+    kmunicate_table,
     risk_table,
 )
-from spinemets.methods.km import kaplan_meier
+from spinemets.methods.km import kaplan_meier, median_follow_up
+from spinemets.study.endpoints import hazard_table
 
 RNG_SEED = 20201  # named seed: the paper's year and issue
 
@@ -141,3 +145,77 @@ def test_step_and_band() -> None:
     assert step.get_ydata()[0] == 1.0 and step.get_label() == "toy"
     assert ticks.get_xdata().tolist() == km.time[km.n_censor > 0].tolist()
     plt.close("all")
+
+
+def test_kmunicate_counts_add_up(cohort) -> None:
+    ticks = [0, 6, 12, 24, 1000]
+    groups = dict(tuple(cohort.groupby("surgery", sort=True)))
+    curves = {g: kaplan_meier(d.os_months, d.death) for g, d in groups.items()}
+    table = kmunicate_table(curves, ticks)
+    for g, d in groups.items():
+        rows = table[table.group == g]
+        t = np.asarray(ticks, dtype=float)
+        # by hand: at risk at t-0; events and censorings strictly before t
+        assert rows.at_risk.tolist() == [int((d.os_months >= x).sum()) for x in t]
+        assert rows.events.tolist() == [int(d.death[d.os_months < x].sum()) for x in t]
+        censored = [int(((d.os_months < x) & (d.death == 0)).sum()) for x in t]
+        assert rows.censored.tolist() == censored
+        assert (rows.at_risk + rows.events + rows.censored == len(d)).all()
+
+
+def test_kmunicate_figure_draws_three_rows_per_group_through_min_cell(cohort) -> None:
+    fig = km_endpoint_figure(cohort, "os", "surgery", kmunicate=True, min_cell=10)
+    try:
+        ax, ax_table = fig.axes
+        ticks = ax.get_xticks()
+        groups = dict(tuple(cohort.groupby("surgery", sort=True)))
+        curves = {g: kaplan_meier(d.os_months, d.death) for g, d in groups.items()}
+        table = kmunicate_table(curves, ticks)
+        expected = []
+        for g in groups:
+            rows = table[table.group == g]
+            for column in ("at_risk", "events", "censored"):
+                expected += ["<10" if 0 < n < 10 else str(n) for n in rows[column]]
+        assert [t.get_text() for t in ax_table.texts] == expected
+        labels = [t.get_text() for t in ax_table.get_yticklabels()]
+        assert labels == ["At risk", "Events", "Censored"] * 2
+        assert fig.get_size_inches()[1] > KM_FIGSIZE[1]
+        fig.canvas.draw()
+    finally:
+        plt.close(fig)
+
+
+def test_hazard_figure(cohort) -> None:
+    table = hazard_table(cohort, "os", "surgery", width=12, until=48)
+    fig = hazard_figure(table, title="Hazard", cohort_label="toy")
+    ax = fig.axes[0]
+    lines = ax.get_lines()
+    assert len(lines) == 2
+    first = table[table.group == sorted(cohort.surgery.unique())[0]]
+    # the step heights are the hazards per 100 patient-months, carried to the last stop
+    assert lines[0].get_ydata().tolist() == pytest.approx(
+        [*(first.hazard * 100), first.hazard.iloc[-1] * 100]
+    )
+    assert lines[0].get_xdata()[-1] == 48 and ax.get_ylabel() == "Events per 100 patient-months"
+    assert ax.get_title(loc="left") == "Hazard (toy)"
+
+
+def test_follow_up_figure(cohort) -> None:
+    fig = follow_up_figure(cohort.os_months, cohort.death, title="Follow-up", cohort_label="toy")
+    swim, reverse = fig.axes
+    assert len(swim.collections[0].get_segments()) == len(cohort)  # one line per patient
+    crosses, circles = swim.get_lines()
+    assert len(crosses.get_xdata()) == cohort.death.sum()
+    assert len(circles.get_xdata()) == (cohort.death == 0).sum()
+    plt.close(fig)
+    # few events: the reverse Kaplan-Meier reaches 0.5, and its median is marked
+    fig = follow_up_figure(cohort.lp_months, cohort.local_progression)
+    reverse = fig.axes[1]
+    median = median_follow_up(cohort.lp_months, cohort.local_progression).median
+    assert not np.isnan(median)
+    dotted = [line for line in reverse.get_lines() if line.get_linestyle() == ":"]
+    assert any(line.get_xdata()[0] == median for line in dotted)  # the median follow-up
+    plt.close(fig)
+    masked = follow_up_figure(cohort.os_months, cohort.death, patient_lines=False)
+    assert not masked.axes[0].collections and not masked.axes[0].get_lines()
+    assert "synthetic cohort only" in masked.axes[0].texts[0].get_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from spinemets.figures.models import forest_figure, zph_figure
 from spinemets.methods.cox_zph import cox_zph
@@ -13,7 +14,11 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_cox_models"
 
 
 def _fits() -> dict:
-    return models.fit_os_models(pd.read_csv(FIXTURES / "data_synthetic.csv"))
+    patients = pd.read_csv(FIXTURES / "data_synthetic.csv")
+    patients["adjuvant_start_months"] = np.where(
+        patients["adjuvant_therapy"] == "targeted", 2.0, np.nan
+    )
+    return {**models.fit_os_models(patients), **models.therapy_models(patients)}
 
 
 def test_forest_figure() -> None:
@@ -21,12 +26,14 @@ def test_forest_figure() -> None:
     fig = forest_figure(table, title="Cox models", cohort_label="toy")
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert len(labels) == 6  # the five main terms and the interaction
+    assert len(labels) == 6  # surgery, three pre-operative terms, treated, the interaction
     assert labels[-1] == models.TERM_LABELS["metastasectomy"]  # first term on top
+    assert models.TERM_LABELS["treated"] in labels
     assert ax.get_title() == "Cox models (toy)" and ax.get_xscale() == "log"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "model: main",
-        "model: interaction",
+        "model: therapy_time_dependent",
+        "model: therapy_interaction",
     ]
 
 

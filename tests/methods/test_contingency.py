@@ -113,6 +113,40 @@ def test_t_mean_ci_matches_r(case: dict) -> None:
     assert got.n == len(case["x"])
 
 
+PROPORTIONS = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "r_lessons" / "proportions.json").read_text()
+)
+
+
+@pytest.mark.parametrize("case", PROPORTIONS, ids=[f"{c['x']}of{c['n']}" for c in PROPORTIONS])
+def test_proportion_ci_matches_r(case: dict) -> None:
+    # R: prop.test(x, n, correct = FALSE) (Wilson) and binom.test(x, n) (Clopper-Pearson);
+    # tests/fixtures/r_lessons.R
+    x, n = case["x"], case["n"]
+    wilson = stats.proportion_ci(x, n)
+    assert wilson.proportion == x / n and wilson.method == "wilson"
+    assert [wilson.lower, wilson.upper] == pytest.approx(
+        [case["wilson_lower"], case["wilson_upper"]], rel=1e-12, abs=1e-15
+    )
+    ninety = stats.proportion_ci(x, n, conf_level=0.9)
+    assert [ninety.lower, ninety.upper] == pytest.approx(
+        [case["wilson90_lower"], case["wilson90_upper"]], rel=1e-12, abs=1e-15
+    )
+    exact = stats.proportion_ci(x, n, method="clopper-pearson")
+    assert [exact.lower, exact.upper] == pytest.approx(
+        [case["cp_lower"], case["cp_upper"]], rel=1e-12, abs=1e-15
+    )
+    assert exact.lower <= wilson.proportion <= exact.upper
+
+
+def test_proportion_ci_refuses_bad_input() -> None:
+    for x, n in [(3, 2), (-1, 5), (1, 0), (1.5, 4)]:
+        with pytest.raises(SpinemetsError, match="proportion_ci"):
+            stats.proportion_ci(x, n)
+    with pytest.raises(SpinemetsError, match="method"):
+        stats.proportion_ci(1, 4, method="wald")
+
+
 # ----------------------------------------------------------------- hand arithmetic
 
 

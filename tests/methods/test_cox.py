@@ -9,6 +9,9 @@ Coefficients, variances, log-likelihoods and tests agree to 1e-9 relative.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +24,7 @@ from spinemets.methods.cox import (
     coxph,
     coxph_frame,
     model_matrix,
+    profile_interval,
 )
 from spinemets.methods.logrank import logrank_test
 
@@ -229,3 +233,50 @@ def test_a_stratum_without_events_adds_nothing() -> None:
 def test_cluster_without_robust_is_refused() -> None:
     with pytest.raises(SpinemetsError, match="cluster was given with robust=False"):
         coxph([1, 2, 3], [1, 1, 0], [0.0, 1, 1], cluster=[1, 1, 2], robust=False)
+
+
+PROFILE = json.loads(
+    (Path(__file__).parents[1] / "fixtures" / "r_profile" / "profile.json").read_text()
+)
+
+
+@pytest.mark.parametrize("name", sorted(PROFILE["results"]))
+def test_profile_interval_matches_r(name: str) -> None:
+    """R computes the interval by the same definition (uniroot on coxph with an offset,
+    tests/fixtures/r_profile.R); agreement to 1e-6 relative (R's fit used eps 1e-12,
+    ours R's default 1e-9)."""
+    ref = PROFILE["results"][name]
+    data = pd.DataFrame(PROFILE["data"][name])
+    others = ref["others"] if isinstance(ref["others"], list) else [ref["others"]]
+    x = data[[ref["term"], *others]].astype(float)
+    got = profile_interval(data["time"], data["event"], x, ref["term"], ties=ref["ties"])
+    assert got.hr == pytest.approx(np.exp(ref["coef"]), rel=1e-6)
+    assert got.lower == pytest.approx(ref["lower"], rel=1e-6)
+    assert got.upper == pytest.approx(ref["upper"], rel=1e-6)
+    wald = coxph(data["time"], data["event"], x, ties=ref["ties"]).table().iloc[0]
+    assert wald["lower"] == pytest.approx(ref["wald_lower"], rel=1e-6)
+    # the profile interval is not the Wald interval
+    assert abs(got.lower - wald["lower"]) > 1e-3
+
+
+def test_profile_interval_meets_its_definition() -> None:
+    """At both limits the likelihood-ratio statistic equals chi2_{1, 0.95} to 1e-6,
+    recomputed here from independent fits (coxph at the limit, other coefficients
+    refitted with the offset); a monotone likelihood gives an infinite limit."""
+    data = pd.DataFrame(PROFILE["data"]["ovarian"])
+    x = data[["rx2", "age"]].astype(float)
+    got = profile_interval(data["time"], data["event"], x, "rx2", conf_level=0.9)
+    best = coxph(data["time"], data["event"], x).loglik[1]
+    for limit in (got.lower, got.upper):
+        refit = coxph(data["time"], data["event"], x[["age"]], offset=np.log(limit) * x["rx2"])
+        assert 2 * (best - refit.loglik[1]) == pytest.approx(2.705543454095404, abs=1e-6)
+    assert got.lr_at_lower == pytest.approx(got.critical, abs=1e-6)
+    assert got.critical == pytest.approx(2.705543454095404, rel=1e-12)  # qchisq(0.9, 1)
+    # no events in one arm: the likelihood keeps rising as HR -> 0; coxph refuses, and so
+    # does the profile (its estimate would be the infinite one)
+    none = data.copy()
+    none.loc[none["rx2"] == 1, "event"] = 0
+    with pytest.raises(CoxConvergenceError):
+        profile_interval(none["time"], none["event"], none[["rx2"]].astype(float), "rx2")
+    with pytest.raises(SpinemetsError, match="with a column 'sex'"):
+        profile_interval(data["time"], data["event"], x, "sex")

@@ -134,3 +134,66 @@ def test_events_for_precision_by_hand() -> None:
     assert pw.events_for_precision(1.25, 0.39) == pytest.approx(324.29, abs=0.01)
     with pytest.raises(SpinemetsError, match="margin"):
         pw.events_for_precision(0.8, 0.39)
+
+
+def test_equivalence_events_with_a_95_interval_by_hand() -> None:
+    """Margin 1.25, share 0.39, 2.5% each side (a 95% interval inside the margin),
+    power 0.8: z_0.975 = 1.959964, z_0.90 = 1.281552, sum 3.241516, squared 10.507426;
+    0.2379 * 0.049793 = 0.011846; D = 10.507426 / 0.011846 = 887.02 deaths."""
+    d = pw.equivalence_events(1.25, 0.39, alpha=0.025)
+    assert d == pytest.approx(887.02, abs=0.02)
+    assert pw.equivalence_power(d, 1.25, 0.39, alpha=0.025) == pytest.approx(0.8, abs=1e-12)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.025])
+def test_simulation_confirms_equivalence_events(alpha: float) -> None:
+    """At the formula's number of deaths (rounded up), simulated studies at the 39:61
+    split and a true HR of 1 show equivalence within (0.8, 1.25) -- the Cox model's
+    1 - 2 alpha interval inside the margin -- in 80% of cases, within 4 Monte Carlo SEs
+    (1,500 replicates: SE about 0.010). At the 324 deaths that merely make a 95% interval
+    as wide as the margin, the share is far below 80% (formula: 0.25 at alpha 0.05, 0 at
+    0.025)."""
+    events = math.ceil(pw.equivalence_events(1.25, 0.39, alpha=alpha))
+    n = math.ceil(events / 0.9)  # a tenth of the patients still alive when follow-up stops
+    n1 = round(0.39 * n)
+    sim = pw.simulate_equivalence(n1, n - n1, events, 1.25, alpha, replicates=1500, seed=151)
+    assert sim.mc_se == pytest.approx(math.sqrt(0.8 * 0.2 / 1500), abs=0.002)
+    assert abs(sim.rejection_rate - 0.8) < 4 * sim.mc_se
+    few = pw.simulate_equivalence(127, 198, 324, 1.25, alpha, replicates=400, seed=152)
+    expected = pw.equivalence_power(324, 1.25, 127 / 325, alpha)
+    assert abs(few.rejection_rate - expected) < 4 * max(few.mc_se, 0.01)
+    assert few.rejection_rate < 0.4
+
+
+def test_freedman_detectable_hr_inverts_the_formula() -> None:
+    low, high = pw.freedman_detectable_hr(39, 61, 89)
+    assert pw.freedman_power(low, 39, 61, 89) == pytest.approx(0.8, abs=1e-10)
+    assert pw.freedman_power(high, 39, 61, 89) == pytest.approx(0.8, abs=1e-10)
+    assert low < 1 < high and low * high != pytest.approx(1, abs=0.01)
+    # equal groups: Freedman's (HR - 1) / (HR + 1) is antisymmetric in log HR
+    low, high = pw.freedman_detectable_hr(50, 50, 89)
+    assert low * high == pytest.approx(1, rel=1e-9)
+    with pytest.raises(SpinemetsError, match="reached at HR 1"):
+        pw.freedman_detectable_hr(39, 61, 89, alpha=0.9, power=0.4)
+
+
+def test_simulation_confirms_the_asymmetry_and_brackets_the_formulas() -> None:
+    """At the study's design (39 vs 61, 89 deaths), 10,000 seeded simulated log-rank
+    tests (Monte Carlo SE about 0.004):
+    * at Schoenfeld's HR for 80% power below 1 (0.544), power is below 80% by more than
+      3 SE (the formula is optimistic for a benefit of the smaller arm);
+    * at Freedman's HR for 80% power below 1, power is above 80% by more than 3 SE
+      (Freedman's formula is pessimistic there): the truth lies between the two;
+    * power at Schoenfeld's two HRs (0.544 and 1 / 0.544) differs by more than 3 SE of
+      the difference: power is asymmetric at an unbalanced split."""
+    s_low, s_high = pw.minimal_detectable_hr(89, 0.39)
+    f_low, _ = pw.freedman_detectable_hr(39, 61, 89)
+    runs = {
+        hr: pw.simulate_power(hr, 39, 61, 89, replicates=10_000, seed=2024, workers=2)
+        for hr in (s_low, s_high, f_low)
+    }
+    at_s_low, at_s_high, at_f_low = runs[s_low], runs[s_high], runs[f_low]
+    assert at_s_low.rejection_rate + 3 * at_s_low.mc_se < 0.8
+    assert at_f_low.rejection_rate - 3 * at_f_low.mc_se > 0.8
+    difference_se = math.hypot(at_s_low.mc_se, at_s_high.mc_se)
+    assert at_s_high.rejection_rate - at_s_low.rejection_rate > 3 * difference_se

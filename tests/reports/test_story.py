@@ -63,8 +63,8 @@ def test_undelivered_names_what_a_run_lacks(tmp_path):
     missing = undelivered(tmp_path, story)
     assert f"{story.stem}: figures/{story.key_figures[0].name}.png" in missing
     assert f"{story.stem}: tables/survival_medians_os.csv" in missing
-    assert not any("hazard_ratios" in m for m in missing)  # optional until written
-    (tmp_path / "tables" / "hazard_ratios.csv").write_text("endpoint,hr\nlpfs,0.5\n")
-    assert f"{story.stem}: tables/hazard_ratios.csv has no row (('endpoint', 'os'),)" in (
+    assert not any("tables/follow_up" in m for m in missing)  # optional until written
+    (tmp_path / "tables" / "follow_up.csv").write_text("endpoint,median\nlpfs,5\n")
+    assert f"{story.stem}: tables/follow_up.csv has no row (('endpoint', 'os'),)" in (
         undelivered(tmp_path, story)
     )

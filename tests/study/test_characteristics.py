@@ -21,6 +21,9 @@ VARS = (
 )
 
 
+VAR_NAMES = [v.column for v in VARS]
+
+
 @pytest.fixture
 def cohort() -> pd.DataFrame:
     return pd.DataFrame(
@@ -129,11 +132,32 @@ def test_wide_table(cohort: pd.DataFrame) -> None:
         "all (n=10)",
         "metastasectomy (n=4)",
         "decompression (n=6)",
+        "SMD",
         "p",
         "test",
     ]
     assert list(wide.characteristic[:3]) == ["Age, years", "", "Radical nephrectomy"]
     assert wide.loc[2, "p"] == "0.524" and wide.loc[2, "test"] == "Fisher exact"
+    assert wide.loc[2, "SMD"] == "0.92" and wide.loc[4, "SMD"] == ""  # first row only
+
+
+def test_standardized_differences_by_hand(cohort: pd.DataFrame) -> None:
+    long = tables.characteristics(cohort, by="surgery", variables=VARS)
+    smd = long.drop_duplicates("variable").set_index("variable")["smd"]
+    assert np.isnan(smd["patients"])
+    a, b = np.array([40.0, 50, 60, 70]), np.array([30.0, 35, 45, 55, 65, 75])
+    pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
+    assert smd["age"] == pytest.approx(abs(a.mean() - b.mean()) / pooled, rel=1e-12)
+    p1, p2 = 3 / 4, 2 / 6  # nephrectomy: 3 of 4 vs 2 of 6
+    by_hand = abs(p1 - p2) / np.sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / 2)
+    assert smd["nephrectomy"] == pytest.approx(by_hand, rel=1e-12)
+    assert smd["spine_region"] > 0  # three levels, the missing value left out
+    overall = tables.table1(cohort, variables=VARS)
+    assert overall.smd.isna().all()
+    summary = tables.standardized_differences(long)
+    assert summary.variable.tolist() == sorted(VAR_NAMES, key=lambda v: -smd[v])
+    assert summary.set_index("variable").smd.to_dict() == {v: smd[v] for v in VAR_NAMES}
+    assert (summary.imbalanced == (summary.smd > 0.1)).all()
 
 
 def test_deterministic_and_row_order_invariant(cohort: pd.DataFrame, tmp_path) -> None:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from spinemets.errors import SpinemetsError
+from spinemets.methods.cox import coxph
 from spinemets.study import competing_risks as cr
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_competing_risks"
@@ -194,3 +195,29 @@ def test_milestone_risks_without_events(patients: pd.DataFrame) -> None:
     censored = patients.assign(death=0, local_progression=0)
     with pytest.raises(NotApplicable, match="no local progressions or deaths in this cohort"):
         cr.milestone_risks(censored, [12])
+
+
+def test_cause_specific_inference(patients: pd.DataFrame) -> None:
+    """The cause-specific HR is comparison_hazard_ratios' one; its p-values are the Cox
+    fit's three tests; the profile interval meets its definition (the LR statistic of
+    a refit at each limit equals chi2_{1, 0.95} to 1e-6) and agrees with the LR test
+    (it excludes 1 exactly when p_lr < 0.05)."""
+    table = cr.cause_specific_inference(patients)
+    hrs = cr.comparison_hazard_ratios(patients)
+    cs = hrs[hrs["model"] == "cause_specific"].reset_index(drop=True)
+    np.testing.assert_allclose(table["hr"], cs["hr"], rtol=1e-12)
+    np.testing.assert_allclose(table["wald_lower"], cs["lower"], rtol=1e-12)
+    np.testing.assert_allclose(table["p_wald"], cs["p"], rtol=1e-12)
+    events = cr.local_progression_events(patients)
+    t = events["time"].to_numpy(float)
+    event = (events["cause"] == 1).to_numpy(int)
+    for row in table.itertuples():
+        x = (patients[row.strata] == cr.STUDIED_LEVELS[row.strata]).to_numpy(float)
+        fit = coxph(t, event, x, names=("x",), timefix=False)
+        assert row.p_lr == pytest.approx(fit.tests().set_index("test").loc["likelihood_ratio", "p"])
+        assert row.p_score == pytest.approx(fit.tests().set_index("test").loc["score", "p"])
+        for limit in (row.profile_lower, row.profile_upper):
+            at = coxph(t, event, x, names=("x",), init=[np.log(limit)], iter_max=0, timefix=False)
+            assert 2 * (fit.loglik[1] - at.loglik[1]) == pytest.approx(3.841458820694124, abs=1e-6)
+        excludes_one = row.profile_upper < 1 or row.profile_lower > 1
+        assert excludes_one == (row.p_lr < 0.05)

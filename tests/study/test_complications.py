@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import pytest
 from spinemets.errors import SpinemetsError
@@ -101,3 +103,21 @@ def test_complication_details_without_free_text(events, patients) -> None:
     assert not d.astype(str).apply(lambda c: c.str.contains("Ivanov")).any().any()
     order = [comp.COMPLICATION_CATEGORIES.index(c) for c in d["category"]]
     assert order == sorted(order)
+
+
+def test_proportion_intervals(events, patients) -> None:
+    table = comp.table4(events, patients, by="surgery")
+    intervals = comp.proportion_intervals(table)
+    assert len(intervals) == len(table)
+    assert (intervals.patients_with == table.patients_with).all()
+    row = intervals.iloc[0]  # any complication, all patients
+    # Wilson's score interval by hand (R prop.test(x, n, correct = FALSE)$conf.int)
+    x, n, z = row.patients_with, row.n_patients, 1.959963984540054
+    p = x / n
+    centre, half = p + z * z / (2 * n), z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    expected = [100 * (centre - half) / (1 + z * z / n), 100 * (centre + half) / (1 + z * z / n)]
+    assert [row.lower, row.upper] == pytest.approx(expected, rel=1e-12)
+    assert set(intervals.method) == {"wilson"}
+    exact = comp.proportion_intervals(table, method="clopper-pearson")
+    assert set(exact.method) == {"clopper-pearson"}
+    assert ((exact.lower <= exact.percent) & (exact.percent <= exact.upper)).all()

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from spinemets.errors import SpinemetsError
 from spinemets.methods.cmprsk import finegray, finegray_cox
-from spinemets.methods.cox import coxph
+from spinemets.methods.cox import coxph, coxph_frame
 from spinemets.methods.km import kaplan_meier
 from spinemets.methods.tmerge import counting_origin
 from spinemets.study import competing_risks as cr
@@ -300,3 +300,88 @@ def test_simulation_of_tiny_studies_gives_nan_not_a_runaway_estimate() -> None:
     assert np.isnan(hrs).any()
     finite = hrs[np.isfinite(hrs)]
     assert (finite > 1e-4).all() and (finite < 1e4).all()
+
+
+def test_time_dependent_design_matches_r(small: pd.DataFrame) -> None:
+    """Baseline covariates carried on R's tmerge rows: coxph(Surv(tstart, tstop, death) ~
+    treated + age) of tests/fixtures/r_landmark.R, through the formula interface."""
+    ref = _ref("tdcox.json")
+    rows = lm.time_dependent_design(small, small[["age"]])
+    assert rows.columns.tolist() == ["row", "tstart", "tstop", "event", "treated", "age"]
+    np.testing.assert_array_equal(rows["age"], small["age"].to_numpy()[rows["row"]])
+    np.testing.assert_array_equal(rows["tstart"], ref["rows"]["tstart"])
+    fit = coxph_frame(rows, "tstop", "event", ["treated", "age"], start="tstart")
+    model = ref["models"]["efron_age"]
+    np.testing.assert_allclose(fit.coef, model["coef"], rtol=RTOL)
+    np.testing.assert_allclose(fit.loglik, model["loglik"], rtol=RTOL)
+    with pytest.raises(SpinemetsError, match="expected one row per patient"):
+        lm.time_dependent_design(small, small[["age"]].iloc[:3])
+
+
+def test_splitting_rows_leaves_baseline_fits_unchanged(small: pd.DataFrame) -> None:
+    """Without the time-dependent term, the counting-process rows give the ordinary fit."""
+    rows = lm.time_dependent_design(small, small[["age"]])
+    split = coxph_frame(rows, "tstop", "event", ["age"], start="tstart")
+    whole = coxph(small["os_months"], small["death"], small[["age"]])
+    np.testing.assert_allclose(split.coef, whole.coef, rtol=1e-10)
+    assert split.loglik[1] == pytest.approx(whole.loglik[1], rel=1e-12)
+
+
+def _tipping_cohort() -> pd.DataFrame:
+    rng = np.random.default_rng(5)
+    n = 120
+    return pd.DataFrame(
+        {
+            "adjuvant_therapy": np.where(np.arange(n) < 40, "targeted", "cytokine"),
+            "os_months": np.round(rng.exponential(20, n), 2) + 0.5,
+            "death": (rng.uniform(size=n) < 0.85).astype(int),
+        }
+    )
+
+
+def test_tipping_point_table() -> None:
+    """First row = the notebook's time-dependent model on adjuvant_starts (same seed);
+    switchers add to the treated; deterministic; forced counts checked by first
+    principles (the targeted patients whose follow-up ends inside the window's draw)."""
+    patients = _tipping_cohort()
+    table = lm.tipping_point_table(patients, ((1, 4), (1, 24)), switchers=(0, 8), seed=3)
+    again = lm.tipping_point_table(patients, ((1, 4), (1, 24)), switchers=(0, 8), seed=3)
+    pd.testing.assert_frame_equal(table, again)
+    assert table[["window_high", "switchers"]].values.tolist() == [[4, 0], [4, 8], [24, 0], [24, 8]]
+    assert table["n_treated"].tolist() == [40, 48, 40, 48]
+    starts = lm.adjuvant_starts(patients, seed=3).patients
+    td = lm.time_dependent_cox(starts).set_index("model")
+    assert table["hr"].iloc[0] == pytest.approx(td.loc["time_dependent", "hr"], rel=1e-12)
+    assert table["naive_hr"].iloc[0] == pytest.approx(td.loc["naive", "hr"], rel=1e-12)
+    # forced (window 1-4, no switchers): a targeted patient whose uniform draw in (1, 4)
+    # falls at or after their follow-up; same stream as assumed_adjuvant_start
+    u = np.random.default_rng(3).uniform(size=len(patients))
+    drawn = 1 + 3 * u
+    targeted = patients["adjuvant_therapy"].eq("targeted").to_numpy()
+    expected = int((targeted & (drawn >= patients["os_months"].to_numpy())).sum())
+    assert table["forced"].iloc[0] == expected
+    # a longer window moves starts later: more forced starts, naive HR unchanged
+    assert table["forced"].iloc[2] >= table["forced"].iloc[0]
+    assert table["naive_hr"].nunique() == 1
+    with pytest.raises(SpinemetsError, match="only 80 cytokine patients"):
+        lm.tipping_point_table(patients, ((1, 4),), switchers=(81,))
+
+
+def test_person_time_table(small: pd.DataFrame) -> None:
+    """Person-time adds up to the total follow-up in both analyses; the time from surgery
+    to the start holds no deaths and moves from treated (naive) to untreated."""
+    table = lm.person_time_table(small)
+    total = small["os_months"].sum()
+    for _, part in table.groupby("analysis"):
+        assert part["person_months"].sum() == pytest.approx(total)
+        assert part["deaths"].sum() == small["death"].sum()
+    before = table[table["part"] == "surgery to start"]
+    assert (before["deaths"] == 0).all()
+    assert before.set_index("analysis")["group"].to_dict() == {
+        "naive": "treated",
+        "time_dependent": "untreated",
+    }
+    start = small["adjuvant_start_months"]
+    treated = small["adjuvant_therapy"].eq("targeted") & (start < small["os_months"])
+    assert before["person_months"].iloc[0] == pytest.approx(start[treated].clip(lower=0).sum())
+    assert before["patients"].iloc[0] == int(treated.sum())

@@ -14,6 +14,7 @@ import pytest
 from spinemets.errors import SpinemetsError
 from spinemets.methods.cox import CoxConvergenceError, CoxFit
 from spinemets.methods.cox_zph import cox_zph
+from spinemets.study import immortal_time
 from spinemets.study import models as cm
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "r_cox_models"
@@ -86,37 +87,71 @@ def test_os_design_matches_r() -> None:
 def test_events_per_variable() -> None:
     fit = _fit("synthetic", "main")
     n_events = int(COEF[COEF.dataset == "synthetic"]["nevent"].iloc[0])
-    assert cm.events_per_variable(fit) == n_events / 5  # five terms in the main model
+    assert cm.events_per_variable(fit) == n_events / 4  # four terms in the main model
     table = cm.epv_table({"main": fit}).iloc[0]
-    assert (table["events"], table["coefficients"]) == (n_events, 5)
-    assert table["events_per_variable"] == n_events / 5
+    assert (table["events"], table["coefficients"]) == (n_events, 4)
+    assert table["patients"] == table["rows"] == fit.n
+    assert table["events_per_variable"] == n_events / 4
+    assert cm.epv_table({"main": fit}, n_patients=7)["patients"].iloc[0] == 7
+
+
+def test_main_model_adjusts_for_preoperative_factors_only() -> None:
+    """No factor that starts after surgery (therapy) is a baseline term of any model."""
+    assert cm.MAIN_TERMS == ("metastasectomy", *cm.PREOPERATIVE_TERMS)
+    assert "targeted_therapy" not in {t for terms in cm.MODELS.values() for t in terms}
+    assert all(terms[0] == "treated" for terms in cm.THERAPY_MODELS.values())
+
+
+def test_therapy_models() -> None:
+    """The counting-process models: treated from its start, baseline design carried on
+    each row. Without the time-dependent term the fit equals the baseline fit (splitting a
+    patient's follow-up changes no risk set). R parity of the rows and of a fit with a
+    covariate: tests/study/test_immortal_time.py::test_time_dependent_design_matches_r."""
+    patients = _patients()
+    starts = np.where(patients["adjuvant_therapy"] == "targeted", patients["os_months"] / 3, np.nan)
+    patients["adjuvant_start_months"] = starts
+    fits = cm.therapy_models(patients)
+    assert list(fits) == list(cm.THERAPY_MODELS)
+    assert fits["therapy_interaction"].names[-1] == cm.INTERACTION_TERM
+    treated = patients["adjuvant_therapy"] == "targeted"
+    split = (patients["os_months"] / 3 > 0) & treated
+    assert fits["therapy_time_dependent"].n == len(patients) + int(split.sum())
+    design = cm.os_design(patients).drop(columns=["time", "event"])
+    rows = immortal_time.time_dependent_design(patients, design)
+    counting = cm.fit_cox(rows, cm.MAIN_TERMS, "tstop", "event", start_col="tstart")
+    baseline = cm.fit_cox(cm.os_design(patients), cm.MAIN_TERMS)
+    np.testing.assert_allclose(counting.coef, baseline.coef, rtol=1e-10)
+    assert counting.loglik[1] == pytest.approx(baseline.loglik[1], rel=1e-12)
 
 
 def test_fit_os_models_and_tables() -> None:
     patients = pd.read_csv(FIXTURES / "data_synthetic.csv")
     fits = cm.fit_os_models(patients)
-    assert list(fits) == ["main", "interaction"]
-    assert fits["interaction"].names[-1] == cm.INTERACTION_TERM
-    assert fits["interaction"].label == "interaction"
+    patients["adjuvant_start_months"] = np.where(
+        patients["adjuvant_therapy"] == "targeted", 2.0, np.nan
+    )
+    fits = {**cm.fit_os_models(patients), **cm.therapy_models(patients)}
+    assert list(fits) == ["main", "therapy_time_dependent", "therapy_interaction"]
+    assert fits["therapy_interaction"].label == "therapy_interaction"
     table = cm.zph_table(fits["main"])
     assert table["term"].iloc[-1] == "GLOBAL" and (table["model"] == "main").all()
     stacked = cm.model_table(fits)
-    row = cm.hazard_ratio_of(stacked, "metastasectomy", "interaction")
-    assert row["hr"] == cm.tidy(fits["interaction"]).set_index("term").loc["metastasectomy", "hr"]
+    row = cm.hazard_ratio_of(stacked, "metastasectomy", "therapy_interaction")
+    tidy = cm.tidy(fits["therapy_interaction"]).set_index("term")
+    assert row["hr"] == tidy.loc["metastasectomy", "hr"]
     with pytest.raises(SpinemetsError, match="no term 'age' in model 'main'"):
         cm.hazard_ratio_of(stacked, "age")
-    assert list(stacked["model"].unique()) == ["main", "interaction"]
-    assert len(stacked) == 5 + 6
+    assert list(stacked["model"].unique()) == list(fits)
+    assert len(stacked) == 4 + 5 + 6
     pd.testing.assert_frame_equal(
-        stacked.iloc[:5].reset_index(drop=True), cm.tidy(fits["main"]).reset_index(drop=True)
+        stacked.iloc[:4].reset_index(drop=True), cm.tidy(fits["main"]).reset_index(drop=True)
     )
     design = cm.os_design(patients)
     counts = cm.covariate_counts(design)
-    assert counts["term"].tolist() == list(cm.MAIN_TERMS[:4])
-    assert counts["patients"].tolist() == [int(design[t].sum()) for t in cm.MAIN_TERMS[:4]]
-    assert counts["percent"].tolist() == pytest.approx(
-        [100 * design[t].mean() for t in cm.MAIN_TERMS[:4]]
-    )
+    binary = ["metastasectomy", "targeted_therapy", "visceral_mets", "nonambulatory"]
+    assert counts["term"].tolist() == binary
+    assert counts["patients"].tolist() == [int(design[t].sum()) for t in binary]
+    assert counts["percent"].tolist() == pytest.approx([100 * design[t].mean() for t in binary])
 
 
 def test_unadjusted_hr_is_the_logrank_model() -> None:

@@ -39,10 +39,25 @@ def test_power_analysis() -> None:
     assert analysis.hr_low == pytest.approx(expected_low, rel=1e-9)
     assert analysis.hr_high == pytest.approx(1 / expected_low, rel=1e-9)
     table = analysis.table
-    assert table["label"].tolist() == ["minimal detectable"] * 2 + ["grid"] * 2
-    assert table["hazard_ratio"].tolist()[2:] == [0.6, 1.0]
+    assert (
+        table["label"].tolist()
+        == [power.SCHOENFELD_ROW] * 2 + [power.FREEDMAN_ROW] * 2 + ["grid"] * 2
+    )
+    assert table["hazard_ratio"].tolist()[4:] == [0.6, 1.0]
     assert (table["seed"] == 11).all() and (table["replicates"] == 20).all()
     assert table["power_schoenfeld"].iloc[0] == pytest.approx(0.8, rel=1e-9)
+    assert table["power_freedman"].iloc[2:4].tolist() == pytest.approx([0.8, 0.8], rel=1e-9)
+    # Freedman's two hazard ratios are not reciprocals at a 39:61 split; Schoenfeld's are
+    f_low, f_high = table["hazard_ratio"].iloc[2:4]
+    assert f_low * f_high != pytest.approx(1, abs=1e-3)
+    more = power.power_analysis(DESIGN, grid=(0.6,), replicates=20, seed=11, target_replicates=40)
+    assert more.table["replicates"].tolist() == [40, 40, 40, 40, 20]
+    effects = power.detectable_effects(more)
+    assert len(effects) == 4 and set(effects["formula"]) == {"Schoenfeld", "Freedman"}
+    assert (effects["hazard_ratio"] < 1).sum() == 2
+    assert effects.loc[effects["hazard_ratio"] < 1, "direction"].unique().tolist() == [
+        "lower hazard after"
+    ]
     assert [s.hr for s in analysis.simulated_grid] == [0.6, 1.0]
     again = power.power_analysis(DESIGN, grid=(0.6, 1.0), replicates=20, seed=11)
     assert again.table.equals(table)
@@ -73,7 +88,28 @@ def test_reading() -> None:
     text = power.reading(analysis, observed, adjusted, 0.95, "SYNTHETIC cohort")  # type: ignore[arg-type]
     assert text.startswith("On the SYNTHETIC cohort, metastasectomy vs decompression: HR **0.90**")
     assert "from a 40% *lower* to a 40% *higher* hazard" in text
-    needed = formulas.events_for_precision(1.25, DESIGN.share, 0.95)
-    assert f"about {needed:.0f} deaths" in text
+    width = formulas.events_for_precision(1.25, DESIGN.share, 0.95)
+    assert f"About {width:.0f} deaths only make the 95% interval *as wide as*" in text
+    tost90 = formulas.equivalence_events(1.25, DESIGN.share, 0.05)
+    tost95 = formulas.equivalence_events(1.25, DESIGN.share, 0.025)
+    assert f"about {tost90:.0f} deaths with a 90% interval" in text
+    assert f"or {tost95:.0f} with a 95% interval" in text
+    assert "adjusted for pre-operative factors HR 0.80" in text
+    assert "power is *not* symmetric" in text
     excluded = power.reading(analysis, {"hr": 0.5, "lower": 0.3, "upper": 0.8}, adjusted, 0.95, "x")  # type: ignore[arg-type]
     assert "The interval excludes 1" in excluded
+
+
+def test_equivalence_table() -> None:
+    """The closed forms by hand (see tests/methods/test_power.py for the arithmetic):
+    90% interval (5% each side) 722.96 deaths, 95% interval (2.5% each side) 887.02;
+    the 95% interval is as wide as the margin at 324.29 deaths, where TOST has power
+    2 Phi(0) - 1 = 0."""
+    table = power.equivalence_table(DESIGN)
+    assert table["conf_level"].tolist() == [0.90, 0.95]
+    assert table["alpha_each_side"].tolist() == pytest.approx([0.05, 0.025])
+    assert table["events_needed"].tolist() == pytest.approx([722.96, 887.02], abs=0.02)
+    assert table["events_ci_as_wide_as_margin"].iloc[1] == pytest.approx(324.29, abs=0.01)
+    assert table["power_at_that_width"].iloc[1] == pytest.approx(0.0, abs=1e-12)
+    # 89 deaths: sqrt(21.1731) * log 1.25 = 1.026770 < z_0.95 = 1.644854, so no power
+    assert (table["power_with_design_events"] == 0).all()

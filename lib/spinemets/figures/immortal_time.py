@@ -1,4 +1,4 @@
-"""Figures of immortal time: Kaplan-Meier curves from landmarks, and the simulation.
+"""Figures of immortal time: person-time, Kaplan-Meier curves from landmarks, the simulation.
 
 The analyses are :mod:`spinemets.study.immortal_time`'s; the curves are drawn by
 :func:`spinemets.figures.km.draw_km`. Tests: ``tests/figures/test_immortal_time.py``.
@@ -16,11 +16,90 @@ from matplotlib.figure import Figure
 from ..formatting import format_p
 from ..methods.km import kaplan_meier
 from ..methods.logrank import logrank_test
+from ..privacy import shown_count
 from ..study.immortal_time import SIMULATED_METHODS, landmark_data
 from .km import draw_km
 from .style import colour, titled
 
-__all__ = ["landmark_figure", "simulation_figure"]
+__all__ = ["PERSON_TIME_COLOURS", "landmark_figure", "person_time_figure", "simulation_figure"]
+
+#: Colour of each part of the follow-up in :func:`person_time_figure`: the time from
+#: surgery to the start (immortal when credited to the treated) stands out.
+PERSON_TIME_COLOURS: dict[str, str] = {
+    "surgery to start": colour(1),
+    "after start": colour(0),
+    "never treated": "0.65",
+}
+
+
+def person_time_figure(
+    table: pd.DataFrame,
+    treated_label: str = "targeted therapy",
+    cohort_label: str = "",
+    min_cell: int = 0,
+) -> Figure:
+    """Person-months of follow-up by group, naive beside time-dependent, from
+    :func:`spinemets.study.immortal_time.person_time_table`: one horizontal bar per
+    group, stacked by part of the follow-up, the time from surgery to the start in its
+    own colour; beside each bar its deaths and its death rate per 100 person-months.
+    Counts drawn go through :func:`spinemets.privacy.shown_count` (``min_cell``).
+    Tests: tests/figures/test_immortal_time.py::test_person_time_figure.
+    """
+    analyses = {
+        "naive": "Naive: treated from surgery",
+        "time_dependent": "Time-dependent: treated from the start",
+    }
+    fig, axes = plt.subplots(2, 1, figsize=(8, 4.6), sharex=True)
+    longest = table.groupby(["analysis", "group"])["person_months"].sum().max()
+    for ax, (analysis, heading) in zip(axes, analyses.items(), strict=True):
+        rows = table[table["analysis"] == analysis]
+        for y, group in enumerate(("untreated", "treated")):
+            parts = rows[rows["group"] == group]
+            left = 0.0
+            for part in parts.itertuples():
+                if part.person_months <= 0:
+                    continue
+                ax.barh(
+                    y,
+                    part.person_months,
+                    left=left,
+                    color=PERSON_TIME_COLOURS[part.part],
+                    edgecolor="white",
+                    height=0.6,
+                    label=part.part,
+                )
+                left += part.person_months
+            deaths = int(parts["deaths"].sum())
+            rate = 100 * deaths / left if left > 0 else float("nan")
+            ax.text(
+                left + 0.01 * longest,
+                y,
+                f"{shown_count(deaths, min_cell)} deaths, {rate:.1f} per 100 person-months",
+                va="center",
+                fontsize=8,
+            )
+        ax.set_yticks([0, 1], [f"not on {treated_label}", treated_label])
+        ax.set_title(heading, loc="left", fontsize=9)
+        ax.set_xlim(0, 1.6 * longest)
+    handles, labels = axes[0].get_legend_handles_labels()
+    more_h, more_l = axes[1].get_legend_handles_labels()
+    unique = dict(zip(labels + more_l, handles + more_h, strict=True))
+    named = {
+        f"{k} (0 deaths: immortal if counted as treated)" if k == "surgery to start" else k: v
+        for k, v in unique.items()
+    }
+    fig.legend(
+        named.values(),
+        named.keys(),
+        loc="lower center",
+        ncol=3,
+        frameon=False,
+        fontsize=8,
+    )
+    axes[1].set_xlabel("Person-months of follow-up")
+    fig.suptitle(titled("Where the follow-up time is counted", cohort_label), fontsize=9)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
 
 
 def landmark_figure(

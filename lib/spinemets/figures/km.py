@@ -5,7 +5,13 @@ confidence band (Kaplan-Meier here and in the landmark and calibration figures, 
 cumulative incidence of :mod:`spinemets.figures.cmprsk`). :func:`km_figure` is the
 clinical figure as R's survminer draws it: curves, censor ticks, band, log-rank p and
 the numbers at risk under the axis -- :func:`~spinemets.methods.km.survival_at`'s
-count, the same as the tables'. Tests: ``tests/figures/test_km.py``.
+count, the same as the tables'; with ``kmunicate=True`` it is the KMunicate design
+(Morris et al., BMJ Open 2019;9:e030215): under the curves, per group, the numbers at
+risk, the cumulative events and the cumulative censored (:func:`kmunicate_table`).
+:func:`hazard_figure` draws the hazard per interval (what "hazard" means, before a
+hazard ratio is used) and :func:`follow_up_figure` the follow-up of each patient (a
+swimmer plot) beside the reverse Kaplan-Meier curve of potential follow-up. Every count
+drawn goes through :func:`spinemets.privacy.shown_count`. Tests: ``tests/figures/test_km.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,13 @@ from matplotlib.figure import Figure
 from ..errors import ParameterError
 from ..formatting import format_p
 from ..methods._validate import ArrayLike, as_time_event, check_groups
-from ..methods.km import KaplanMeier, kaplan_meier, median_survival, survival_at
+from ..methods.km import (
+    KaplanMeier,
+    kaplan_meier,
+    median_survival,
+    reverse_kaplan_meier,
+    survival_at,
+)
 from ..methods.logrank import logrank_test
 from ..methods.timefix import timefix_times
 from ..privacy import shown_count
@@ -35,8 +47,11 @@ __all__ = [
     "RiskTable",
     "draw_km",
     "draw_step_band",
+    "follow_up_figure",
+    "hazard_figure",
     "km_endpoint_figure",
     "km_figure",
+    "kmunicate_table",
     "risk_table",
 ]
 
@@ -160,6 +175,61 @@ def risk_table(curves: Mapping[str, KaplanMeier], times: Sequence[float]) -> Ris
     return RiskTable(np.asarray(times, dtype=float), list(curves), counts)
 
 
+def kmunicate_table(curves: Mapping[str, KaplanMeier], times: Sequence[float]) -> pd.DataFrame:
+    """KMunicate's counts at each time: at risk, cumulative events and cumulative censored.
+
+    One row per group and time: ``at_risk`` is the number still followed at t (t-0, as
+    :func:`risk_table` and R's ``summary.survfit``), ``events`` and ``censored`` the
+    numbers that had the event or were censored *before* t, so that at_risk + events +
+    censored = n at every t. Tests: tests/figures/test_km.py::test_kmunicate_counts_add_up.
+    """
+    rows = []
+    for group, km in curves.items():
+        for t in np.asarray(times, dtype=float):
+            before = km.time < t
+            rows.append(
+                {
+                    "group": group,
+                    "time": t,
+                    "at_risk": km.n - int(km.n_event[before].sum() + km.n_censor[before].sum()),
+                    "events": int(km.n_event[before].sum()),
+                    "censored": int(km.n_censor[before].sum()),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _draw_kmunicate_table(
+    ax: Axes, table: pd.DataFrame, names: Sequence[str], colors: Sequence[str], min_cell: int
+) -> None:
+    kinds = (("at_risk", "At risk"), ("events", "Events"), ("censored", "Censored"))
+    labels, y = [], 3 * len(names) - 1
+    groups = [rows for _, rows in table.groupby("group", sort=False)]
+    for rows, color in zip(groups, colors, strict=True):
+        for column, kind in kinds:
+            for x, count in zip(rows["time"], rows[column], strict=True):
+                text = shown_count(int(count), min_cell)
+                ax.text(x, y, text, ha="center", va="center", fontsize=8.5, color=color)
+            labels.append((y, kind, color))
+            y -= 1
+    ax.set_ylim(-0.6, 3 * len(names) - 0.4)
+    ax.set_yticks([pos for pos, _, _ in labels])
+    ax.set_yticklabels([text for _, text, _ in labels], fontsize=8.5)
+    for tick, (_, _, color) in zip(ax.get_yticklabels(), labels, strict=True):
+        tick.set_color(color)
+    ax.tick_params(axis="both", length=0)
+    ax.tick_params(axis="y", pad=16)
+    ax.tick_params(axis="x", labelbottom=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(
+        f"Number at risk, cumulative events and censored ({', '.join(names)})",
+        loc="left",
+        fontsize=9,
+        pad=4,
+    )
+
+
 def _ticks(curves: Mapping[str, KaplanMeier], tick_step: float, xmax: float | None) -> np.ndarray:
     last = max(float(km.time[-1]) for km in curves.values())
     end = xmax if xmax is not None else tick_step * math.ceil(last / tick_step)
@@ -212,6 +282,7 @@ def km_figure(
     group_labels: Mapping[str, str] | None = None,
     figsize: tuple[float, float] = KM_FIGSIZE,
     min_cell: int = 0,
+    kmunicate: bool = False,
 ) -> Figure:
     """Kaplan-Meier figure with CI bands, censor ticks, log-rank p and a risk table.
 
@@ -222,7 +293,10 @@ def km_figure(
     Ticks every ``tick_step`` months up to ``xmax`` (default: the last follow-up
     rounded up). With ``min_cell`` > 1, numbers at risk and group sizes in the
     legend below ``min_cell`` are drawn as ``<min_cell`` (0 = off). The title ends with
-    ``cohort_label`` (:func:`~spinemets.figures.style.titled`).
+    ``cohort_label`` (:func:`~spinemets.figures.style.titled`). With ``kmunicate`` the
+    table under the axis is KMunicate's (Morris et al. 2019): per group the numbers at
+    risk, the cumulative events and the cumulative censored (:func:`kmunicate_table`),
+    every count through :func:`~spinemets.privacy.shown_count`.
     Returns the Figure (pyplot-managed, so notebooks display it).
     Tests: tests/figures/test_km.py.
     """
@@ -234,8 +308,12 @@ def km_figure(
     names = {g: (group_labels or {}).get(g, g) for g in curves}
     colors = [colour(i) for i in range(len(curves))]
 
+    rows_per_group = 3 if kmunicate else 1
+    if kmunicate:
+        figsize = (figsize[0], figsize[1] + 0.22 * 2 * len(curves))
     fig = plt.figure(figsize=figsize)
-    grid = fig.add_gridspec(2, 1, height_ratios=[4.2, 0.5 + 0.32 * len(curves)], hspace=0.32)
+    table_height = 0.5 + 0.32 * rows_per_group * len(curves)
+    grid = fig.add_gridspec(2, 1, height_ratios=[4.2, table_height], hspace=0.32)
     ax = fig.add_subplot(grid[0])
     ax_risk = fig.add_subplot(grid[1], sharex=ax)
     for (g, km), color in zip(curves.items(), colors, strict=True):
@@ -263,9 +341,12 @@ def km_figure(
     legend.get_title().set_fontsize(9)
     if title:
         ax.set_title(titled(title, cohort_label), loc="left", fontsize=11)
-    _draw_risk_table(
-        ax_risk, RiskTable(table.times, [names[g] for g in curves], table.counts), colors, min_cell
-    )
+    if kmunicate:
+        counts = kmunicate_table(curves, ticks)
+        _draw_kmunicate_table(ax_risk, counts, [names[g] for g in curves], colors, min_cell)
+    else:
+        at_risk = RiskTable(table.times, [names[g] for g in curves], table.counts)
+        _draw_risk_table(ax_risk, at_risk, colors, min_cell)
     ax_risk.set_xlim(ax.get_xlim())
     return fig
 
@@ -281,3 +362,115 @@ def km_endpoint_figure(
     group = None if strata in (None, "all") else patients[strata]
     options.setdefault("ylabel", endpoint(name).label)
     return km_figure(time, event, group, **options)  # type: ignore[arg-type]
+
+
+def hazard_figure(
+    table: pd.DataFrame,
+    *,
+    per: float = 100,
+    title: str | None = None,
+    cohort_label: str = "",
+    xlabel: str = "Months since spinal surgery",
+    ylabel: str | None = None,
+    show_ci: bool = True,
+    figsize: tuple[float, float] = (7.0, 4.2),
+) -> Figure:
+    """The hazard per interval as steps, one per group, with its confidence band.
+
+    ``table`` is :func:`spinemets.study.endpoints.hazard_table` (columns group, start,
+    stop, hazard, lower, upper): the hazard is drawn as events per ``per``
+    patient-months, constant within each interval (the piecewise-constant estimate).
+    Tests: tests/figures/test_km.py::test_hazard_figure.
+    """
+    fig, ax = plt.subplots(figsize=figsize)
+    for i, (group, rows) in enumerate(table.groupby("group", sort=False)):
+        rows = rows.sort_values("start")
+        scale = float(per)
+        bands = (rows["lower"] * scale, rows["upper"] * scale) if show_ci else (None, None)
+        label = "All patients" if group == "all" else str(group)
+        draw_step_band(
+            ax,
+            rows["start"],
+            rows["hazard"] * scale,
+            *bands,
+            end=float(rows["stop"].max()),
+            color=colour(i),
+            label=label,
+        )
+    ax.set_xlim(0, float(table["stop"].max()))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or f"Events per {per:g} patient-months")
+    ax.grid(axis="y", color="0.9", lw=0.6)
+    note = f"Shaded: {float(table['conf_level'].iloc[0]):.0%} CI (exact Poisson)" if show_ci else ""
+    legend = ax.legend(loc="best", frameon=False, fontsize=9, title=note or None)
+    legend.get_title().set_fontsize(9)
+    if title:
+        ax.set_title(titled(title, cohort_label), loc="left", fontsize=11)
+    return fig
+
+
+def follow_up_figure(
+    time: ArrayLike,
+    event: ArrayLike,
+    *,
+    patient_lines: bool = True,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    title: str | None = None,
+    cohort_label: str = "",
+    event_label: str = "died",
+    censor_label: str = "alive at last follow-up",
+    xlabel: str = "Months since spinal surgery",
+    figsize: tuple[float, float] = (10.0, 4.8),
+) -> Figure:
+    """Follow-up as a swimmer plot (left) and the reverse Kaplan-Meier curve (right).
+
+    Left: one horizontal line per patient from surgery to the event or the last
+    follow-up, longest at the top, ended by a cross (event) or an open circle
+    (censored): who was followed how long, and who left the study alive. These are
+    patient-level data: drawn only with ``patient_lines`` (notebooks pass True for a
+    synthetic cohort only, so a report of a real cohort shows no patient's line).
+    Right: the reverse Kaplan-Meier curve (censoring as the event,
+    :func:`~spinemets.methods.km.reverse_kaplan_meier`), the share of patients whose
+    potential follow-up exceeds t, with its median (the median follow-up) dotted.
+    Tests: tests/figures/test_km.py::test_follow_up_figure.
+    """
+    t, e = as_time_event(time, event)
+    fig, (ax_swim, ax_rev) = plt.subplots(1, 2, figsize=figsize, width_ratios=[1.2, 1])
+    if patient_lines:
+        order = np.lexsort((e, t))
+        y = np.arange(t.size)
+        ax_swim.hlines(y, 0, t[order], color="0.55", lw=0.9)
+        died = e[order] == 1
+        ax_swim.plot(t[order][died], y[died], "x", color=colour(0), ms=4, label=event_label)
+        ax_swim.plot(
+            t[order][~died], y[~died], "o", mfc="white", color=colour(1), ms=4,
+            label=censor_label,
+        )  # fmt: skip
+        ax_swim.set_ylim(-1, t.size)
+        ax_swim.set_yticks([])
+        ax_swim.set_ylabel("Patients (sorted by follow-up)")
+        ax_swim.legend(loc="lower right", frameon=False, fontsize=9)
+    else:
+        ax_swim.text(
+            0.5, 0.5, "Patient-level lines are drawn\nfor a synthetic cohort only", ha="center",
+            va="center", transform=ax_swim.transAxes, fontsize=10, color="0.4",
+        )  # fmt: skip
+        ax_swim.set_yticks([])
+    ax_swim.set_xlim(0, max(float(t.max()), 1.0) * 1.02)
+    ax_swim.set_xlabel(xlabel)
+    ax_swim.set_title("Each patient's follow-up", loc="left", fontsize=10)
+    reverse = reverse_kaplan_meier(t, e, conf_type, conf_level)
+    draw_km(ax_rev, reverse, colour(2), "Reverse Kaplan-Meier", censor_ticks=False)
+    _draw_median(ax_rev, median_survival(reverse).median, colour(2))
+    ax_rev.set_xlim(0, max(float(t.max()), 1.0) * 1.02)
+    ax_rev.set_ylim(0, 1.02)
+    ax_rev.set_xlabel(xlabel)
+    ax_rev.set_ylabel("Still under follow-up (potential)")
+    ax_rev.grid(axis="y", color="0.9", lw=0.6)
+    ax_rev.set_title("Potential follow-up (dotted: median)", loc="left", fontsize=10)
+    if title:
+        fig.suptitle(titled(title, cohort_label), x=0.01, ha="left", fontsize=11)
+    fig.tight_layout()
+    return fig

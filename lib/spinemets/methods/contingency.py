@@ -11,7 +11,9 @@ hypergeometric) are computed here by exact counting, as R does.
 R parity is checked by ``tests/methods/test_contingency.py`` against
 ``tests/fixtures/r_stats/*.json``, written by ``tests/fixtures/r_stats.R``
 (``Rscript tests/fixtures/r_stats.R`` from the repository root), and against
-``tests/fixtures/r_methods/fisher.json`` (Fisher's odds ratio and interval).
+``tests/fixtures/r_methods/fisher.json`` (Fisher's odds ratio and interval) and
+``tests/fixtures/r_lessons/proportions.json`` (``prop.test`` and ``binom.test`` intervals,
+written by ``tests/fixtures/r_lessons.R``).
 
 None of these functions warns.  Where R would warn (expected counts below 5, no
 exact p-value with ties) the condition is recorded in :attr:`TestResult.note`.
@@ -33,13 +35,16 @@ from statsmodels.stats.contingency_tables import SquareTable
 from ..errors import SpinemetsError
 
 __all__ = [
+    "PROPORTION_METHODS",
     "MeanCI",
+    "ProportionCI",
     "TestResult",
     "bowker_test",
     "chisq_test",
     "expected_counts",
     "fisher_test",
     "mcnemar_test",
+    "proportion_ci",
     "stuart_maxwell_test",
     "t_mean_ci",
     "wilcox_test",
@@ -680,3 +685,56 @@ def t_mean_ci(x: Sequence[float] | npt.ArrayLike, conf_level: float = 0.95) -> M
     sd = float(a.std(ddof=1))
     half = float(sps.t.ppf(1 - (1 - conf_level) / 2, n - 1)) * sd / math.sqrt(n)
     return MeanCI(n, mean, sd, mean - half, mean + half, conf_level)
+
+
+# ------------------------------------------------------------- proportion + CI
+
+#: The interval methods of :func:`proportion_ci`.
+PROPORTION_METHODS = ("wilson", "clopper-pearson")
+
+
+@dataclass(frozen=True)
+class ProportionCI:
+    """A proportion x / n with its two-sided confidence interval."""
+
+    x: int
+    n: int
+    proportion: float
+    lower: float
+    upper: float
+    method: str
+    conf_level: float
+
+
+def proportion_ci(x: int, n: int, conf_level: float = 0.95, method: str = "wilson") -> ProportionCI:
+    """A binomial proportion with its Wilson score or Clopper-Pearson interval.
+
+    ``wilson``: the score interval, R ``prop.test(x, n, correct = FALSE)$conf.int``
+    (``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``): coverage close to
+    the nominal level, never outside [0, 1], sensible at x = 0 or n (Agresti and
+    Coull 1998). ``clopper-pearson``: the exact interval of R ``binom.test(x,
+    n)$conf.int`` (beta quantiles), which guarantees at least the nominal coverage and
+    is therefore wider. Tests:
+    tests/methods/test_contingency.py::test_proportion_ci_matches_r.
+    """
+    if method not in PROPORTION_METHODS:
+        raise SpinemetsError(f"method {method!r}; expected one of {', '.join(PROPORTION_METHODS)}")
+    if not 0 < conf_level < 1:
+        raise SpinemetsError(f"proportion_ci: conf_level must be in (0, 1), got {conf_level!r}")
+    if isinstance(x, bool) or isinstance(n, bool) or int(x) != x or int(n) != n:
+        raise SpinemetsError(f"proportion_ci: x {x!r}, n {n!r}; expected whole numbers")
+    x, n = int(x), int(n)
+    if n < 1 or not 0 <= x <= n:
+        raise SpinemetsError(f"proportion_ci: x {x}, n {n}; expected 0 <= x <= n and n >= 1")
+    alpha = 1 - conf_level
+    p = x / n
+    if method == "wilson":
+        z = float(special.ndtri(1 - alpha / 2))
+        centre = p + z * z / (2 * n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        lower = max((centre - half) / (1 + z * z / n), 0.0)
+        upper = min((centre + half) / (1 + z * z / n), 1.0)
+    else:
+        lower = 0.0 if x == 0 else float(special.betaincinv(x, n - x + 1, alpha / 2))
+        upper = 1.0 if x == n else float(special.betaincinv(x + 1, n - x, 1 - alpha / 2))
+    return ProportionCI(x, n, p, lower, upper, method, conf_level)

@@ -19,7 +19,15 @@ Equivalence (two one-sided tests at level alpha each, margin (1/m, m), true HR 1
 events needed ``D = (z_{1-alpha} + z_{1-beta/2})^2 / (p (1 - p) log(m)^2)`` and power
 ``2 Phi(sqrt(D p (1 - p)) log m - z_{1-alpha}) - 1``. The events at which a confidence
 interval is merely as wide as the margin (:func:`events_for_precision`) are far fewer
-and give about zero power to show equivalence.
+and give little power to show equivalence. :func:`simulate_equivalence` checks the
+equivalence formula empirically (Cox fits of simulated studies, the 1 - 2 alpha Wald
+interval inside the margin).
+
+The formulas are approximations. At an unbalanced split Schoenfeld's power is the same
+for ``HR`` and ``1 / HR``, but the true power is not: Freedman's formula and the
+simulation give less power when the *smaller* group has the lower hazard (it then
+contributes fewer of the deaths). :func:`freedman_detectable_hr` inverts Freedman's
+formula in each direction.
 
 :func:`simulate_power` checks the formula empirically: exponential survival, follow-up
 stopped at the ``D``-th death (so every replicate has exactly ``D`` events, which is
@@ -40,9 +48,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from ..errors import SpinemetsError
+from .cox import coxph
 from .permutation import event_table, logrank_statistics
 
 __all__ = [
@@ -51,11 +60,13 @@ __all__ = [
     "equivalence_events",
     "equivalence_power",
     "events_for_precision",
+    "freedman_detectable_hr",
     "freedman_power",
     "minimal_detectable_hr",
     "power_table",
     "schoenfeld_events",
     "schoenfeld_power",
+    "simulate_equivalence",
     "simulate_power",
 ]
 
@@ -133,6 +144,31 @@ def freedman_power(hr: float, n1: int, n2: int, events: float, alpha: float = 0.
     k = n1 / n2
     delta = math.sqrt(k * events) * abs(hr - 1) / (k * hr + 1)
     return float(stats.norm.cdf(delta - stats.norm.ppf(1 - alpha / 2)))
+
+
+def freedman_detectable_hr(
+    n1: int, n2: int, events: float, alpha: float = 0.05, power: float = 0.8
+) -> tuple[float, float]:
+    """The hazard ratios (below 1, above 1) at which :func:`freedman_power` equals ``power``.
+
+    Freedman's power is not symmetric in log HR when ``n1 != n2``: the two answers are
+    not reciprocals (Schoenfeld's, :func:`minimal_detectable_hr`, are). Solved with
+    ``scipy.optimize.brentq`` to 1e-12 on (1e-6, 1) and (1, 1e6).
+    Tests: tests/methods/test_power.py::test_freedman_detectable_hr_inverts_the_formula and
+    ::test_simulation_confirms_the_asymmetry_and_brackets_the_formulas.
+    """
+    _check(alpha, n1 / (n1 + n2), power)
+    if freedman_power(1.0, n1, n2, events, alpha) >= power:
+        raise SpinemetsError(f"power {power} is reached at HR 1: alpha too large for it")
+
+    def gap(hr: float) -> float:
+        return freedman_power(hr, n1, n2, events, alpha) - power
+
+    below = optimize.brentq(gap, 1e-6, 1.0, xtol=1e-14, rtol=1e-12)
+    if gap(1e6) < 0:  # Freedman's power above 1 is bounded by Phi(sqrt(kD) / k - z)
+        return float(below), float("nan")
+    above = optimize.brentq(gap, 1.0, 1e6, xtol=1e-12, rtol=1e-12)
+    return float(below), float(above)
 
 
 def equivalence_events(
@@ -227,6 +263,56 @@ def simulate_power(
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             counts = list(pool.map(_simulate_block, tasks))
     rate = sum(counts) / replicates
+    return SimulatedPower(hr, rate, math.sqrt(rate * (1 - rate) / replicates), replicates, seed)
+
+
+def _equivalence_block(
+    args: tuple[float, int, int, int, float, float, list[np.random.SeedSequence]],
+) -> int:
+    hr, n1, n2, events, margin, z, seeds = args
+    shown = 0
+    group = np.r_[np.ones(n1), np.zeros(n2)]
+    for seq in seeds:
+        rng = np.random.default_rng(seq)
+        latent = rng.exponential(1.0, n1 + n2) / np.r_[np.full(n1, hr), np.ones(n2)]
+        cutoff = np.sort(latent)[events - 1]
+        fit = coxph(np.minimum(latent, cutoff), (latent <= cutoff).astype(float), group[:, None])
+        coef, se = float(fit.coef[0]), float(fit.se[0])
+        shown += int(abs(coef) + z * se < math.log(margin))
+    return shown
+
+
+def simulate_equivalence(
+    n1: int,
+    n2: int,
+    events: int,
+    margin: float,
+    alpha: float = 0.05,
+    hr: float = 1.0,
+    replicates: int = 1000,
+    seed: int = SIMULATION_SEED,
+) -> SimulatedPower:
+    """Share of simulated studies that show equivalence within (1/margin, margin).
+
+    Each study: ``n1`` + ``n2`` patients with exponential survival, hazard ``hr`` times
+    higher in group 1, follow-up stopped at the ``events``-th death (so every study has
+    exactly ``events`` deaths, what :func:`equivalence_events` conditions on); a Cox
+    model (:func:`spinemets.methods.cox.coxph`, R ``coxph``) gives log HR and its
+    standard error, and equivalence is shown when the 1 - 2 ``alpha`` Wald interval lies
+    inside the margin (two one-sided tests at level ``alpha``). Replicate i uses
+    ``SeedSequence(seed).spawn(replicates)[i]``. The result's ``rejection_rate`` is the
+    share showing equivalence and ``mc_se`` its Monte Carlo standard error.
+    Tests: tests/methods/test_power.py::test_simulation_confirms_equivalence_events.
+    """
+    _check(alpha, n1 / max(n1 + n2, 1))
+    if not 1 <= events <= n1 + n2 or min(n1, n2) < 1 or replicates < 1 or hr <= 0:
+        raise SpinemetsError("simulate_equivalence: need 1 <= events <= n1 + n2, hr > 0")
+    if margin <= 1:
+        raise SpinemetsError(f"margin must be > 1, got {margin!r}")
+    z = float(stats.norm.ppf(1 - alpha))
+    seeds = np.random.SeedSequence(seed).spawn(replicates)
+    shown = _equivalence_block((hr, n1, n2, events, margin, z, seeds))
+    rate = shown / replicates
     return SimulatedPower(hr, rate, math.sqrt(rate * (1 - rate) / replicates), replicates, seed)
 
 

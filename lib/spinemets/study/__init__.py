@@ -15,6 +15,7 @@ and draws nothing:
 * :mod:`.immortal_time` -- landmark analyses, time-dependent Cox, the simulation;
 * :mod:`.models` -- multivariable Cox models and their proportional-hazards tests;
 * :mod:`.power` -- what a study of this size could detect;
+* :mod:`.teaching` -- a simulated cohort with known confounding, for teaching adjustment;
 * :mod:`.applicability` -- the checks that say, in one line, why an analysis cannot
   apply to a cohort.
 
@@ -36,6 +37,7 @@ from . import (
     models,
     outcomes,
     power,
+    teaching,
 )
 
 __all__ = [
@@ -48,4 +50,5 @@ __all__ = [
     "models",
     "outcomes",
     "power",
+    "teaching",
 ]

@@ -23,6 +23,13 @@ Why not ``tableone``: it would add a dependency and uses other defaults
 not be the paper's.  The implementation here is small and each test is checked
 against R.
 
+Beside each p-value, the **standardised mean difference** (``smd``,
+:func:`spinemets.methods.balance.standardized_difference`): Austin's (2009) difference of
+means in pooled standard deviations for numbers, the multinomial SMD of Yang and Dalton
+(2012) for categories and 0/1 variables. STROBE advises against tests in a descriptive
+table (the groups are what they are; a p-value mixes the size of a difference with the
+sample size); the SMD measures the size alone, and |SMD| > 0.1 is the usual flag.
+
 The result is a tidy long DataFrame (one row per variable x level x group) with
 columns :data:`LONG_COLUMNS`; :func:`wide_table` turns it into the familiar
 display.  Checked by ``tests/study/test_characteristics.py``.
@@ -42,6 +49,7 @@ from ..cohort.spec import COMPARISONS, FRANKEL_GRADES, SPINE_REGIONS, SURGERIES,
 from ..errors import NotApplicable, SpinemetsError
 from ..formatting import format_p
 from ..methods import contingency
+from ..methods.balance import standardized_difference
 from ..output import RunOutput
 
 __all__ = [
@@ -53,6 +61,7 @@ __all__ = [
     "categorical_test",
     "characteristics",
     "short_test_name",
+    "standardized_differences",
     "table1",
     "table2",
     "table3",
@@ -75,6 +84,7 @@ LONG_COLUMNS = (
     "statistic",
     "p",
     "test",
+    "smd",
 )
 
 Kind = Literal["binary", "categorical", "continuous"]
@@ -264,6 +274,15 @@ def _levels(var: Variable, values: pd.Series) -> list[str]:
     return sorted(values.dropna().unique().tolist())
 
 
+def _smd(var: Variable, values: pd.Series, group: pd.Series, groups: Sequence[str]) -> float:
+    """The variable's absolute SMD between the two groups; NaN when a group has no value."""
+    inside = group.isin(groups) & values.notna()
+    if any(not (inside & (group == g)).any() for g in groups):
+        return math.nan
+    kind = "continuous" if var.kind == "continuous" else "categorical"
+    return standardized_difference(values[inside], group[inside], kind)
+
+
 def _test(
     var: Variable,
     values: pd.Series,
@@ -344,7 +363,9 @@ def characteristics(
                 n_miss = int(values[m].isna().sum())
                 block.append(_row(var, "missing", g, n_miss, math.nan, str(n_miss)))
         result = _test(var, values, group, groups, fisher_threshold) if groups else None
+        smd = _smd(var, values, group, groups) if groups else math.nan
         for r in block:
+            r["smd"] = smd
             r["statistic"] = (
                 math.nan if result is None or result.statistic is None else result.statistic
             )
@@ -352,9 +373,10 @@ def characteristics(
             r["test"] = "" if result is None else result.method
         rows += block
     for r in rows[: len(columns)]:
-        r.update(statistic=math.nan, p=math.nan, test="")
+        r.update(statistic=math.nan, p=math.nan, test="", smd=math.nan)
     out = pd.DataFrame(rows, columns=list(LONG_COLUMNS))
-    return out.astype({"n": "int64", "percent": "float64", "statistic": "float64", "p": "float64"})
+    types = {"n": "int64", "percent": "float64", "statistic": "float64", "p": "float64"}
+    return out.astype({**types, "smd": "float64"})
 
 
 def table1(patients: pd.DataFrame, **kwargs: object) -> pd.DataFrame:
@@ -379,9 +401,9 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
     """The familiar display: one row per variable level, one column per group.
 
     Columns: ``characteristic``, ``level``, one column per group (``all`` first,
-    headed ``<group> (n=<N>)``), then ``p`` (:func:`spinemets.formatting.format_p`) and
-    ``test`` (:func:`short_test_name`) when the table compares groups; p and
-    test appear on the first row of each variable only.
+    headed ``<group> (n=<N>)``), then ``SMD`` (two decimals), ``p``
+    (:func:`spinemets.formatting.format_p`) and ``test`` (:func:`short_test_name`) when
+    the table compares groups; they appear on the first row of each variable only.
     """
     groups = list(dict.fromkeys(long["group"]))
     sizes = long[long["variable"] == "patients"].set_index("group")["n"]
@@ -400,11 +422,28 @@ def wide_table(long: pd.DataFrame) -> pd.DataFrame:
         rec.update({heads[g]: cells.get((variable, level, g), "") for g in groups})
         if len(groups) > 1:
             shown = variable not in seen
+            smd = first.loc[variable, "smd"]
+            rec["SMD"] = f"{smd:.2f}" if shown and not math.isnan(smd) else ""
             rec["p"] = format_p(first.loc[variable, "p"]) if shown else ""
             rec["test"] = short_test_name(first.loc[variable, "test"]) if shown else ""
         seen.add(variable)
         records.append(rec)
     return pd.DataFrame(records)
+
+
+def standardized_differences(long: pd.DataFrame) -> pd.DataFrame:
+    """One row per characteristic of a two-group table: its SMD, largest first.
+
+    ``long`` is :func:`characteristics` with ``by`` set. Columns: variable, label, smd,
+    imbalanced (|SMD| > 0.1, the usual flag), p and test (the paper's test, as in the
+    table). Characteristics without an SMD (no value in a group) come last.
+    Tests: tests/study/test_characteristics.py::test_standardized_differences_by_hand.
+    """
+    body = long[long["variable"] != "patients"].drop_duplicates("variable")
+    out = body[["variable", "label", "smd", "p", "test"]].copy()
+    out.insert(3, "imbalanced", out["smd"] > 0.1)
+    out = out.sort_values("smd", ascending=False, na_position="last", kind="stable")
+    return out.reset_index(drop=True)
 
 
 def write_characteristics(out: RunOutput, long: pd.DataFrame, name: str) -> pd.DataFrame:

@@ -33,7 +33,7 @@ from ..errors import SpinemetsError
 from ..formatting import format_p
 from ..methods._validate import check_time_cause, group_codes
 from ..methods.cmprsk import cuminc, cuminc_band, finegray_cox, gray_test
-from ..methods.cox import coxph
+from ..methods.cox import coxph, profile_interval
 from ..methods.km import kaplan_meier, survival_at
 from ..methods.logrank import logrank_test
 from ..methods.timefix import timefix_times
@@ -42,6 +42,7 @@ from .applicability import require_events, require_groups
 
 __all__ = [
     "CAUSE_LABELS",
+    "cause_specific_inference",
     "comparison_hazard_ratios",
     "cumulative_incidence_at",
     "cumulative_incidence_table",
@@ -452,6 +453,60 @@ def comparison_hazard_ratios(
     table = table.rename(columns={"covariate": "strata"})
     table.insert(1, "term", [f"{STUDIED_LEVELS[s]} vs other" for s in table["strata"]])
     return table
+
+
+def cause_specific_inference(
+    patients: pd.DataFrame,
+    strata: Sequence[str] = tuple(STUDIED_LEVELS),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The cause-specific hazard ratio of local progression with its three tests and two
+    intervals, for each comparison (studied level vs the other).
+
+    The model is :func:`hazard_ratio_table`'s cause-specific Cox (deaths censored, Efron
+    ties). Its three tests of HR = 1 answer the same question with different
+    approximations: the **score** test (R ``summary(coxph)$sctest``; with one binary
+    covariate it is the log-rank test, up to the handling of ties), the
+    **likelihood-ratio** test and the **Wald** test (``(coef / se)^2``). They agree when
+    the log likelihood is close to a parabola; with few events in one group it is not,
+    and the Wald test, which uses the curvature at the estimate, is the least reliable.
+    Beside the Wald interval, the **profile-likelihood** interval
+    (:func:`spinemets.methods.cox.profile_interval`), which inverts the LR test and so
+    agrees with it. Columns: strata, term, events, hr, wald_lower, wald_upper,
+    profile_lower, profile_upper, p_wald, p_lr, p_score, conf_level.
+    Tests: tests/study/test_competing_risks.py::test_cause_specific_inference.
+    """
+    events = local_progression_events(patients)
+    require_events(events["cause"] == 1, "local progressions")
+    t, c = time_and_cause(events["time"], events["cause"])
+    event = (c == 1).astype(np.int64)
+    origin = np.full(t.size, counting_origin(t))
+    rows = []
+    for column in strata:
+        require_groups(patients, column)
+        x = pd.DataFrame({"x": (patients[column] == STUDIED_LEVELS[column]).astype(float)})
+        x = x.reset_index(drop=True)
+        fit = coxph(t, event, x, start=origin, timefix=False)
+        tests = fit.tests().set_index("test")["p"]
+        wald = fit.table(conf_level).iloc[0]
+        profile = profile_interval(t, event, x, "x", conf_level, start=origin, timefix=False)
+        rows.append(
+            {
+                "strata": column,
+                "term": f"{STUDIED_LEVELS[column]} vs other",
+                "events": int(event.sum()),
+                "hr": wald["hr"],
+                "wald_lower": wald["lower"],
+                "wald_upper": wald["upper"],
+                "profile_lower": profile.lower,
+                "profile_upper": profile.upper,
+                "p_wald": tests["wald"],
+                "p_lr": tests["likelihood_ratio"],
+                "p_score": tests["score"],
+                "conf_level": conf_level,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def reading(gray: pd.DataFrame, hazard_ratios: pd.DataFrame) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 from ..cohort.spec import COMPLICATION_CATEGORIES
 from ..errors import SpinemetsError
 from ..formatting import format_p
+from ..methods.contingency import proportion_ci
 from .characteristics import ALL, GROUP_ORDER, categorical_test, short_test_name
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "CATEGORY_LABELS",
     "complication_details",
     "events_per_patient",
+    "proportion_intervals",
     "table4",
     "table4_wide",
     "validate_complications",
@@ -195,3 +197,38 @@ def table4_wide(long: pd.DataFrame) -> pd.DataFrame:
             rec["test"] = short_test_name(block["test"].iloc[0])
         records.append(rec)
     return pd.DataFrame(records)
+
+
+def proportion_intervals(
+    table: pd.DataFrame, conf_level: float = 0.95, method: str = "wilson"
+) -> pd.DataFrame:
+    """The share of patients with at least one complication, with its confidence interval.
+
+    ``table`` is :func:`table4`. One row per category and group: category, label, group,
+    patients_with, n_patients, percent, lower, upper (percent), method, conf_level.
+    ``method`` ``wilson`` (default; R ``prop.test(x, n, correct = FALSE)``) or
+    ``clopper-pearson`` (R ``binom.test``), from
+    :func:`spinemets.methods.contingency.proportion_ci`. Wilson's interval is the
+    default because its coverage stays close to the nominal level even for a handful of
+    events, while the exact interval is conservative (wider than needed).
+    Tests: tests/study/test_complications.py::test_proportion_intervals.
+    """
+    rows = []
+    for _, row in table.iterrows():
+        n, x = int(row["n_patients"]), int(row["patients_with"])
+        ci = proportion_ci(x, n, conf_level, method) if n > 0 else None
+        rows.append(
+            {
+                "category": row["category"],
+                "label": row["label"],
+                "group": row["group"],
+                "patients_with": x,
+                "n_patients": n,
+                "percent": row["percent"],
+                "lower": 100 * ci.lower if ci else math.nan,
+                "upper": 100 * ci.upper if ci else math.nan,
+                "method": method,
+                "conf_level": conf_level,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -26,7 +26,9 @@ from ..cohort.spec import ENDPOINTS, Endpoint
 from ..errors import SpinemetsError
 from ..methods import contingency
 from ..methods._validate import CONF_TYPES, check_conf, check_time_event
-from ..methods.km import kaplan_meier, median_survival, survival_at
+from ..methods.cox import CoxConvergenceError, coxph
+from ..methods.hazard import HAZARD_COLUMNS, interval_hazard
+from ..methods.km import kaplan_meier, median_survival, reverse_kaplan_meier, survival_at
 from ..methods.logrank import logrank_test
 from ..methods.permutation import (
     DEFAULT_MAX_ENUMERATION,
@@ -34,25 +36,42 @@ from ..methods.permutation import (
     PermutationResult,
     permutation_logrank,
 )
+from ..methods.rmst import rmst, rmst_difference
 from ..methods.timefix import timefix_times
 from .applicability import require_events, require_groups
 from .outcomes import tests_frame
 
 __all__ = [
     "ALL",
+    "COMPOSITE",
+    "DERIVED_ENDPOINTS",
     "SurvivalTables",
     "endpoint",
     "endpoint_data",
+    "follow_up_table",
+    "hazard_ratios",
+    "hazard_table",
     "interval_transforms",
     "lifelines_defaults",
     "permutation_table",
     "progression_timing",
     "progressions_by_group",
+    "rmst_table",
     "survival_tables",
 ]
 
 #: The stratum that pools every patient; its single group is also called "all".
 ALL = "all"
+
+#: The composite endpoint "local progression or death": the usual convention for LPFS
+#: (a death without progression is an event), beside the paper's endpoint (freedom from
+#: local progression, deaths censored: ``lpfs``).
+COMPOSITE = "lpfs_or_death"
+#: Endpoints derived from the cohort format's columns (not columns of their own): key ->
+#: (time column, event column, label) of the derived data :func:`endpoint_data` builds.
+DERIVED_ENDPOINTS: dict[str, Endpoint] = {
+    COMPOSITE: Endpoint("lp_or_death_months", "lp_or_death", "Free of local progression and alive"),
+}
 
 MEDIAN_COLUMNS = ["endpoint", "strata", "group", "n", "events", "median", "lower", "upper"]
 RATE_COLUMNS = ["endpoint", "strata", "group", "time", "n_risk", "survival", "lower", "upper"]
@@ -68,23 +87,34 @@ class SurvivalTables(NamedTuple):
 
 
 def endpoint(name: str) -> Endpoint:
-    """The columns and label of an endpoint (a key of :data:`~spinemets.cohort.spec.ENDPOINTS`).
+    """The columns and label of an endpoint (a key of :data:`~spinemets.cohort.spec.ENDPOINTS`
+    or of :data:`DERIVED_ENDPOINTS`).
 
     Tests: tests/study/test_endpoints.py::test_endpoint_columns.
     """
-    if name not in ENDPOINTS:
-        raise SpinemetsError(
-            f"endpoint {name!r} is not known; expected one of {', '.join(ENDPOINTS)}"
-        )
-    return ENDPOINTS[name]
+    known = {**ENDPOINTS, **DERIVED_ENDPOINTS}
+    if name not in known:
+        raise SpinemetsError(f"endpoint {name!r} is not known; expected one of {', '.join(known)}")
+    return known[name]
 
 
 def endpoint_data(patients: pd.DataFrame, name: str) -> tuple[pd.Series, pd.Series]:
-    """Durations and event indicators of one endpoint (a key of ``ENDPOINTS``).
+    """Durations and event indicators of one endpoint (a key of ``ENDPOINTS`` or
+    :data:`DERIVED_ENDPOINTS`).
 
-    Tests: tests/study/test_endpoints.py::test_endpoint_columns.
+    The composite ``lpfs_or_death`` is built from both endpoints of the format: the
+    time to local progression for a patient who progressed, else the time to death or
+    last follow-up (``os_months``); the event is progression or death.
+    Tests: tests/study/test_endpoints.py::test_endpoint_columns,
+    tests/study/test_endpoint_summaries.py::test_composite_endpoint.
     """
     spec = endpoint(name)
+    if name == COMPOSITE:
+        _require_columns(patients, ["lp_months", "local_progression", "os_months", "death"])
+        progressed = patients["local_progression"] == 1
+        time = patients["lp_months"].where(progressed, patients["os_months"])
+        event = (progressed | (patients["death"] == 1)).astype(np.int64)
+        return time.rename(spec.time), event.rename(spec.event)
     _require_columns(patients, [spec.time, spec.event])
     return patients[spec.time], patients[spec.event]
 
@@ -371,6 +401,216 @@ def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFra
     )
     table = pd.DataFrame(rows, columns=["statistic", "patients", "lp_months"])
     return table.astype({"patients": "Int64", "lp_months": float})
+
+
+#: The contract columns of DESIGN.md first, then this package's additions.
+HR_COLUMNS = [
+    "endpoint",
+    "strata",
+    "group",
+    "reference",
+    "hr",
+    "lower",
+    "upper",
+    "p_wald",
+    "p_lr",
+    "p_score",
+    "n",
+    "events",
+    "conf_level",
+    "note",
+]
+RMST_COLUMNS = ["endpoint", "strata", "group", "tau", "rmst", "se", "lower", "upper", "p"]
+FOLLOW_UP_COLUMNS = ["endpoint", "strata", "group", "median", "lower", "upper", "n"]
+
+
+def hazard_ratios(
+    patients: pd.DataFrame,
+    endpoints: Sequence[str] = ("os",),
+    strata: Sequence[str] = ("surgery", "adjuvant_therapy"),
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The hazard ratio of each group against the first (sorted) group, by a Cox model.
+
+    One Cox model per endpoint and stratum with the stratum's groups as a factor (R
+    ``coxph(Surv(time, event) ~ factor(group))``, Efron ties, treatment contrasts: the
+    reference is the first group in sorted order, as R's factor levels): one row per
+    non-reference group with ``hr`` and its Wald interval at ``conf_level``, the Wald p
+    of its coefficient (``p_wald``) and the model's likelihood-ratio (``p_lr``) and score
+    (``p_score``, the log-rank test for two groups) p-values, from
+    :func:`spinemets.methods.cox.coxph`. A stratum with one group, no event or a fit
+    that does not converge (e.g. no event in one group: the HR is 0 or infinite) gives
+    one row with empty estimates and the reason in ``note``. Contract columns of
+    DESIGN.md (``tables/hazard_ratios.csv``) plus n, events, conf_level, note.
+    Tests: tests/study/test_endpoint_summaries.py::test_hazard_ratios_match_r,
+    ::test_hazard_ratio_rows_say_why_they_are_empty.
+    """
+    check_conf("log", conf_level)
+    rows = []
+    for name in endpoints:
+        time, event = endpoint_data(patients, name)
+        for column in strata:
+            groups = [label for label, _ in _groups(patients, column)]
+            key = {"endpoint": name, "strata": column, "n": len(time), "events": int(event.sum())}
+            empty = {"group": "", "reference": groups[0] if groups else ""}
+            if len(groups) < 2:
+                rows.append({**key, **empty, "note": f"{column}: one group; nothing to compare"})
+                continue
+            x = pd.get_dummies(patients[column].astype(str)).astype(float)[groups[1:]]
+            try:
+                fit = coxph(time, event, x)
+            except CoxConvergenceError as err:
+                rows.append({**key, **empty, "note": f"not estimable: {err}"})
+                continue
+            table = fit.table(conf_level)
+            tests = fit.tests().set_index("test")["p"]
+            for label, (_, coef) in zip(groups[1:], table.iterrows(), strict=True):
+                rows.append(
+                    {
+                        **key,
+                        "group": label,
+                        "reference": groups[0],
+                        "hr": coef["hr"],
+                        "lower": coef["lower"],
+                        "upper": coef["upper"],
+                        "p_wald": coef["p"],
+                        "p_lr": tests["likelihood_ratio"],
+                        "p_score": tests["score"],
+                        "note": "",
+                    }
+                )
+    out = pd.DataFrame(rows, columns=HR_COLUMNS)
+    out["conf_level"] = conf_level
+    out["note"] = out["note"].fillna("")
+    return out.astype({"n": "int64", "events": "int64"})
+
+
+def rmst_table(
+    patients: pd.DataFrame,
+    endpoints: Sequence[str] = ("os",),
+    strata: Sequence[str] = (ALL, "surgery", "adjuvant_therapy"),
+    tau: float = 60,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Restricted mean survival time up to ``tau`` per group, and the difference of two groups.
+
+    RMST(tau) is the area under the Kaplan-Meier curve from 0 to tau: the mean time
+    lived (or free of the event) within the first tau months. Per endpoint, stratum
+    and group: ``rmst``, its ``se`` and Wald interval (R ``summary(survfit(...), rmean
+    = tau)``, :func:`spinemets.methods.rmst.rmst`); for a stratum of two groups a row
+    with group ``difference``: the second group minus the first (sorted order, as the
+    hazard ratio's group vs reference), its se, interval and ``p`` (survRM2's
+    ``rmst2``, :func:`spinemets.methods.rmst.rmst_difference`). A group whose follow-up
+    ends before tau gets empty values (R would carry its last value flat to tau; survRM2
+    refuses): tau must lie within every group's follow-up.
+    Contract columns of DESIGN.md (``tables/rmst.csv``) plus p and conf_level.
+    Tests: tests/study/test_endpoint_summaries.py::test_rmst_table_matches_r.
+    """
+    check_conf("log", conf_level)
+    rows = []
+    for name in endpoints:
+        time, event = endpoint_data(patients, name)
+        fixed = timefix_times(check_time_event(time, event)[0])
+        for stratum in strata:
+            curves = {}
+            for label, mask in _groups(patients, stratum):
+                km = kaplan_meier(fixed[mask], event[mask], "log", conf_level, timefix=False)
+                key = {"endpoint": name, "strata": stratum, "group": label, "tau": tau}
+                if km.time[-1] < tau:
+                    rows.append(key)
+                    continue
+                curves[label] = km
+                r = rmst(km, tau, conf_level)
+                rows.append({**key, "rmst": r.rmst, "se": r.se, "lower": r.lower, "upper": r.upper})
+            labels = list(curves)
+            if len(labels) == 2:
+                d = rmst_difference(curves[labels[1]], curves[labels[0]], tau, conf_level)
+                rows.append(
+                    {
+                        "endpoint": name,
+                        "strata": stratum,
+                        "group": "difference",
+                        "tau": tau,
+                        "rmst": d.difference,
+                        "se": d.se,
+                        "lower": d.lower,
+                        "upper": d.upper,
+                        "p": d.p,
+                    }
+                )
+    out = pd.DataFrame(rows, columns=RMST_COLUMNS)
+    out["conf_level"] = conf_level
+    return out
+
+
+def follow_up_table(
+    patients: pd.DataFrame,
+    endpoints: Sequence[str] = ("os",),
+    strata: Sequence[str] = (ALL, "surgery", "adjuvant_therapy"),
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Median follow-up by the reverse Kaplan-Meier method, per group.
+
+    The reverse Kaplan-Meier treats being censored as the event and the endpoint's
+    event as censoring: its median is the median *potential* follow-up, how long
+    patients would have been followed had none died (Schemper and Smith 1996), R
+    ``survfit(Surv(time, 1 - event) ~ group)`` and its median and CI. Empty when not
+    reached. Contract columns of DESIGN.md (``tables/follow_up.csv``) plus n,
+    conf_type and conf_level.
+    Tests: tests/study/test_endpoint_summaries.py::test_follow_up_matches_r.
+    """
+    check_conf(conf_type, conf_level)
+    rows = []
+    for name in endpoints:
+        time, event = endpoint_data(patients, name)
+        fixed = timefix_times(check_time_event(time, event)[0])
+        for stratum in strata:
+            for label, mask in _groups(patients, stratum):
+                km = reverse_kaplan_meier(
+                    fixed[mask], event[mask], conf_type, conf_level, timefix=False
+                )
+                med = median_survival(km)
+                key = {"endpoint": name, "strata": stratum, "group": label, "n": km.n}
+                rows.append({**key, **med._asdict()})
+    out = _frame(rows, FOLLOW_UP_COLUMNS, conf_type, ints=("n",))
+    out["conf_level"] = conf_level
+    return out
+
+
+def hazard_table(
+    patients: pd.DataFrame,
+    endpoint: str = "os",
+    strata: str = ALL,
+    width: float = 12,
+    until: float | None = None,
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """The hazard per ``width``-month interval (events per patient-month), per group.
+
+    Intervals (0, w], (w, 2w], ... up to ``until`` (default: the last follow-up of the
+    cohort, rounded up to a whole interval); per interval
+    the events, the patient-months at risk and their ratio with its exact Poisson
+    interval (:func:`spinemets.methods.hazard.interval_hazard`, R ``survSplit`` and
+    ``poisson.test``). Columns: endpoint, strata, group, then
+    :data:`~spinemets.methods.hazard.HAZARD_COLUMNS`, conf_level.
+    Tests: tests/study/test_endpoint_summaries.py::test_hazard_table.
+    """
+    if not (isinstance(width, int | float) and math.isfinite(width) and width > 0):
+        raise SpinemetsError(f"width {width!r}; expected a positive number of months")
+    time, event = endpoint_data(patients, endpoint)
+    t, _ = check_time_event(time, event)
+    end = float(t.max()) if until is None else float(until)
+    breaks = np.arange(0.0, width * (math.ceil(end / width) + 1) - width / 2, width)
+    if breaks.size < 2:
+        breaks = np.array([0.0, float(width)])
+    frames = []
+    for label, mask in _groups(patients, strata):
+        table = interval_hazard(time[mask], event[mask], breaks, conf_level)
+        frames.append(table.assign(endpoint=endpoint, strata=strata, group=label))
+    out = pd.concat(frames, ignore_index=True)
+    out["conf_level"] = conf_level
+    return out[["endpoint", "strata", "group", *HAZARD_COLUMNS, "conf_level"]]
 
 
 def _frame(

@@ -14,7 +14,10 @@ time"). Two standard remedies, both here:
   them, as ``survival::coxph``).
 
 :func:`assumed_adjuvant_start` supplies *assumed* therapy start times when a cohort has
-none (:func:`adjuvant_starts` uses the cohort's own column when it has one), and
+none (:func:`adjuvant_starts` uses the cohort's own column when it has one);
+:func:`tipping_point_table` shows how the time-dependent hazard ratio moves with that
+assumption (later starts, second-line switching); :func:`person_time_table` shows where
+each analysis counts the follow-up; and
 :func:`simulate_immortal_time` shows the bias on data where therapy does nothing
 (:func:`simulation_summary` sums it up). The figures are in
 :mod:`spinemets.figures.immortal_time`. Checked against R by
@@ -37,6 +40,8 @@ from ..methods.tmerge import counting_origin, tmerge
 
 __all__ = [
     "DEFAULT_SEED",
+    "SECOND_LINE_COL",
+    "TIPPING_WINDOWS",
     "START_COL",
     "SIMULATED_METHODS",
     "AdjuvantStarts",
@@ -46,10 +51,13 @@ __all__ = [
     "counting_rows_summary",
     "landmark_analyses",
     "landmark_data",
+    "person_time_table",
     "simulate_immortal_time",
     "simulation_summary",
     "start_summary",
     "time_dependent_cox",
+    "time_dependent_design",
+    "tipping_point_table",
     "tmerge_counting",
 ]
 
@@ -59,6 +67,12 @@ DEFAULT_SEED = 20201982
 START_COL = "adjuvant_start_months"
 #: The therapy that starts after surgery and whose benefit is in question.
 TREATED = THERAPIES[0]
+#: Targeted-therapy start windows (months) of the tipping-point table: the assumed
+#: 1-4 months, then ever longer delays.
+TIPPING_WINDOWS: tuple[tuple[float, float], ...] = ((1, 4), (1, 8), (1, 12), (1, 18), (1, 24))
+#: Column marking the patients who received the targeted therapy at any time (first line
+#: or second line after cytokines) in :func:`tipping_point_table`.
+SECOND_LINE_COL = "targeted_ever"
 #: The hazard ratios of :func:`simulate_immortal_time`: column -> (method, label).
 SIMULATED_METHODS: dict[str, tuple[str, str]] = {
     "naive_hr": ("naive", "naive: treated = ever started"),
@@ -86,6 +100,18 @@ def assumed_adjuvant_start(
     of follow-up is left empty (never started). Deterministic for a given ``seed``.
     Tested by tests/study/test_immortal_time.py::test_assumed_adjuvant_start.
     """
+    start, _ = _drawn_starts(patients, seed, targeted_window, cytokine_window)
+    return pd.Series(start, index=patients.index, name=START_COL)
+
+
+def _drawn_starts(
+    patients: pd.DataFrame,
+    seed: int,
+    targeted_window: tuple[float, float],
+    cytokine_window: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The starts of :func:`assumed_adjuvant_start` and which of them were forced
+    (drawn in 25-75 % of follow-up because the patient was not alive at the first draw)."""
     for col in ("adjuvant_therapy", "os_months"):
         if col not in patients.columns:
             raise SpinemetsError(f"patients table: missing column {col}")
@@ -98,10 +124,11 @@ def assumed_adjuvant_start(
     lo = np.where(therapy == TREATED, targeted_window[0], cytokine_window[0])
     hi = np.where(therapy == TREATED, targeted_window[1], cytokine_window[1])
     start = lo + u * (hi - lo)
-    start = np.where(start < os_m, start, v * os_m)
+    forced = start >= os_m
+    start = np.where(forced, v * os_m, start)
     start = np.round(start, 2)
     start = np.where((start > 0) & (start < os_m), start, np.nan)
-    return pd.Series(start, index=patients.index, name=START_COL)
+    return start, forced
 
 
 class AdjuvantStarts(NamedTuple):
@@ -360,6 +387,186 @@ def time_dependent_cox(
         tab["conf_level"] = conf_level
         out.append(tab)
     return pd.concat(out, ignore_index=True)
+
+
+def time_dependent_design(
+    patients: pd.DataFrame,
+    covariates: pd.DataFrame,
+    time_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
+    start_col: str = START_COL,
+    therapy_col: str = "adjuvant_therapy",
+    treated_value: str = TREATED,
+) -> pd.DataFrame:
+    """:func:`tmerge_counting` rows with each patient's baseline ``covariates`` (one row
+    per patient, in the order of ``patients``) repeated on each of their rows, as R's
+    ``tmerge(base, ...)`` carries the columns of ``base``. Columns: row, tstart, tstop,
+    event, treated, then the covariates. Fit it with
+    :func:`spinemets.methods.cox.coxph_frame` (``start="tstart"``).
+    Tests: tests/study/test_immortal_time.py::test_time_dependent_design_matches_r and
+    ::test_splitting_rows_leaves_baseline_fits_unchanged.
+    """
+    if len(covariates) != len(patients):
+        raise SpinemetsError(
+            f"covariates: {len(covariates)} rows for {len(patients)} patients; expected one "
+            "row per patient"
+        )
+    rows = tmerge_counting(patients, time_col, event_col, start_col, therapy_col, treated_value)
+    carried = covariates.reset_index(drop=True).iloc[rows["row"].to_numpy()].reset_index(drop=True)
+    return pd.concat([rows.reset_index(drop=True), carried], axis=1)
+
+
+def _second_line(
+    patients: pd.DataFrame,
+    start: np.ndarray,
+    switchers: int,
+    seed: int,
+    window: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Targeted start times with ``switchers`` cytokine patients moved to targeted
+    therapy (second line) at a time uniform in ``window``, or in 25-75 % of their
+    follow-up if not alive then; the ever-targeted flag; how many switch starts were
+    forced."""
+    therapy = patients["adjuvant_therapy"].astype(str).str.lower().to_numpy()
+    os_m = patients["os_months"].to_numpy(dtype=np.float64)
+    ever = therapy == TREATED
+    start = np.where(ever, start, np.nan)
+    cytokine = np.flatnonzero(~ever & (os_m > 0))
+    if switchers > cytokine.size:
+        raise SpinemetsError(
+            f"second-line switchers: {switchers} asked for, only {cytokine.size} cytokine "
+            "patients with follow-up"
+        )
+    if switchers == 0:
+        return start, ever, 0
+    rng = np.random.default_rng([seed, 2])
+    chosen = np.sort(rng.choice(cytokine, size=switchers, replace=False))
+    drawn = rng.uniform(*window, size=switchers)
+    late = drawn >= os_m[chosen]
+    drawn = np.where(late, rng.uniform(0.25, 0.75, size=switchers) * os_m[chosen], drawn)
+    start[chosen] = np.round(drawn, 2)
+    ever[chosen] = True
+    bad = ~((start > 0) & (start < os_m))
+    start[bad] = np.nan
+    return start, ever, int(late.sum())
+
+
+def tipping_point_table(
+    patients: pd.DataFrame,
+    windows: Sequence[tuple[float, float]] = TIPPING_WINDOWS,
+    switchers: Sequence[int] = (0,),
+    seed: int = DEFAULT_SEED,
+    conf_level: float = 0.95,
+    cytokine_window: tuple[float, float] = (0.5, 2.0),
+) -> pd.DataFrame:
+    """The time-dependent hazard ratio of targeted therapy under each assumption about
+    when it started: a tipping-point (sensitivity) table for a cohort without start dates.
+
+    For each targeted-therapy start window (``windows``, months after surgery) and each
+    number of second-line ``switchers``: start times are drawn by
+    :func:`assumed_adjuvant_start` (same ``seed`` for every row, so the first row with
+    the default window reproduces :func:`time_dependent_cox` on
+    :func:`adjuvant_starts`); ``k`` switchers are cytokine patients chosen at random
+    (seeded) who start targeted therapy as a second line, at a time uniform between the
+    end of the cytokine window and the end of the targeted window (forced into 25-75 %
+    of follow-up if not alive then, since they did receive it). Therapy is then a
+    time-dependent covariate (:func:`tmerge_counting`, Efron ties as R ``coxph``).
+    Columns: window_low, window_high, switchers, n_treated (patients ever on targeted
+    therapy), forced (starts that had to be moved inside a short follow-up: each such
+    patient is *made* to have survived to the start), events, naive_hr (targeted as
+    first drug, from surgery), hr, lower, upper, p, conf_level, seed. Deterministic.
+    Tests: tests/study/test_immortal_time.py::test_tipping_point_table.
+    """
+    os_col, death_col = ENDPOINTS["os"].time, ENDPOINTS["os"].event
+    t = patients[os_col].to_numpy(dtype=np.float64)
+    ev = patients[death_col].to_numpy(dtype=np.int64)
+    first = (patients["adjuvant_therapy"].astype(str).str.lower() == TREATED).to_numpy(float)
+    origin = counting_origin(t)
+    naive = _hazard_ratio(t, ev, first, start=np.full(t.size, origin))
+    rows = []
+    for window in windows:
+        drawn, forced = _drawn_starts(patients, seed, tuple(window), cytokine_window)
+        forced_targeted = int((forced & (first == 1)).sum())
+        for k in switchers:
+            switch_window = (cytokine_window[1], max(window[1], cytokine_window[1] + 1.0))
+            start, ever, forced_switch = _second_line(patients, drawn, k, seed, switch_window)
+            split = tmerge(t, ev, {"treated": start}, origin=origin)
+            row = {
+                "window_low": float(window[0]),
+                "window_high": float(window[1]),
+                "switchers": int(k),
+                "n_treated": int(ever.sum()),
+                "forced": forced_targeted + forced_switch,
+                "events": int(ev.sum()),
+                "naive_hr": naive,
+                "hr": np.nan,
+                "lower": np.nan,
+                "upper": np.nan,
+                "p": np.nan,
+                "conf_level": conf_level,
+                "seed": seed,
+            }
+            try:
+                fit = coxph(
+                    split["tstop"], split["event"], split[["treated"]], start=split["tstart"]
+                )
+            except CoxConvergenceError:
+                pass
+            else:
+                tab = fit.table(conf_level).iloc[0]
+                row.update(hr=tab["hr"], lower=tab["lower"], upper=tab["upper"], p=tab["p"])
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def person_time_table(
+    patients: pd.DataFrame,
+    time_col: str = ENDPOINTS["os"].time,
+    event_col: str = ENDPOINTS["os"].event,
+    start_col: str = START_COL,
+    therapy_col: str = "adjuvant_therapy",
+    treated_value: str = TREATED,
+) -> pd.DataFrame:
+    """Person-time and deaths by group under the naive and the time-dependent analysis.
+
+    ``naive``: patients who ever received the therapy count as treated from surgery, so
+    their time from surgery to the start (``immortal``: nobody can die in it and still
+    be counted as treated) is credited to the treated group. ``time_dependent``: that
+    time is counted as untreated. Rows: analysis, group (``treated``, ``untreated``),
+    part (``surgery to start``, ``after start``, ``never treated``), patients,
+    person_months, deaths; the death rate per 100 person-months of each group is
+    ``deaths / person_months`` summed over its parts. What
+    :func:`spinemets.figures.immortal_time.person_time_figure` draws.
+    Tests: tests/study/test_immortal_time.py::test_person_time_table.
+    """
+    start = _treated_start(patients, start_col, therapy_col, treated_value)
+    t = patients[time_col].to_numpy(dtype=np.float64)
+    ev = patients[event_col].to_numpy(dtype=np.int64)
+    started = ~np.isnan(start) & (start < t)
+    before = np.where(started, np.clip(start, 0, None), 0.0)
+    parts = {
+        "surgery to start": (started, before, np.zeros_like(ev)),
+        "after start": (started, np.where(started, t - before, 0.0), np.where(started, ev, 0)),
+        "never treated": (~started, np.where(started, 0.0, t), np.where(started, 0, ev)),
+    }
+    groups = {
+        "naive": {"surgery to start": "treated", "after start": "treated"},
+        "time_dependent": {"surgery to start": "untreated", "after start": "treated"},
+    }
+    rows = []
+    for analysis, moved in groups.items():
+        for part, (who, months, deaths) in parts.items():
+            rows.append(
+                {
+                    "analysis": analysis,
+                    "group": moved.get(part, "untreated"),
+                    "part": part,
+                    "patients": int(who.sum()),
+                    "person_months": float(months[who].sum()),
+                    "deaths": int(deaths[who].sum()),
+                }
+            )
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------- simulation

@@ -1,8 +1,23 @@
 """Multivariable Cox models of overall survival and their proportional-hazards test.
 
-The study compared survival only by log-rank tests, one factor at a time. Here the
-two treatment factors are put in one Cox model together with the prognostic factors
-that the paper records (Efron ties, as R ``coxph``):
+The study compared survival only by log-rank tests, one factor at a time. Here each
+treatment is put in one Cox model with the prognostic factors the paper records
+(Efron ties, as R ``coxph``), following notebook 07: a factor measured *after* time 0
+must not enter as a baseline covariate.
+
+* Model ``main`` (the surgery model): ``metastasectomy`` adjusted for
+  :data:`PREOPERATIVE_TERMS` only. Adjuvant therapy starts after surgery and may lie
+  on the path from surgery to survival (a mediator), so adjusting the surgery effect
+  for it would remove part of the effect and, as a baseline covariate, would credit
+  the treated with immortal time.
+* Model ``therapy_time_dependent``: targeted therapy as a *time-dependent* covariate
+  ``treated`` (0 from surgery to its start, 1 after; :func:`therapy_models`, start
+  times from :func:`spinemets.study.immortal_time.adjuvant_starts`), adjusted for
+  surgery (which precedes it) and the pre-operative factors.
+* Model ``therapy_interaction`` adds ``metastasectomy:treated``: does the effect of
+  the therapy differ after the two operations?
+
+The covariates:
 
 * ``metastasectomy``: 1 = en bloc metastasectomy, 0 = palliative decompression;
 * ``targeted_therapy``: 1 = adjuvant targeted therapy, 0 = cytokine therapy;
@@ -13,8 +28,8 @@ that the paper records (Efron ties, as R ``coxph``):
   0 = grade D or E (the paper's own split of "nonambulatory" patients);
 * ``age_per_10y``: age at surgery / 10, so its hazard ratio is per 10 years.
 
-Model ``main`` holds these five terms; model ``interaction`` adds the product
-``metastasectomy:targeted_therapy`` (does the effect of surgery depend on therapy?).
+``targeted_therapy`` (the first adjuvant drug) stays in the design for tables and for
+the counting-process rows; it is not a term of any model.
 
 The models are fitted by the package's one Cox engine,
 :func:`spinemets.methods.cox.coxph` (R's coxph to 1e-9; a model without a finite
@@ -46,12 +61,15 @@ from ..cohort.spec import (
 from ..errors import SpinemetsError
 from ..methods.cox import CoxFit, coxph_frame
 from ..methods.cox_zph import cox_zph
+from .immortal_time import START_COL, time_dependent_design
 
 __all__ = [
     "INTERACTION_TERM",
     "MAIN_TERMS",
     "MODELS",
     "NONAMBULATORY_GRADES",
+    "PREOPERATIVE_TERMS",
+    "THERAPY_MODELS",
     "TERM_LABELS",
     "VISCERAL_SITES",
     "covariate_counts",
@@ -62,6 +80,7 @@ __all__ = [
     "hazard_ratio_of",
     "model_table",
     "os_design",
+    "therapy_models",
     "tidy",
     "unadjusted_hr",
     "zph_table",
@@ -74,29 +93,28 @@ VISCERAL_SITES: tuple[str, ...] = ("mets_lung", "mets_liver", "mets_kidney", "me
 NONAMBULATORY_GRADES: tuple[str, ...] = tuple(
     g for g in FRANKEL_GRADES if g not in AMBULATORY_GRADES
 )
-#: Terms of model ``main``, in table order.
-MAIN_TERMS: tuple[str, ...] = (
-    "metastasectomy",
-    "targeted_therapy",
-    "visceral_mets",
-    "nonambulatory",
-    "age_per_10y",
-)
-#: The surgery x therapy product term of model ``interaction`` (R's name for it).
-INTERACTION_TERM = "metastasectomy:targeted_therapy"
-#: Model name -> terms.
-MODELS: dict[str, tuple[str, ...]] = {
-    "main": MAIN_TERMS,
-    "interaction": (*MAIN_TERMS, INTERACTION_TERM),
+#: Factors known before the operation: the only adjustment of the surgery effect.
+PREOPERATIVE_TERMS: tuple[str, ...] = ("visceral_mets", "nonambulatory", "age_per_10y")
+#: Terms of model ``main`` (surgery adjusted for pre-operative factors), in table order.
+MAIN_TERMS: tuple[str, ...] = ("metastasectomy", *PREOPERATIVE_TERMS)
+#: Model name -> terms of the baseline (one row per patient) models.
+MODELS: dict[str, tuple[str, ...]] = {"main": MAIN_TERMS}
+#: The surgery x therapy product term of model ``therapy_interaction`` (R's name for it).
+INTERACTION_TERM = "metastasectomy:treated"
+#: Model name -> terms of the counting-process models (``treated`` time-dependent).
+THERAPY_MODELS: dict[str, tuple[str, ...]] = {
+    "therapy_time_dependent": ("treated", *MAIN_TERMS),
+    "therapy_interaction": ("treated", *MAIN_TERMS, INTERACTION_TERM),
 }
 #: Human-readable labels for tables and the forest plot.
 TERM_LABELS: dict[str, str] = {
     "metastasectomy": "Metastasectomy (vs decompression)",
     "targeted_therapy": "Targeted therapy (vs cytokine)",
+    "treated": "Targeted therapy, from its start (time-dependent)",
     "visceral_mets": "Visceral metastases (lung, liver, kidney, brain)",
     "nonambulatory": "Non-ambulatory before surgery (Frankel A-C vs D-E)",
     "age_per_10y": "Age (per 10 years)",
-    INTERACTION_TERM: "Metastasectomy x targeted therapy",
+    INTERACTION_TERM: "Metastasectomy x targeted therapy (time-dependent)",
 }
 
 
@@ -184,6 +202,7 @@ def fit_cox(
     duration_col: str = "time",
     event_col: str = "event",
     model: str = "",
+    start_col: str | None = None,
 ) -> CoxFit:
     """Fit ``Surv(duration, event) ~ terms`` (Efron ties) with the one Cox engine.
 
@@ -195,7 +214,7 @@ def fit_cox(
     terms = tuple(terms)
     if not terms:
         raise SpinemetsError("Cox model: no terms given")
-    fit = coxph_frame(data, duration_col, event_col, terms, na_omit=False)
+    fit = coxph_frame(data, duration_col, event_col, terms, start=start_col, na_omit=False)
     return dataclasses.replace(fit, label=model)
 
 
@@ -211,7 +230,12 @@ def tidy(fit: CoxFit, conf_level: float = 0.95) -> pd.DataFrame:
 
 
 def events_per_variable(fit: CoxFit) -> float:
-    """Events divided by the number of estimated coefficients (rule of thumb: >= 10).
+    """Events divided by the number of estimated coefficients.
+
+    The "at least 10 events per variable" rule is a rough guide, not a law: bias and
+    coverage depend on more than the ratio, and 5-9 can be acceptable while 10 or more
+    does not guarantee a stable model (Vittinghoff & McCulloch 2007, Am J Epidemiol
+    165:710; Riley et al. 2019, Stat Med 38:1276).
 
     Tests: tests/study/test_models.py::test_events_per_variable.
     """
@@ -225,6 +249,21 @@ def fit_os_models(patients: pd.DataFrame) -> dict[str, CoxFit]:
     """
     design = os_design(patients)
     return {name: fit_cox(design, terms, model=name) for name, terms in MODELS.items()}
+
+
+def therapy_models(patients: pd.DataFrame, start_col: str = START_COL) -> dict[str, CoxFit]:
+    """The two counting-process models of :data:`THERAPY_MODELS`: targeted therapy as a
+    time-dependent covariate ``treated`` (from ``start_col``, months from surgery;
+    :func:`spinemets.study.immortal_time.time_dependent_design`, R ``tmerge`` + ``tdc``),
+    with the baseline design of :func:`os_design` on every row; Efron ties.
+    Tests: tests/study/test_models.py::test_therapy_models.
+    """
+    design = os_design(patients).drop(columns=["time", "event"])
+    rows = time_dependent_design(patients, design, start_col=start_col)
+    return {
+        name: fit_cox(rows, terms, "tstop", "event", model=name, start_col="tstart")
+        for name, terms in THERAPY_MODELS.items()
+    }
 
 
 def zph_table(fit: CoxFit, transform: str = "km") -> pd.DataFrame:
@@ -245,16 +284,19 @@ def model_table(fits: Mapping[str, CoxFit], conf_level: float = 0.95) -> pd.Data
     return pd.concat([tidy(fit, conf_level) for fit in fits.values()], ignore_index=True)
 
 
-def epv_table(fits: Mapping[str, CoxFit]) -> pd.DataFrame:
-    """Per model: patients, events, coefficients and :func:`events_per_variable`.
+def epv_table(fits: Mapping[str, CoxFit], n_patients: int | None = None) -> pd.DataFrame:
+    """Per model: patients, rows, events, coefficients and :func:`events_per_variable`.
 
+    ``rows`` is the model's data rows (more than the patients for counting-process
+    data); ``patients`` is ``n_patients`` when given, else the rows.
     Tests: tests/study/test_models.py::test_events_per_variable.
     """
     return pd.DataFrame(
         [
             {
                 "model": name,
-                "patients": fit.n,
+                "patients": fit.n if n_patients is None else n_patients,
+                "rows": fit.n,
                 "events": fit.events,
                 "coefficients": len(fit.terms),
                 "events_per_variable": events_per_variable(fit),
@@ -264,7 +306,10 @@ def epv_table(fits: Mapping[str, CoxFit]) -> pd.DataFrame:
     )
 
 
-def covariate_counts(design: pd.DataFrame, terms: Sequence[str] = MAIN_TERMS[:4]) -> pd.DataFrame:
+def covariate_counts(
+    design: pd.DataFrame,
+    terms: Sequence[str] = ("metastasectomy", "targeted_therapy", "visceral_mets", "nonambulatory"),
+) -> pd.DataFrame:
     """Patients with each binary factor of the design (:func:`os_design`): term, label,
     patients, percent. Tests: tests/study/test_models.py::test_fit_os_models_and_tables.
     """
