@@ -120,3 +120,20 @@ def test_displayed_tables_are_masked(tmp_path) -> None:
         assert "<10" not in shown["text/plain"] and "&lt;10" not in shown["text/html"]
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_displayed_table_masks_the_count_columns_it_was_written_with(tmp_path) -> None:
+    """A cross-tabulation (counts under grade headers) shows what its CSV shows."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    try:
+        cross = pd.DataFrame({"before": ["A", "B"], "C": [3, 12], "D": [0, 7]})
+        out = RunOutput(tmp_path, min_cell=5)
+        out.write_table(cross, "cross", count_columns=["C", "D"])
+        assert read(tmp_path / "tables" / "cross.csv") == ["before,C,D", "A,<5,0", "B,12,7"]
+        shown = shell.display_formatter.format(cross)[0]["text/plain"]
+        assert "<5" in shown and " 3" not in shown and "12" in shown and "7" in shown
+    finally:
+        RunOutput(tmp_path, min_cell=0)
+        InteractiveShell.clear_instance()

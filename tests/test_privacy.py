@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from spinemets.errors import ParameterError
-from spinemets.privacy import shown_count, suppress_small_cells
+from spinemets.privacy import shown_count, shown_text, suppress_small_cells
 
 # --- small-cell suppression --------------------------------------------------------------
 
@@ -52,3 +52,34 @@ def test_shown_count() -> None:
     """The figure twin of suppress_table: 1 .. min_cell - 1 masked, zeros and the rest drawn."""
     assert [shown_count(k, 10) for k in (0, 1, 9, 10, 42)] == ["0", "<10", "<10", "10", "42"]
     assert [shown_count(k) for k in (0, 3)] == ["0", "3"]  # min_cell 0: off
+
+
+def test_shown_text() -> None:
+    """Counts inside a label are masked; times, estimates and other numbers are kept."""
+    assert shown_text("metastasectomy (n = 3)", 5) == "metastasectomy (n = <5)"
+    assert shown_text("targeted (n=12), 3 events", 5) == "targeted (n=12), <5 events"
+    assert shown_text("N: 4; median 3.5 months", 5) == "N: <5; median 3.5 months"
+    masked = shown_text("2 patients, 0 deaths at 12 months", 5)
+    assert masked == "<5 patients, 0 deaths at 12 months"
+    assert shown_text("at 3 months, HR 1.4 (n = 1.5)", 5) == "at 3 months, HR 1.4 (n = 1.5)"
+    assert shown_text("3 at risk", 5) == "<5 at risk"
+    assert shown_text("metastasectomy (n = 3)", 0) == "metastasectomy (n = 3)"  # off
+
+
+def test_mask_figure_text() -> None:
+    """Legends, titles and annotations of a figure are masked in place; numbers kept."""
+    import matplotlib.pyplot as plt
+    from spinemets.privacy import mask_figure_text
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0], label="targeted (n = 3)")
+    ax.plot([0, 1], [1, 1], label="cytokine (n = 12)")
+    ax.legend(title="2 deaths")
+    ax.set_title("Overall survival at 3 months")
+    note = ax.annotate("4 patients", (0.5, 0.5))
+    mask_figure_text(fig, 5)
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["targeted (n = <5)", "cytokine (n = 12)"]
+    assert ax.get_legend().get_title().get_text() == "<5 deaths"
+    assert ax.get_title() == "Overall survival at 3 months" and note.get_text() == "<5 patients"
+    plt.close(fig)

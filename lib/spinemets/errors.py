@@ -30,3 +30,12 @@ class NotApplicable(SpinemetsError):
     """
 
     kind = "cannot apply"
+
+
+class PatientRowsWithheld(NotApplicable):
+    """A table of patient-level rows or free text, withheld from a user's cohort's report.
+
+    Raised by :class:`spinemets.output.RunOutput` (:func:`spinemets.privacy.check_minimised`)
+    unless the runs file opts in (``patient_rows: true``); a notebook shows the one-line
+    reason, as for any analysis that cannot apply. Tested in ``tests/test_minimisation.py``.
+    """

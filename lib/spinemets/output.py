@@ -129,9 +129,21 @@ class RunOutput:
     inside a notebook, in every DataFrame the notebook displays from then on
     (:func:`spinemets.privacy.mask_displayed_tables`), so that the executed
     notebook and its HTML do not show what the exported tables hide.
+
+    Without ``patient_rows``, a table with patient-level rows or free text is neither
+    written nor displayed (:func:`spinemets.privacy.check_minimised` raises
+    :class:`~spinemets.errors.PatientRowsWithheld`). ``None`` reads the runner's
+    :data:`spinemets.paths.PATIENT_ROWS_ENV` (``0``: withheld; unset: shown, as for the
+    bundled cohort); :func:`spinemets.notebook.start` always decides it explicitly.
     """
 
-    def __init__(self, output_dir: str | Path | None = None, *, min_cell: int = 0) -> None:
+    def __init__(
+        self,
+        output_dir: str | Path | None = None,
+        *,
+        min_cell: int = 0,
+        patient_rows: bool | None = None,
+    ) -> None:
         if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 0:
             raise ParameterError(
                 f"min_cell: value {min_cell!r} — expected an integer >= 0 (0 = no suppression)"
@@ -140,7 +152,10 @@ class RunOutput:
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
         self.min_cell = min_cell
-        privacy.mask_displayed_tables(min_cell)
+        if patient_rows is None:
+            patient_rows = os.environ.get(paths.PATIENT_ROWS_ENV, "1") != "0"
+        self.patient_rows = patient_rows
+        privacy.mask_displayed_tables(min_cell, patient_rows)
 
     def write_table(
         self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()
@@ -150,9 +165,13 @@ class RunOutput:
         Counts below ``min_cell`` are masked in the columns
         :func:`spinemets.privacy.is_count_column` recognises by name and in
         ``count_columns`` (for tables whose counts sit under other headers, e.g. a
-        cross-tabulation).
+        cross-tabulation); they are recorded in ``df.attrs`` so that displaying ``df``
+        masks them as well (:data:`spinemets.privacy.COUNT_COLUMNS_ATTR`).
         """
+        privacy.check_minimised(df, self.patient_rows)
         masked = privacy.suppress_table(df, self.min_cell, count_columns)
+        if count_columns:  # the same frame, displayed, masks them too
+            df.attrs[privacy.COUNT_COLUMNS_ATTR] = list(count_columns)
         self.tables.mkdir(parents=True, exist_ok=True)
         csv_path = self.tables / f"{name}.csv"
         csv_text = table_to_csv_text(_floats_as_text(masked, df, _format_float))
@@ -163,7 +182,12 @@ class RunOutput:
         return csv_path
 
     def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:
-        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG path."""
+        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG path.
+
+        Counts in the figure's texts below ``min_cell`` are masked first, in place
+        (:func:`spinemets.privacy.mask_figure_text`).
+        """
+        privacy.mask_figure_text(fig, self.min_cell)
         self.figures.mkdir(parents=True, exist_ok=True)
         png = self.figures / f"{name}.png"
         with mpl.rc_context({"svg.hashsalt": "spinemets", "svg.fonttype": "path"}):

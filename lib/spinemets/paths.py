@@ -27,6 +27,14 @@ INTERACTIVE_OUTPUT_DIR: Path = REPORTS_DIR / "interactive"
 #: The environment variable that names the file where ``RunOutput`` lists every file it
 #: writes (set by ``spinemets report`` for each notebook it executes; ``spinemets.output``).
 WRITTEN_FILES_ENV: str = "SPINEMETS_WRITTEN_FILES"
+#: Set to ``1`` by ``spinemets report`` when a run's runs file opts in to patient-level rows
+#: and free text in its report (``patient_rows: true``), ``0`` for a user's cohort without
+#: it (``spinemets.output``, ``spinemets.notebook``; reports/README.md, "Data minimisation").
+PATIENT_ROWS_ENV: str = "SPINEMETS_PATIENT_ROWS"
+#: Set to ``1`` by ``spinemets report`` when a run's runs file declares its cohort a
+#: reproduction of the paper (``reproduces_paper: true``): the notebooks' comparisons with
+#: the paper's printed numbers then apply to it (``spinemets.notebook``).
+REPRODUCES_PAPER_ENV: str = "SPINEMETS_REPRODUCES_PAPER"
 
 
 def resolve(path: str | Path | None, default: Path) -> Path:

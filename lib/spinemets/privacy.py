@@ -1,21 +1,57 @@
-"""Small-cell suppression: counts below ``min_cell`` masked wherever a reader sees them.
+"""What a reader of a report may see: small counts masked, patient rows withheld.
 
-In exported tables (:func:`suppress_table`), in the tables a notebook displays
-(:func:`mask_displayed_tables`) and in figures (:func:`shown_count`). (Direct
-identifiers in a cohort file are the cohort loader's concern:
-:mod:`spinemets.cohort.identifiers`.) Tested in ``tests/test_privacy.py`` and
-``tests/test_output_suppression.py``.
+Small cells: counts below ``min_cell`` masked wherever a reader sees them -- in
+exported tables (:func:`suppress_table`), in the tables a notebook displays
+(:func:`mask_displayed_tables`), in figures (:func:`shown_count`, :func:`shown_text`)
+and in percentages from which a masked count could be recovered (the percentage
+columns of a row whose count is masked). Data minimisation: a table with patient-level
+rows (``patient_id``) or the cohort format's free text (``detail``) is withheld unless
+allowed (:func:`check_minimised`; a user's cohort allows it only when the runs file
+opts in). (Direct identifiers in a cohort file are the cohort loader's concern:
+:mod:`spinemets.cohort.identifiers`.) Tested in ``tests/test_privacy.py``,
+``tests/test_output_suppression.py`` and ``tests/test_minimisation.py``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from html import escape
 
 import pandas as pd
 from IPython import get_ipython
 
-from .errors import ParameterError
+from .errors import ParameterError, PatientRowsWithheld
+
+#: A column that names one patient per row: a table holding it is patient-level.
+PATIENT_LEVEL_COLUMNS: frozenset[str] = frozenset({"patient_id"})
+#: The cohort format's free-text columns (``cohort.spec``: kind ``text``); checked equal
+#: to the spec's in tests/test_minimisation.py::test_free_text_columns_are_the_formats.
+FREE_TEXT_COLUMNS: frozenset[str] = frozenset({"detail"})
+
+
+def minimised_columns(df: pd.DataFrame) -> list[str]:
+    """The columns of ``df`` that make it patient-level or free text (in table order)."""
+    names = PATIENT_LEVEL_COLUMNS | FREE_TEXT_COLUMNS
+    return [str(c) for c in df.columns if str(c) in names]
+
+
+def withheld_reason(columns: Sequence[str]) -> str:
+    """The one line a reader sees instead of a withheld table."""
+    return (
+        f"a table of patient-level rows or free text (column {', '.join(columns)}) is not "
+        "shown for this cohort; `patient_rows: true` in the runs file shows it"
+    )
+
+
+def check_minimised(df: pd.DataFrame, patient_rows: bool) -> None:
+    """Raise :class:`~spinemets.errors.PatientRowsWithheld` for a patient-level or
+    free-text table unless ``patient_rows``.
+    Tests: tests/test_minimisation.py::test_patient_level_tables_are_withheld.
+    """
+    columns = minimised_columns(df)
+    if columns and not patient_rows:
+        raise PatientRowsWithheld(withheld_reason(columns))
 
 
 def suppress_small_cells(
@@ -50,8 +86,13 @@ def suppress_small_cells(
     return out
 
 
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (a nullable integer column's empty cell)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+
+
 def _masked(value: object, column: str, min_cell: int, mask_zero: bool) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if _missing(value):
         return ""
     try:
         count = float(value)
@@ -110,7 +151,7 @@ def is_count_column(name: object) -> bool:
 
 def _cell_count(value: object) -> int | None:
     """The count a cell shows: a whole number >= 0 or ``N (p%)``; None for anything else."""
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool) or _missing(value):
         return None
     if isinstance(value, int | float) and not (isinstance(value, float) and pd.isna(value)):
         return int(value) if value >= 0 and value == int(value) else None
@@ -157,7 +198,7 @@ def suppress_table(
         values = df[column]
         counts = values.map(_cell_count)
         small = counts.map(lambda c: c is not None and 0 < c < min_cell).astype(bool)
-        present = values.map(lambda v: not (v is None or (isinstance(v, float) and pd.isna(v))))
+        present = values.map(lambda v: not _missing(v))
         numeric = pd.api.types.is_numeric_dtype(values) and counts[present].notna().all()
         if numeric:
             out[column] = suppress_small_cells(df[[column]], [column], min_cell)[column]
@@ -187,15 +228,63 @@ def shown_count(count: int, min_cell: int = 0) -> str:
     return f"<{min_cell}" if 0 < count < min_cell else f"{count:d}"
 
 
-def mask_displayed_tables(min_cell: int) -> None:
-    """Mask small counts in every DataFrame the running notebook displays.
+def shown_text(text: str, min_cell: int = 0) -> str:
+    """Text drawn on a figure or printed, with every count in it masked.
+
+    The counts of a label are the numbers after ``n =``, ``n=`` or ``N:`` and before
+    ``patients``, ``events``, ``deaths``, ``progressions`` or ``at risk``
+    (``"metastasectomy (n = 3)"`` becomes ``"metastasectomy (n = <5)"``); other numbers
+    (times, estimates) are kept. Tests: tests/test_privacy.py::test_shown_text.
+    """
+    if min_cell <= 1:
+        return text
+    pieces, last = [], 0
+    for match in _COUNT_IN_TEXT.finditer(text):
+        group = "count" if match.group("count") is not None else "count2"
+        pieces += [text[last : match.start(group)], shown_count(int(match[group]), min_cell)]
+        last = match.end(group)
+    return "".join([*pieces, text[last:]])
+
+
+def mask_figure_text(figure: object, min_cell: int) -> None:
+    """Mask the counts in every text of a figure, in place (:func:`shown_text`): titles,
+    axis labels, legend entries and titles, annotations, table cells.
+
+    Called by :meth:`spinemets.output.RunOutput.write_figure` before the files are
+    written, so the figure a notebook displays afterwards is masked too. Counts drawn
+    as bare numbers (numbers at risk, bar labels, heat-map cells) are drawn through
+    :func:`shown_count` by the figure functions. ``min_cell`` 0 or 1: nothing changes.
+    Tests: tests/test_privacy.py::test_mask_figure_text.
+    """
+    if min_cell <= 1:
+        return
+    texts = figure.findobj(lambda a: hasattr(a, "get_text") and hasattr(a, "set_text"))  # type: ignore[attr-defined]
+    for artist in texts:
+        text = artist.get_text()
+        if isinstance(text, str) and text:
+            masked = shown_text(text, min_cell)
+            if masked != text:
+                artist.set_text(masked)
+
+
+#: Counts inside a label: ``n = 3``, ``n=3``, ``N: 3``, ``3 patients`` / events / deaths.
+_COUNT_IN_TEXT = re.compile(
+    r"(?<![\w.])(?:[nN]\s*[=:]\s*(?P<count>\d+)(?![\d.])"
+    r"|(?P<count2>\d+)(?=\s+(?:patients?|events?|deaths?|progressions?|at risk)\b))"
+)
+
+
+def mask_displayed_tables(min_cell: int, patient_rows: bool = True) -> None:
+    """Mask small counts, and withhold patient rows, in every DataFrame a notebook displays.
 
     With ``min_cell`` > 1, IPython's HTML and plain-text formatters for DataFrames
     pass each table through :func:`suppress_table` first (counts ``1 .. min_cell - 1``
     in count columns become ``"<min_cell"``), the same rule as the exported tables.
-    ``min_cell`` 0 or 1 restores pandas' own display. Outside IPython this does
-    nothing. ``print(df)`` and Styler objects are not covered: notebooks display tables
-    as a cell's last expression. ``RunOutput`` calls it.
+    Without ``patient_rows``, a table with patient-level rows or free text
+    (:func:`minimised_columns`) is displayed as the one line of :func:`withheld_reason`.
+    ``min_cell`` 0 or 1 with ``patient_rows`` restores pandas' own display. Outside
+    IPython this does nothing. ``print(df)`` and Styler objects are not covered:
+    notebooks display tables as a cell's last expression. ``RunOutput`` calls it.
     Tested in tests/test_output_suppression.py::test_displayed_tables_are_masked.
     """
     shell = get_ipython()
@@ -203,12 +292,29 @@ def mask_displayed_tables(min_cell: int) -> None:
         return
     formatters = shell.display_formatter.formatters
     html, plain = formatters["text/html"], formatters["text/plain"]
-    if min_cell <= 1:
+    if min_cell <= 1 and patient_rows:
         html.pop(pd.DataFrame, None)
         plain.pop(pd.DataFrame, None)
         return
-    html.for_type(pd.DataFrame, lambda df: suppress_table(df, min_cell)._repr_html_())
+    html.for_type(pd.DataFrame, lambda df: _displayed(df, min_cell, patient_rows, html=True))
     plain.for_type(
         pd.DataFrame,
-        lambda df, printer, cycle: printer.text(repr(suppress_table(df, min_cell))),
+        lambda df, printer, cycle: printer.text(_displayed(df, min_cell, patient_rows, html=False)),
     )
+
+
+#: The key of ``DataFrame.attrs`` under which :meth:`spinemets.output.RunOutput.write_table`
+#: records the count columns it was given, so that the displayed table masks them too.
+COUNT_COLUMNS_ATTR = "spinemets_count_columns"
+
+
+def _displayed(df: pd.DataFrame, min_cell: int, patient_rows: bool, *, html: bool) -> str:
+    """A displayed table as a reader may see it (:func:`mask_displayed_tables`): the
+    count columns it was written with (:data:`COUNT_COLUMNS_ATTR`) are masked too."""
+    columns = minimised_columns(df)
+    if columns and not patient_rows:
+        reason = "Not shown: " + withheld_reason(columns)
+        return f"<p>{escape(reason)}</p>" if html else reason
+    named = [c for c in df.attrs.get(COUNT_COLUMNS_ATTR, ()) if c in df.columns]
+    masked = suppress_table(df, min_cell, named)
+    return str(masked._repr_html_()) if html else repr(masked)

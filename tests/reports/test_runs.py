@@ -281,12 +281,36 @@ def test_cohort_options_of_a_run(tmp_path):
     assert (run.sheet, run.complications_sheet, run.allow_identifiers) == ("Patients", "2020", True)
     plain = load_runs(write(tmp_path, "runs:\n  a:\n    patients: p.csv\n    complications: c\n"))
     assert plain.runs[0].mapping is None and plain.runs[0].allow_identifiers is False
+    assert (plain.runs[0].patient_rows, plain.runs[0].reproduces_paper) == (False, False)
+
+
+def test_data_minimisation_and_paper_keys_reach_the_kernel(tmp_path):
+    """patient_rows and reproduces_paper: validated, then the kernel's environment."""
+    from spinemets import paths
+    from spinemets.reports.batch import run_environment
+
+    text = (
+        "runs:\n  own:\n    patients: p.csv\n    complications: c.csv\n"
+        "    patient_rows: true\n    reproduces_paper: true\n"
+        "  plain:\n    patients: p.csv\n    complications: c.csv\n"
+        "  bundled: {}\n"
+    )
+    own, plain, bundled = load_runs(write(tmp_path, text)).runs
+    assert (own.patient_rows, own.reproduces_paper) == (True, True)
+    assert dict(run_environment(own)) == {
+        paths.PATIENT_ROWS_ENV: "1",
+        paths.REPRODUCES_PAPER_ENV: "1",
+    }
+    assert dict(run_environment(plain))[paths.PATIENT_ROWS_ENV] == "0"
+    assert dict(run_environment(bundled))[paths.PATIENT_ROWS_ENV] == "1"  # always shown
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("    allow_identifiers: yes please\n", "runs.a.allow_identifiers: expected true or false"),
+        ("    patient_rows: 1\n", "runs.a.patient_rows: expected true or false"),
+        ("    reproduces_paper: maybe\n", "runs.a.reproduces_paper: expected true or false"),
         ("    sheet: [x]\n", "runs.a.sheet: expected a sheet name"),
         ("    mapping: 3\n", "runs.a.mapping: expected a file path"),
     ],

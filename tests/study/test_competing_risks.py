@@ -188,6 +188,15 @@ def test_comparison_hazard_ratios(patients: pd.DataFrame) -> None:
     np.testing.assert_allclose(hrs["hr"].iloc[:2], one["hr"], rtol=1e-12)
 
 
+def test_milestone_risks_without_events(patients: pd.DataFrame) -> None:
+    """No local progression and no death: one reason, not an error from pandas."""
+    from spinemets.errors import NotApplicable
+
+    censored = patients.assign(death=0, local_progression=0)
+    with pytest.raises(NotApplicable, match="no local progressions or deaths in this cohort"):
+        cr.milestone_risks(censored, [12])
+
+
 def test_cause_specific_inference(patients: pd.DataFrame) -> None:
     """The cause-specific HR is comparison_hazard_ratios' one; its p-values are the Cox
     fit's three tests; the profile interval meets its definition (the LR statistic of

@@ -94,6 +94,17 @@ def test_table4_wide(events, patients) -> None:
     assert wide.loc[0, "test"] == "Fisher exact" and wide.loc[0, "p"] == "1.000"
 
 
+def test_complication_details_without_free_text(events, patients) -> None:
+    marked = events.assign(detail=[f"call Ivanov 8-900-{i}" for i in range(len(events))])
+    d = comp.complication_details(marked, patients, free_text=False)
+    assert list(d.columns) == ["category", "events"]
+    expected = marked.groupby("category").size()
+    assert d.set_index("category")["events"].to_dict() == expected.to_dict()
+    assert not d.astype(str).apply(lambda c: c.str.contains("Ivanov")).any().any()
+    order = [comp.COMPLICATION_CATEGORIES.index(c) for c in d["category"]]
+    assert order == sorted(order)
+
+
 def test_proportion_intervals(events, patients) -> None:
     table = comp.table4(events, patients, by="surgery")
     intervals = comp.proportion_intervals(table)

@@ -192,15 +192,37 @@ def test_progressions_by_group() -> None:
     one = df[df.surgery == "decompression"]
     with pytest.raises(NotApplicable, match="surgery: one group"):
         progressions_by_group(one, "surgery")
+    with pytest.raises(NotApplicable, match="no local progressions in this cohort"):
+        progressions_by_group(df.assign(local_progression=0), "surgery")
 
 
 def test_progression_timing() -> None:
     df = patients()
-    got = progression_timing(df).set_index("statistic")["lp_months"]
+    table = progression_timing(df).set_index("statistic")
+    got, counts = table["lp_months"], table["patients"]
     times = df.loc[df.local_progression == 1, "lp_months"]
-    assert got["count"] == len(times) and got["50%"] == pytest.approx(np.median(times))
-    assert got["within 12 months"] == (times <= 12).sum()
-    assert list(got.index) == ["count", "min", "25%", "50%", "75%", "max", "within 12 months"]
+    assert counts["progressed"] == len(times) and got["50%"] == pytest.approx(np.median(times))
+    assert counts["within 12 months"] == (times <= 12).sum()
+    assert list(got.index) == ["progressed", "min", "25%", "50%", "75%", "max", "within 12 months"]
+    # the counts sit in a count column, so that min_cell masks them (not the times)
+    assert counts[["min", "max"]].isna().all() and got[["progressed"]].isna().all()
+
+
+def test_labellings_shown() -> None:
+    """Numbers of labellings beyond a float's range are written as text, not an overflow."""
+    from math import comb
+
+    from spinemets.study.endpoints import labellings_shown
+
+    assert labellings_shown(comb(100, 39)) == float(comb(100, 39))
+    huge = labellings_shown(comb(100_000, 39_000))  # 100,000 patients
+    mantissa, exponent = huge.split("e+")
+    # log10 C(n, k) from the log-gamma function, independently of the code under test
+    from math import lgamma, log
+
+    expected = (lgamma(100_001) - lgamma(39_001) - lgamma(61_001)) / log(10)
+    assert int(exponent) == int(expected)
+    assert float(mantissa) == pytest.approx(10 ** (expected - int(expected)), rel=1e-6)
 
 
 def test_permutation_table(bundled) -> None:

@@ -190,6 +190,18 @@ def test_counting_rows_example(small: pd.DataFrame) -> None:
         assert part["treated"].max() == 1
 
 
+def test_counting_rows_summary(small: pd.DataFrame) -> None:
+    rows = lm.tmerge_counting(small)
+    summary = lm.counting_rows_summary(small).set_index("quantity")["n"]
+    assert "patient_id" not in lm.counting_rows_summary(small).columns
+    assert summary["patients"] == len(small) and summary["rows"] == len(rows)
+    # a patient split at therapy start has two rows: rows = patients + splits
+    assert summary["rows"] == summary["patients"] + summary["patients split at therapy start"]
+    events = summary["events on untreated rows"] + summary["events on treated rows"]
+    assert events == int(small["death"].sum())  # each death on exactly one row
+    assert summary["treated rows"] == int((rows["treated"] == 1).sum())
+
+
 def test_landmark_before_any_start_has_empty_tests(small: pd.DataFrame) -> None:
     tab = lm.landmark_analyses(small, [0.25])
     assert tab["n_treated"].iloc[0] == 0

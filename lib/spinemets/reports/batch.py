@@ -328,9 +328,22 @@ def _set_tasks(
             kernel=kernel,
             timeout=timeout,
             aliases=aliases,
+            environment=run_environment(plan.run),
         )
         for spec in plan.notebooks
     ]
+
+
+def run_environment(run: Run) -> tuple[tuple[str, str], ...]:
+    """The kernel's environment for a run's notebooks: whether patient-level rows and
+    free text may be shown (the bundled cohort, or ``patient_rows: true``) and whether the
+    cohort reproduces the paper (``reproduces_paper: true``); read by
+    :func:`spinemets.notebook.start` and :class:`spinemets.output.RunOutput`."""
+    rows = run.bundled_cohort or run.patient_rows
+    return (
+        (paths.PATIENT_ROWS_ENV, "1" if rows else "0"),
+        (paths.REPRODUCES_PAPER_ENV, "1" if run.reproduces_paper else "0"),
+    )
 
 
 def _use_normalised(plan: RunPlan, files: tuple[Path, Path], root: Path) -> None:
@@ -578,7 +591,11 @@ def _decide(
         notebook, code = notebook_digests(spec.path)
         inputs = Inputs(
             code=code,
-            parameters=parameters_digest(task.parameters, task.aliases, report),
+            parameters=parameters_digest(
+                {**task.parameters, **{f"(env) {k}": v for k, v in task.environment}},
+                task.aliases,
+                report,
+            ),
             cohort=cohort,
             data=shared.data,
             package=shared.package,
@@ -774,6 +791,8 @@ def manifest(plan: RunPlan) -> dict[str, Any]:
         "sheet": run.sheet,
         "complications_sheet": run.complications_sheet,
         "allow_identifiers": run.allow_identifiers or None,
+        "patient_rows": run.patient_rows or None,
+        "reproduces_paper": run.reproduces_paper or None,
     }
     if any(v is not None for v in options.values()):
         record["cohort_options"] = {k: v for k, v in options.items() if v is not None}

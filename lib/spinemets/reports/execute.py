@@ -76,6 +76,9 @@ class NotebookTask:
     written_files: Path | None = None
     #: A stored executed notebook of the same code and inputs: re-render, do not execute.
     outputs_from: Path | None = None
+    #: Environment variables the kernel gets (the run's data-minimisation and paper
+    #: settings: :data:`spinemets.paths.PATIENT_ROWS_ENV`, ``REPRODUCES_PAPER_ENV``).
+    environment: tuple[tuple[str, str], ...] = ()
 
 
 class _Deadline:
@@ -209,6 +212,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         task.written_files.parent.mkdir(parents=True, exist_ok=True)
         task.written_files.write_text("", encoding="utf-8")
         os.environ[paths.WRITTEN_FILES_ENV] = str(task.written_files)  # the kernel inherits it
+    os.environ.update(dict(task.environment))
     try:
         papermill.execute_notebook(
             str(task.source),
@@ -233,6 +237,8 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         error = deadline.message() if deadline.expired() else f"{type(e).__name__}: {short(e)}"
     finally:
         os.environ.pop(paths.WRITTEN_FILES_ENV, None)
+        for name, _ in task.environment:
+            os.environ.pop(name, None)
     if task.output.exists():
         try:
             clean_executed(task.output, task.aliases)

@@ -585,6 +585,13 @@ def _notebook_html(
     if links:
         lines.append(f'<p class="read">Read: {" | ".join(links)}</p>')
     lines += execution_html(record or {})
+    if story.not_applicable:
+        lines.append('<ul class="not-applicable">')
+        lines += [
+            f"<li><strong>Cannot apply to this cohort:</strong> {escape(reason)}</li>"
+            for reason in story.not_applicable
+        ]
+        lines.append("</ul>")
     figures = [line for fig in story.key_figures for line in key_figure_html(run_dir, run, fig)]
     if figures:
         lines += ['<div class="figures">', *figures, "</div>"]
@@ -656,8 +663,24 @@ def _run_section(run_dir: Path, meta: dict[str, Any]) -> list[str]:
         for k, v in sorted(params.items())
     )
     runs_file = escape(str(meta.get("runs_file", "")))
+    options = meta.get("cohort_options") or {}
+    if meta.get("synthetic") is True:
+        rows = ""
+    elif options.get("patient_rows") is True:
+        rows = "shown: the runs file opts in (<code>patient_rows: true</code>)"
+    else:
+        rows = "not shown (counts only)"
     lines += [
         "<table>",
+        *([f"<tr><th>Patient-level rows and free text</th><td>{rows}</td></tr>"] if rows else []),
+        *(
+            [
+                "<tr><th>Reproduction of the paper</th><td>declared by the runs file "
+                "(<code>reproduces_paper: true</code>)</td></tr>"
+            ]
+            if options.get("reproduces_paper") is True
+            else []
+        ),
         f"<tr><th>Parameters</th><td>{shown or 'notebook defaults'}</td></tr>",
         f"<tr><th>Runs file</th><td><code>{runs_file}</code></td></tr>",
         "</table>",

@@ -16,6 +16,8 @@ folder under ``reports/``) to its settings::
         sheet: Patients        # optional: Excel sheet of the patients table
         complications_sheet: Complications   # optional: Excel sheet of the complications
         allow_identifiers: false              # true: drop identifier-like columns
+        patient_rows: false    # true: show patient-level rows and free text in the report
+        reproduces_paper: false  # true: the cohort reproduces the paper (comparisons apply)
 
 Every problem is a :class:`RunsFileError` naming the file and the key
 (``reports/runs.yaml: runs.paper.parameters: ...``). Parameters are checked
@@ -101,7 +103,13 @@ RUN_KEYS: Mapping[str, str] = {
     "sheet": "Excel sheet of the patients table",
     "complications_sheet": "Excel sheet of the complications table",
     "allow_identifiers": "true: accept identifier-like columns, dropped on loading",
+    "patient_rows": "true: show patient-level rows and free text in the report (default: "
+    "withheld for a cohort other than the bundled one)",
+    "reproduces_paper": "true: the cohort reproduces the paper; the comparisons with its "
+    "published numbers apply to it",
 }
+#: Run keys that are true or false (default false).
+FLAG_KEYS = ("allow_identifiers", "patient_rows", "reproduces_paper")
 #: The keys that are options of ``load_cohort`` (meaningful for a run's own cohort only).
 COHORT_OPTION_KEYS = ("mapping", "sheet", "complications_sheet", "allow_identifiers")
 
@@ -141,6 +149,10 @@ class Run:
     complications_sheet: str | None = None
     #: Accept (and drop) columns that look like direct identifiers.
     allow_identifiers: bool = False
+    #: Show patient-level rows and free text in the report (a user's cohort withholds them).
+    patient_rows: bool = False
+    #: The cohort reproduces the paper: the comparisons with its printed numbers apply.
+    reproduces_paper: bool = False
     #: The runs file, absolute (to check that a run folder never holds it).
     runs_path: Path | None = None
 
@@ -522,11 +534,10 @@ def _parse_run(name: Any, spec: Any, path: Path) -> Run:
             f"{where}.{given[0]}: applies to your own cohort files ('patients' and "
             "'complications'); the bundled synthetic cohort needs no options"
         )
-    allow = spec.get("allow_identifiers", False)
-    if not isinstance(allow, bool):
-        raise RunsFileError(
-            f"{where}.allow_identifiers: expected true or false, found {_shown(allow)}"
-        )
+    flags = {key: spec.get(key, False) for key in FLAG_KEYS}
+    for key, flag in flags.items():
+        if not isinstance(flag, bool):
+            raise RunsFileError(f"{where}.{key}: expected true or false, found {_shown(flag)}")
     return Run(
         name=name,
         description=description.strip(),
@@ -539,7 +550,9 @@ def _parse_run(name: Any, spec: Any, path: Path) -> Run:
         mapping=_cohort_path(spec.get("mapping", ""), f"{where}.mapping", path.parent),
         sheet=_sheet(spec.get("sheet"), f"{where}.sheet"),
         complications_sheet=_sheet(spec.get("complications_sheet"), f"{where}.complications_sheet"),
-        allow_identifiers=allow,
+        allow_identifiers=flags["allow_identifiers"],
+        patient_rows=flags["patient_rows"],
+        reproduces_paper=flags["reproduces_paper"],
         runs_path=path,
     )
 

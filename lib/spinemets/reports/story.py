@@ -85,6 +85,9 @@ class NotebookStory:
     question: str = ""
     key_figures: tuple[KeyFigure, ...] = ()
     key_numbers: tuple[KeyNumbers, ...] = field(default_factory=tuple)
+    #: The one-line reasons of the analyses that could not apply to the run's cohort,
+    #: in the notebook's order (:class:`spinemets.notebook.CellGuard`).
+    not_applicable: tuple[str, ...] = ()
 
 
 def _text(source: Any) -> str:
@@ -145,6 +148,23 @@ def _numbers(entries: Any) -> tuple[KeyNumbers, ...]:
     return tuple(numbers)
 
 
+def not_applicable(nb: Mapping[str, Any]) -> tuple[str, ...]:
+    """The reasons an executed notebook gave for analyses that could not apply: the
+    outputs whose metadata holds ``{"spinemets": {"not_applicable": reason}}``, in order,
+    each once. Tests: tests/test_cell_guard.py."""
+    reasons: list[str] = []
+    cells = nb.get("cells")
+    for cell in cells if isinstance(cells, list) else []:
+        outputs = cell.get("outputs") if isinstance(cell, Mapping) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            meta = output.get("metadata") if isinstance(output, Mapping) else None
+            ours = meta.get(METADATA_KEY) if isinstance(meta, Mapping) else None
+            reason = ours.get("not_applicable") if isinstance(ours, Mapping) else None
+            if _strings(reason) and reason not in reasons:
+                reasons.append(str(reason))
+    return tuple(reasons)
+
+
 def story_of(nb: Mapping[str, Any], stem: str) -> NotebookStory:
     """A notebook's story from its content (a notebook as read from JSON)."""
     metadata = nb.get("metadata")
@@ -158,6 +178,7 @@ def story_of(nb: Mapping[str, Any], stem: str) -> NotebookStory:
         question=str(question).strip() if _strings(question) else "",
         key_figures=_figures(meta.get("key_figures")),
         key_numbers=_numbers(meta.get("key_numbers")),
+        not_applicable=not_applicable(nb),
     )
 
 
@@ -206,6 +227,7 @@ __all__ = [
     "KeyFigure",
     "KeyNumbers",
     "NotebookStory",
+    "not_applicable",
     "notebook_title",
     "read_story",
     "story_of",

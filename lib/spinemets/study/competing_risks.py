@@ -343,10 +343,13 @@ def milestone_risks(
     conf_type: str = "log-log",
 ) -> pd.DataFrame:
     """:func:`cumulative_incidence_at` of the cohort's local progressions and deaths, for
-    each column of ``strata`` stacked (columns as there).
-    Tests: tests/study/test_competing_risks.py::test_milestone_risks_and_comparison.
+    each column of ``strata`` stacked (columns as there). A cohort without any local
+    progression or death raises :class:`~spinemets.errors.NotApplicable`.
+    Tests: tests/study/test_competing_risks.py::test_milestone_risks_and_comparison,
+    tests/study/test_competing_risks.py::test_milestone_risks_without_events.
     """
     events = local_progression_events(patients)
+    require_events(events["cause"] > 0, "local progressions or deaths")
     tables = [
         cumulative_incidence_at(
             events["time"],

@@ -136,17 +136,27 @@ def table4(
     return pd.DataFrame(rows)
 
 
-def complication_details(complications: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+def complication_details(
+    complications: pd.DataFrame, patients: pd.DataFrame, *, free_text: bool = True
+) -> pd.DataFrame:
     """Events per category and detail (e.g. neurological: temporary / irreversible).
 
     Columns category, detail, events; categories in :data:`COMPLICATION_CATEGORIES`
-    order, details alphabetically.
+    order, details alphabetically. ``detail`` is free text: without ``free_text`` (a
+    user's cohort whose runs file does not opt in, ``nb.patient_rows``) it is never
+    echoed, and the table is events per category (columns category, events).
+    Tests: tests/study/test_complications.py::test_complication_details_without_free_text.
     """
     comp = validate_complications(complications, patients)
     if "detail" not in comp.columns:
         comp["detail"] = ""
+    order = COMPLICATION_CATEGORIES.index
+    if not free_text:
+        counts = comp.groupby("category").size().rename("events").reset_index()
+        counts = counts.iloc[counts["category"].map(order).argsort()]
+        return counts.reset_index(drop=True).astype({"events": "int64"})
     counts = comp.groupby(["category", "detail"]).size().rename("events").reset_index()
-    counts["order"] = counts["category"].map(COMPLICATION_CATEGORIES.index)
+    counts["order"] = counts["category"].map(order)
     counts = counts.sort_values(["order", "detail"]).drop(columns="order")
     return counts.reset_index(drop=True).astype({"events": "int64"})
 

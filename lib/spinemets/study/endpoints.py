@@ -38,7 +38,7 @@ from ..methods.permutation import (
 )
 from ..methods.rmst import rmst, rmst_difference
 from ..methods.timefix import timefix_times
-from .applicability import require_groups
+from .applicability import require_events, require_groups
 from .outcomes import tests_frame
 
 __all__ = [
@@ -248,7 +248,7 @@ def permutation_table(
                     "mc_se": res.mc_se,
                     "method": res.method,
                     "n_permutations": res.n_permutations,
-                    "n_labellings": float(res.n_labellings),
+                    "n_labellings": labellings_shown(res.n_labellings),
                     "seed": res.seed if res.seed is not None else pd.NA,
                 }
             )
@@ -349,11 +349,12 @@ def progressions_by_group(
     Returns the counts (``by``, patients, progressions; groups sorted) and a one-row
     test table (:func:`spinemets.study.outcomes.tests_frame`): Pearson's chi-square
     with Yates' correction on the groups x (no progression, progression) table, as
-    R's ``chisq.test(table(group, local_progression))``. A column with one group
-    raises :class:`~spinemets.errors.NotApplicable`.
+    R's ``chisq.test(table(group, local_progression))``. A column with one group, or a
+    cohort without local progressions, raises :class:`~spinemets.errors.NotApplicable`.
     Tests: tests/study/test_endpoints.py::test_progressions_by_group.
     """
     _require_columns(patients, [by, "local_progression"])
+    require_events(patients["local_progression"], "local progressions")
     counts = (
         patients.groupby(by)["local_progression"]
         .agg(patients="size", progressions="sum")
@@ -366,19 +367,40 @@ def progressions_by_group(
     return counts, tests_frame({f"local_progression_by_{by}": test})
 
 
+def labellings_shown(count: int) -> float | str:
+    """A number of labellings as a table holds it: a float, or -- beyond a float's range
+    (100,000 patients: C(100000, 39000) has some 29,000 digits) -- the text
+    ``"<mantissa>e+<exponent>"`` to 10 significant digits, from ``log10`` (an exact
+    integer that large has no float, and Python refuses to print it).
+    Tests: tests/study/test_endpoints.py::test_labellings_shown.
+    """
+    try:
+        return float(count)
+    except OverflowError:
+        exponent = math.log10(count)
+        whole = math.floor(exponent)
+        return f"{10 ** (exponent - whole):.10g}e+{whole}"
+
+
 def progression_timing(patients: pd.DataFrame, within: float = 12) -> pd.DataFrame:
     """When the observed local progressions happened, among the patients who progressed.
 
-    Rows (statistic, lp_months): count, min, 25%, 50%, 75% (R type 7 quantiles), max, and
-    ``within <within> months``, the number that progressed by then. A description of
+    Rows (statistic): ``progressed`` and ``within <within> months`` give a number of
+    patients (column ``patients``, a count: masked below ``min_cell`` like every count);
+    min, 25%, 50%, 75% (R type 7 quantiles) and max give ``lp_months``. A description of
     the progressors only, not a survival estimate (censored patients are not in it).
     Tests: tests/study/test_endpoints.py::test_progression_timing.
     """
     _require_columns(patients, ["local_progression", "lp_months"])
     times = patients.loc[patients["local_progression"] == 1, "lp_months"].astype(float)
-    summary = times.describe()[["count", "min", "25%", "50%", "75%", "max"]]
-    summary[f"within {within:g} months"] = float((times <= within).sum())
-    return summary.rename_axis("statistic").reset_index(name="lp_months")
+    quantiles = times.describe()[["min", "25%", "50%", "75%", "max"]]
+    rows = [{"statistic": "progressed", "patients": len(times), "lp_months": np.nan}]
+    rows += [{"statistic": k, "patients": pd.NA, "lp_months": v} for k, v in quantiles.items()]
+    rows.append(
+        {"statistic": f"within {within:g} months", "patients": int((times <= within).sum())}
+    )
+    table = pd.DataFrame(rows, columns=["statistic", "patients", "lp_months"])
+    return table.astype({"patients": "Int64", "lp_months": float})
 
 
 #: The contract columns of DESIGN.md first, then this package's additions.

@@ -48,6 +48,7 @@ __all__ = [
     "adjuvant_starts",
     "assumed_adjuvant_start",
     "counting_rows_example",
+    "counting_rows_summary",
     "landmark_analyses",
     "landmark_data",
     "person_time_table",
@@ -286,6 +287,38 @@ def counting_rows_example(patients: pd.DataFrame, n_patients: int = 3) -> pd.Dat
     example = rows[rows["row"].isin(shown)].copy()
     example["patient_id"] = patients["patient_id"].to_numpy()[example["row"]]
     return example[["patient_id", "tstart", "tstop", "event", "treated"]]
+
+
+def counting_rows_summary(patients: pd.DataFrame) -> pd.DataFrame:
+    """The counting-process data (:func:`tmerge_counting`) as counts, no patient row:
+    columns quantity, n -- patients, rows, patients split at therapy start (two rows),
+    rows treated, events on untreated and on treated rows. Shown instead of
+    :func:`counting_rows_example` for a user's cohort (data minimisation).
+    Tests: tests/study/test_immortal_time.py::test_counting_rows_summary.
+    """
+    rows = tmerge_counting(patients)
+    per_patient = rows.groupby("row").size()
+    treated = rows["treated"] == 1
+    return pd.DataFrame(
+        {
+            "quantity": [
+                "patients",
+                "rows",
+                "patients split at therapy start",
+                "treated rows",
+                "events on untreated rows",
+                "events on treated rows",
+            ],
+            "n": [
+                int(rows["row"].nunique()),
+                len(rows),
+                int((per_patient > 1).sum()),
+                int(treated.sum()),
+                int(rows.loc[~treated, "event"].sum()),
+                int(rows.loc[treated, "event"].sum()),
+            ],
+        }
+    )
 
 
 def tmerge_counting(
