@@ -14,12 +14,11 @@ JOBS   ?= 2
 KERNEL := spinemets
 LAB    := lab
 
-.PHONY: help setup reports test test-corpus lint lab notebooks lock bench clean
+.PHONY: help setup reports test lint lab notebooks lock bench clean
 
 help:
 	@echo "make reports [RUNS=file] [JOBS=n]  regenerate reports (default: the paper on the bundled synthetic cohort)"
-	@echo "make test                          lint, format check and every test (but test-corpus)"
-	@echo "make test-corpus                   every notebook through the runner on degenerate and 100,000-patient cohorts (minutes)"
+	@echo "make test                          lint, format check and every test"
 	@echo "make lab                           JupyterLab on lab/: git-ignored working copies of notebooks/"
 	@echo "make notebooks                     re-execute the committed notebooks in place (maintainers)"
 	@echo "make bench                         run the benchmarks; results in benchmarks/results/"
@@ -43,14 +42,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 
 test: lint
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile -m "not reports_corpus" tests
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
-
-# The runner over the degenerate and 100,000-patient cohorts: every notebook completes
-# (tests/reports/test_degenerate_cohorts.py; minutes, so not part of `make test`).
-test-corpus: $(STAMP)
-	$(BIN)/python -m pytest -m reports_corpus tests/reports/test_degenerate_cohorts.py
 
 # Interactive work happens on copies in lab/ (git-ignored), so that running a notebook on
 # a private cohort never writes its outputs into the committed notebooks/. A copy is made

@@ -9,8 +9,8 @@ each. Every notebook must complete without an error output or a traceback; an an
 that cannot apply shows one line (``Cannot apply to this cohort: ...``) in the notebook
 and in the index. The cheapest setup that runs every notebook on every cohort: one batch
 (kernels started once per notebook, two at a time), notebook 08's permutations and
-simulations cut by its parameters. It takes minutes, so it is marked ``reports_corpus``
-and run by ``make test-corpus``, not by ``make test``.
+simulations cut by its parameters. It takes minutes; ``make test`` runs it (select it alone
+with ``pytest -m reports_corpus``).
 """
 
 from __future__ import annotations
