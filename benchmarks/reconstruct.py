@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 from spinemets import paths
-from spinemets.calibrate import (
+from spinemets.paper.calibrate import (
     CALIBRATION_SEED,
     DEFAULT_RESTARTS,
     SURVIVAL_TIMES_FILE,
@@ -25,9 +25,9 @@ from spinemets.calibrate import (
     evaluate,
     fit_survival_times,
 )
-from spinemets.calibrate.evaluator import statistics
-from spinemets.calibrate.search import CELL, initial_state
-from spinemets.calibrate.table import table_csv_text
+from spinemets.paper.calibrate.evaluator import statistics
+from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.table import table_csv_text
 
 RESULTS = paths.PROJECT_ROOT / "benchmarks" / "results"
 

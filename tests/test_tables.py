@@ -8,10 +8,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import scorecard, tables
+from spinemets import tables
 from spinemets.cohort import Cohort
 from spinemets.errors import SpinemetsError
 from spinemets.output import RunOutput
+from spinemets.paper import scorecard
 from spinemets.tables import Variable
 
 VARS = (
@@ -182,7 +183,7 @@ def test_missing_column_named(cohort: pd.DataFrame) -> None:
 
 
 def test_published_beside_reproduced(cohort: pd.DataFrame) -> None:
-    from spinemets.claims import Claim
+    from spinemets.paper.claims import Claim
 
     claims = [
         Claim(

@@ -17,11 +17,11 @@ from .errors import SpinemetsError
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them.
 COMMAND_MODULES: tuple[str, ...] = (
-    "spinemets.reconstruct",
-    "spinemets.calibrate",
+    "spinemets.paper.reconstruct",
+    "spinemets.paper.calibrate",
     "spinemets.cohort",
     "spinemets.reports",
-    "spinemets.scorecard",
+    "spinemets.paper.scorecard",
 )
 
 

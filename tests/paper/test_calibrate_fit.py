@@ -6,9 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from spinemets import survival
-from spinemets.calibrate import SURVIVAL_TIMES_FILE, SearchSettings, evaluate, fit_survival_times
-from spinemets.calibrate.table import to_arrays
+from spinemets.cli import build_parser
 from spinemets.errors import SpinemetsError
+from spinemets.paper.calibrate import (
+    SURVIVAL_TIMES_FILE,
+    SearchSettings,
+    evaluate,
+    fit_survival_times,
+)
+from spinemets.paper.calibrate.table import to_arrays
 
 # The paper's numbers, written out by hand (Results section), not read from the code.
 PUBLISHED_MEDIANS = {  # group: (median, lower, upper) months
@@ -163,7 +169,5 @@ def test_reduced_fit_is_deterministic_and_worker_independent() -> None:
 
 
 def test_cli_registers_calibrate() -> None:
-    from spinemets.cli import build_parser
-
     args = build_parser().parse_args(["calibrate", "--restarts", "3", "--workers", "1", "--check"])
     assert (args.command, args.restarts, args.workers, args.check) == ("calibrate", 3, 1, True)

@@ -1,7 +1,7 @@
-"""Survival claims recomputed from a cohort (spinemets.survival.published).
+"""Claims recomputed from a cohort (spinemets.paper.recompute).
 
-The cohort is a hand-made one whose Kaplan-Meier numbers are worked out below, so
-expected values come from arithmetic, not from the code under test.
+The cohorts are hand-made ones whose numbers are worked out below, so expected
+values come from arithmetic, not from the code under test.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ import math
 
 import pandas as pd
 import pytest
-from spinemets import scorecard
-from spinemets.claims import Claim
+from spinemets import paths
 from spinemets.cohort import Cohort
 from spinemets.errors import SpinemetsError
-from spinemets.survival import recompute_survival
+from spinemets.paper import recompute, scorecard
+from spinemets.paper.claims import COMPUTATIONS, Claim, load_claims
+from spinemets.paper.recompute import recompute_survival
 
 # Group a: deaths at 10, 20, 30, 40 (S = .75, .5, .25, 0) -> median (20 + 30) / 2 = 25.
 # Group b: deaths at 5 and 50, censored at 15, 70 -> S(36) = .75 * (1 - 1/2) ... see below.
@@ -83,3 +84,84 @@ def test_comparison_table() -> None:
 def test_non_survival_claim_is_refused() -> None:
     with pytest.raises(SpinemetsError, match="not a survival one"):
         recompute_survival(claim("median", column="age"), PATIENTS)
+
+
+# --- descriptive claims ------------------------------------------------------------------
+
+
+def test_recompute_descriptive_on_a_tiny_cohort():
+    patients = pd.DataFrame(
+        {
+            "patient_id": ["a", "b", "c", "d"],
+            "surgery": ["metastasectomy", "decompression", "decompression", "decompression"],
+            "vas_pre": [8, 6, 7, 9],
+            "vas_post": [2, 6, 3, 1],
+        }
+    )
+    complications = pd.DataFrame(
+        {"patient_id": ["a", "a", "c"], "category": ["wound", "implant", "wound"]}
+    )
+
+    def claim(computation, args, interval=False):
+        base = {"id": "t", "section": "results", "quote": "q", "printed": "q", "unit": "count"}
+        extra = {"interval": (0.0, 0.0)} if interval else {"value": 0.0}
+        return Claim(tolerance=0.5, computation=computation, args=args, **base, **extra)
+
+    def run(c):
+        return recompute.recompute_descriptive(c, patients, complications)
+
+    assert run(claim("count", {"where": {"surgery": "decompression"}})) == 3
+    assert run(claim("percent", {"where": {"surgery": "metastasectomy"}})) == 25
+    assert run(claim("count", {"table": "complications", "where": {"category": "wound"}})) == 2
+    distinct = claim("count_distinct", {"table": "complications", "column": "patient_id"})
+    assert run(distinct) == 2
+    assert run(claim("count_greater", {"column": "vas_post", "than": "vas_pre"})) == 0
+    assert run(claim("mean", {"column": "vas_pre"})) == 7.5
+    assert run(claim("median", {"column": "vas_post"})) == 2.5
+    # mean 7.5, sd sqrt(5/3), t(0.975, 3) = 3.182446305284263
+    half = 3.182446305284263 * math.sqrt(5 / 3) / 2
+    lo, hi = run(claim("mean_ci", {"column": "vas_pre", "conf_level": 0.95}, interval=True))
+    assert (lo, hi) == pytest.approx((7.5 - half, 7.5 + half))
+    assert run(claim("km_median", {"endpoint": "os", "strata": "all", "group": "all"})) is None
+
+
+def test_bundled_cohort_meets_every_followed_descriptive_claim():
+    patients = pd.read_csv(paths.SYNTHETIC_PATIENTS)
+    complications = pd.read_csv(paths.SYNTHETIC_COMPLICATIONS)
+    checked = 0
+    for c in load_claims():
+        got = recompute.recompute_descriptive(c, patients, complications)
+        if got is None or c.id == "lp_median_time":  # survival-time dependent
+            continue
+        assert c.agrees(got) == c.followed, (c.id, got)
+        checked += 1
+    assert checked >= 50
+
+
+def test_descriptive_check_statuses():
+    patients = pd.read_csv(paths.SYNTHETIC_PATIENTS)
+    complications = pd.read_csv(paths.SYNTHETIC_COMPLICATIONS)
+    check = recompute.descriptive_check(patients, complications).set_index("id")
+    assert check.loc["n_targeted_methods", "status"] == recompute.STATUS_NOT_FOLLOWED
+    assert check.loc["n_targeted_methods", "reproduced"] == "26"
+    assert check.loc["age_range", "reproduced"] == "23–74"
+    assert "os_median_all" not in check.index  # survival claims: the scorecard's job
+    worse = patients.assign(vas_post=patients["vas_pre"] + 1)
+    check = recompute.descriptive_check(worse, complications).set_index("id")
+    assert check.loc["vas_worse_n", "status"] == recompute.STATUS_DIFFERS
+    assert check.loc["vas_worse_n", "reproduced"] == "100"
+
+
+def test_every_computation_of_the_vocabulary_is_recomputed():
+    implemented = recompute.DESCRIPTIVE_COMPUTATIONS | recompute.SURVIVAL_COMPUTATIONS
+    assert implemented == set(COMPUTATIONS) - {"context"}
+    assert not recompute.DESCRIPTIVE_COMPUTATIONS & recompute.SURVIVAL_COMPUTATIONS
+
+
+def test_recompute_dispatches_by_computation():
+    c = claim("km_median", "25", endpoint="os", strata="surgery", group="a")
+    assert recompute.recompute(c, PATIENTS, PATIENTS.iloc[:0]) == 25.0
+    count = Claim("n", "results", "q 8", "8", "patients", 0.5, "count", {}, value=8.0)
+    assert recompute.recompute(count, PATIENTS, PATIENTS.iloc[:0]) == 8.0
+    context = Claim("y", "methods", "q 3", "3", "level", 0.0, "context", {}, value=3.0)
+    assert recompute.recompute(context, PATIENTS, PATIENTS.iloc[:0]) is None

@@ -1,43 +1,174 @@
-"""The paper's survival claims recomputed from a cohort, beside the printed numbers.
+"""Each of the paper's claims recomputed from a cohort.
 
-The claims file (:mod:`spinemets.claims`) names each survival number by a
-computation -- ``km_median``, ``km_median_ci``, ``km_survival`` (percent) or
-``logrank_p`` -- and its endpoint, stratum, group and time. This module evaluates
-those computations with this package, honouring the claim's ``conf_type`` (the
-paper's, R's default ``log``, when the claim gives none).
+A claim (:mod:`spinemets.paper.claims`) names its recomputation; this module
+evaluates it on a cohort's two tables with the same functions the notebooks use:
+
+* descriptive claims (:func:`recompute_descriptive`): counts, percentages,
+  medians, means with t intervals, Pearson chi-square with Yates' correction,
+  McNemar, the paired Wilcoxon test (R ``sum``, ``median``, ``mean``,
+  ``t.test``, ``chisq.test``, ``mcnemar.test``, ``wilcox.test``, via
+  :mod:`spinemets.stats`);
+* survival claims (:func:`recompute_survival`): Kaplan-Meier medians, their
+  confidence limits and milestone rates (R ``survfit``, ``print.survfit``,
+  ``summary.survfit(times=)``) and log-rank p-values (R ``survdiff``), via
+  :mod:`spinemets.survival`, honouring the claim's ``conf_type`` (R's default
+  ``log``, the paper's, when the claim gives none).
+
+:func:`recompute` dispatches on the claim's computation; the scorecard
+(:mod:`spinemets.paper.scorecard`) classifies what it returns. Tested by
+``tests/paper/test_recompute.py`` (hand-made cohorts worked out by hand) and
+``tests/paper/test_claims.py`` (the bundled cohort meets every followed claim).
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import stats
 from ..errors import SpinemetsError
-from .endpoints import ALL, endpoint_data
-from .km import kaplan_meier, survival_at
-from .logrank import logrank_test
-from .median import median_survival
+from ..survival.endpoints import ALL, endpoint_data
+from ..survival.km import kaplan_meier, survival_at
+from ..survival.logrank import logrank_test
+from ..survival.median import median_survival
+from .claims import Claim, load_claims
 
-if TYPE_CHECKING:
-    from ..claims import Claim
+#: What a recomputation gives: a value, an interval (lower, upper), or None.
+Recomputed = float | tuple[float, float] | None
 
-#: Claim computations evaluated here.
+#: Computations :func:`recompute_survival` evaluates.
 SURVIVAL_COMPUTATIONS: frozenset[str] = frozenset(
     {"km_median", "km_median_ci", "km_survival", "logrank_p"}
 )
 
 
-def recompute_survival(claim: Claim, patients: pd.DataFrame) -> float | tuple[float, float] | None:
+#: Computations :func:`recompute_descriptive` evaluates (no survival analysis needed).
+DESCRIPTIVE_COMPUTATIONS: frozenset[str] = frozenset(
+    "count count_distinct count_greater percent median range mean mean_ci chisq_yates "
+    "chisq_yates_p mcnemar_p wilcoxon_paired_p".split()
+)
+
+
+def _mask(df: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for column, wanted in (where or {}).items():
+        values = list(wanted) if isinstance(wanted, tuple | list) else [wanted]
+        mask &= df[column].isin(values)
+    return mask
+
+
+def recompute_descriptive(
+    claim: Claim, patients: pd.DataFrame, complications: pd.DataFrame
+) -> Recomputed:
+    """Recompute a descriptive claim from a cohort; ``None`` for survival and context claims.
+
+    ``count``/``percent``/``median``/``mean`` are the plain definitions (R
+    ``sum``, ``median``, ``mean``); ``mean_ci`` is R ``t.test``'s interval,
+    ``chisq_yates`` R ``chisq.test(correct = TRUE)``, ``mcnemar_p`` R
+    ``mcnemar.test`` on the 2 x 2 table of ``positive`` before vs after,
+    ``wilcoxon_paired_p`` R ``wilcox.test(paired = TRUE)`` (all via
+    :mod:`spinemets.stats`). Tested by ``tests/paper/test_recompute.py``.
+    """
+    if claim.computation not in DESCRIPTIVE_COMPUTATIONS:
+        return None
+    a = claim.args
+    table = complications if a.get("table") == "complications" else patients
+    rows = table[_mask(table, a.get("where"))]
+    name = claim.computation
+    if name == "count":
+        return float(len(rows))
+    if name == "count_distinct":
+        return float(rows[a["column"]].nunique())
+    if name == "count_greater":
+        return float((rows[a["column"]] > rows[a["than"]]).sum())
+    if name == "percent":
+        among = table[_mask(table, a.get("among"))]
+        hits = _mask(among, a["where"]).sum()
+        return 100.0 * float(hits) / len(among)
+    if name == "median":
+        return float(rows[a["column"]].median())
+    if name == "range":
+        return float(rows[a["column"]].min()), float(rows[a["column"]].max())
+    if name == "mean":
+        return float(rows[a["column"]].mean())
+    if name == "mean_ci":
+        ci = stats.t_mean_ci(rows[a["column"]].to_numpy(float), float(a["conf_level"]))
+        return ci.lower, ci.upper
+    if name in ("chisq_yates", "chisq_yates_p"):
+        counts = pd.crosstab(rows[a["row"]], rows[a["column"]]).to_numpy()
+        result = stats.chisq_test(counts, correct=True)
+        return float(result.statistic) if name == "chisq_yates" else result.p_value
+    if name == "mcnemar_p":
+        before = rows[a["before"]].isin(list(a["positive"]))
+        after = rows[a["after"]].isin(list(a["positive"]))
+        counts = np.array(
+            [
+                [int((before & after).sum()), int((before & ~after).sum())],
+                [int((~before & after).sum()), int((~before & ~after).sum())],
+            ]
+        )
+        return stats.mcnemar_test(counts, correct=True).p_value
+    # wilcoxon_paired_p
+    return stats.wilcox_test(
+        rows[a["before"]].to_numpy(float), rows[a["after"]].to_numpy(float), paired=True
+    ).p_value
+
+
+#: Status words of :func:`descriptive_check`.
+STATUS_AGREES = "agrees"
+STATUS_NOT_FOLLOWED = "differs (statement not followed)"
+STATUS_DIFFERS = "differs"
+
+
+def descriptive_check(
+    patients: pd.DataFrame,
+    complications: pd.DataFrame,
+    claim_list: list[Claim] | None = None,
+) -> pd.DataFrame:
+    """Published vs reproduced for every claim :func:`recompute_descriptive` can evaluate.
+
+    One row per claim, in file order: id, section, quote, published, reproduced
+    (at the printed precision), unit, status (``agrees``; ``differs (statement not
+    followed)`` for a contradicted statement the cohort deliberately does not
+    follow; ``differs``). Survival claims are left to the scorecard. Tested by
+    ``tests/test_claims.py``.
+    """
+    rows = []
+    for c in load_claims() if claim_list is None else claim_list:
+        got = recompute_descriptive(c, patients, complications)
+        if got is None:
+            continue
+        if c.agrees(got):
+            status = STATUS_AGREES
+        else:
+            status = STATUS_DIFFERS if c.followed else STATUS_NOT_FOLLOWED
+        rows.append(
+            {
+                "id": c.id,
+                "section": c.section,
+                "quote": c.quote,
+                "published": c.published,
+                "reproduced": c.format_value(got),
+                "unit": c.unit,
+                "status": status,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["id", "section", "quote", "published", "reproduced", "unit", "status"]
+    )
+
+
+def recompute_survival(claim: Claim, patients: pd.DataFrame) -> Recomputed:
     """The value of a survival claim on ``patients``; None where it does not exist.
 
     ``km_median``: median (R print.survfit); ``km_median_ci``: (lower, upper), a
     limit not reached is NaN; ``km_survival``: 100 x S(time) (R summary.survfit);
     ``logrank_p``: survdiff p. A median not reached, or a time past the last
-    follow-up, gives None.
-    Tests: tests/test_survival_published.py.
+    follow-up, gives None. Tested by ``tests/paper/test_recompute.py``.
     """
     if claim.computation not in SURVIVAL_COMPUTATIONS:
         raise SpinemetsError(
@@ -63,3 +194,15 @@ def recompute_survival(claim: Claim, patients: pd.DataFrame) -> float | tuple[fl
 
 def _exists(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
+
+
+def recompute(claim: Claim, patients: pd.DataFrame, complications: pd.DataFrame) -> Recomputed:
+    """The claim's value on a cohort (None for context claims and absent estimates).
+
+    Dispatches to :func:`recompute_survival` or :func:`recompute_descriptive`;
+    every computation of :data:`spinemets.paper.claims.COMPUTATIONS` but
+    ``context`` is one of theirs (``tests/paper/test_recompute.py`` checks it).
+    """
+    if claim.computation in SURVIVAL_COMPUTATIONS:
+        return recompute_survival(claim, patients)
+    return recompute_descriptive(claim, patients, complications)

@@ -39,30 +39,26 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import paths
-from .errors import SpinemetsError
-from .output import table_to_csv_text
+from .. import paths
+from ..errors import SpinemetsError
+from ..output import table_to_csv_text
+from .cells import cells
 
 #: The named seed of the bundled cohort (the paper's first page, 14(6):982, in 2020).
 RECONSTRUCTION_SEED = 20200982
 
 N_PATIENTS = 100
 
-#: Patients per (surgery, adjuvant_therapy) cell, following the abstract (7 + 19 targeted).
+#: Patients per (surgery, adjuvant_therapy) cell, from the claims file (the abstract's
+#: 7 + 19 targeted; the cytokine cells by subtraction): see :mod:`spinemets.paper.cells`.
 CELL_SIZES: dict[tuple[str, str], int] = {
-    ("metastasectomy", "targeted"): 7,
-    ("metastasectomy", "cytokine"): 32,
-    ("decompression", "targeted"): 19,
-    ("decompression", "cytokine"): 42,
+    (c.surgery, c.adjuvant_therapy): c.patients for c in cells()
 }
 
-#: Local progressions per cell: margins 3/13 by surgery and 1/15 by therapy (paper);
-#: the split (1, 2, 0, 13) is the one that fits the published LPFS curves best.
+#: Local progressions per cell: the paper's margins by surgery and by therapy, with the
+#: single targeted progression after metastasectomy (:data:`cells.TARGETED_PROGRESSION_SURGERY`).
 CELL_LOCAL_PROGRESSIONS: dict[tuple[str, str], int] = {
-    ("metastasectomy", "targeted"): 1,
-    ("metastasectomy", "cytokine"): 2,
-    ("decompression", "targeted"): 0,
-    ("decompression", "cytokine"): 13,
+    (c.surgery, c.adjuvant_therapy): c.local_progressions for c in cells()
 }
 
 #: Survivors per cell in the plausible (uncalibrated) times; 11 in all.

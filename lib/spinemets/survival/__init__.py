@@ -7,8 +7,7 @@ hypergeometric variance. Every function is checked against values computed by R
 (tests/fixtures/r_survival.R -> tests/fixtures/r_survival/).
 
 Modules: ``km`` (event table, curve, band, milestone rates), ``median``,
-``logrank``, ``cox``, ``endpoints`` (the study's endpoints as contract tables) and
-``published`` (the paper's survival claims recomputed).
+``logrank``, ``cox`` and ``endpoints`` (the study's endpoints as contract tables).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from .endpoints import ENDPOINTS, SurvivalTables, endpoint_data, survival_tables
 from .km import CONF_TYPES, KaplanMeier, confidence_band, kaplan_meier, survival_at
 from .logrank import LogRank, logrank_test
 from .median import Median, median_survival
-from .published import SURVIVAL_COMPUTATIONS, recompute_survival
 
 __all__ = [
     "CONF_TYPES",
@@ -26,7 +24,6 @@ __all__ = [
     "KaplanMeier",
     "LogRank",
     "Median",
-    "SURVIVAL_COMPUTATIONS",
     "SurvivalTables",
     "confidence_band",
     "cox_ph",
@@ -34,7 +31,6 @@ __all__ = [
     "kaplan_meier",
     "logrank_test",
     "median_survival",
-    "recompute_survival",
     "survival_at",
     "survival_tables",
 ]

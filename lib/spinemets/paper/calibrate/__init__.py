@@ -1,36 +1,38 @@
-"""Calibrated reconstruction of the cohort's survival times (issue #5).
+"""Calibrated reconstruction of the cohort's survival times.
 
 The paper publishes only summaries of overall survival (OS) and local
 progression-free survival (LPFS): medians with 95% CIs, 3- and 5-year rates,
 log-rank p-values and counts. :func:`fit_survival_times` searches for whole-month
 times of 100 synthetic patients whose Kaplan-Meier statistics, computed as R's
 survival package computes them, reproduce those numbers as closely as they can
-all hold together (a seeded simulated annealing, see :mod:`.search`);
+all hold together (a seeded simulated annealing, :mod:`.search`);
 :func:`evaluate` gives the accuracy table of any survival-times table.
 
+Modules: :mod:`.targets` (the published numbers, read from the claims file),
+:mod:`.evaluator` (vectorised R-convention statistics on a month grid),
+:mod:`.search` (the annealing), :mod:`.table` (the survival-times and accuracy
+tables), :mod:`.cli` (``spinemets calibrate``).
+
 The result is ``data/synthetic/survival_times.csv`` (deterministic bytes);
-``spinemets.reconstruct`` joins it to the synthetic covariates.
-Tests: ``tests/test_calibrate*.py`` (reference implementation, R parity,
-determinism, the committed file meeting the done criteria).
+:mod:`spinemets.paper.reconstruct` joins it to the synthetic covariates.
+Tests: ``tests/paper/test_calibrate_*.py`` (a literal per-patient reference,
+R parity, determinism, the committed file meeting the done criteria).
 """
 
 from __future__ import annotations
 
-import pandas as pd
-
-from .. import paths
-from .search import SearchSettings, run_search
-from .table import COLUMNS, evaluate, to_frame
+from .cli import register_cli
+from .search import CALIBRATION_SEED, DEFAULT_RESTARTS, SearchSettings, fit_survival_times
+from .table import (
+    CALIBRATION_REPORT_FILE,
+    COLUMNS,
+    REPORT_COLUMNS,
+    SURVIVAL_TIMES_FILE,
+    evaluate,
+    table_csv_text,
+    to_frame,
+)
 from .targets import CELLS, COUNT_TARGETS, TARGETS, Target
-
-#: The one named seed of the committed fit.
-CALIBRATION_SEED = 20200605
-#: Independent annealing chains of the committed fit (best one is refined).
-DEFAULT_RESTARTS = 16
-#: The committed survival times.
-SURVIVAL_TIMES_FILE = paths.SYNTHETIC_DIR / "survival_times.csv"
-#: The committed accuracy table.
-CALIBRATION_REPORT_FILE = paths.SYNTHETIC_DIR / "calibration_report.csv"
 
 __all__ = [
     "CALIBRATION_REPORT_FILE",
@@ -39,6 +41,7 @@ __all__ = [
     "COLUMNS",
     "COUNT_TARGETS",
     "DEFAULT_RESTARTS",
+    "REPORT_COLUMNS",
     "SURVIVAL_TIMES_FILE",
     "TARGETS",
     "SearchSettings",
@@ -46,28 +49,6 @@ __all__ = [
     "evaluate",
     "fit_survival_times",
     "register_cli",
+    "table_csv_text",
+    "to_frame",
 ]
-
-
-def fit_survival_times(
-    seed: int = CALIBRATION_SEED,
-    restarts: int = DEFAULT_RESTARTS,
-    workers: int = 2,
-    settings: SearchSettings | None = None,
-) -> pd.DataFrame:
-    """Fit whole-month survival times to the published numbers.
-
-    Deterministic: the same ``seed``, ``restarts`` and ``settings`` give the same
-    table whatever ``workers`` is (restarts run in fixed blocks, each with its own
-    seed spawned from ``seed``). Returns the survival-times table (see
-    :mod:`.table`); ``evaluate`` of it gives the accuracy table.
-    """
-    state, _, _ = run_search(seed, restarts, workers, settings)
-    return to_frame(state.os, state.death, state.lp, state.prog)
-
-
-def register_cli(subparsers) -> None:
-    """Add ``spinemets calibrate``."""
-    from .cli import register
-
-    register(subparsers)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erfc
 
-from .targets import CELLS, GROUPS, TARGETS
+from .targets import CELLS, GROUPS, LPFS_GROUPS, OS_GROUPS, RATE_TIMES, TARGETS
 
 #: Largest time (months) a patient may have; the grid is 0..MAX_MONTH.
 MAX_MONTH = 144
@@ -34,8 +34,6 @@ Z95 = 1.959963984540054  # qnorm(0.975), as R uses
 TOL = float(np.sqrt(np.finfo(float).eps))
 
 N_CELLS = len(CELLS)
-OS_GROUPS = ("all", "decompression", "metastasectomy", "cytokine", "targeted")
-LPFS_GROUPS = ("decompression", "metastasectomy", "cytokine", "targeted")
 
 
 def cell_counts(
@@ -127,7 +125,7 @@ def logrank_p(d1: np.ndarray, n1: np.ndarray, d2: np.ndarray, n2: np.ndarray) ->
     return erfc(np.sqrt(chisq / 2))
 
 
-_RATE_TIMES = np.array([36, 60])
+_RATE_TIMES = np.array(RATE_TIMES)
 _P_ORDER = (("os", "surgery"), ("os", "adjuvant_therapy"), ("lpfs", "surgery"))
 
 

@@ -3,8 +3,11 @@
 ``survival_times.csv`` has one row per patient: ``surgery``,
 ``adjuvant_therapy``, ``os_months``, ``death``, ``lp_months``,
 ``local_progression``; rows grouped by cell in the order of
-:data:`~spinemets.calibrate.targets.CELLS`, sorted within a cell by
+:data:`~spinemets.paper.calibrate.targets.CELLS`, sorted within a cell by
 (os_months, death, lp_months, local_progression) so the bytes are fixed.
+``calibration_report.csv`` is its accuracy table (:func:`evaluate`). Both live in
+``data/synthetic/``. Tested by ``tests/paper/test_calibrate_fit.py`` and
+``tests/paper/test_calibrate_r.py``.
 """
 
 from __future__ import annotations
@@ -12,12 +15,31 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import SpinemetsError
+from ... import paths
+from ...errors import SpinemetsError
+from ...output import table_to_csv_text
+from ..consistency import audit, contested_claims
 from .evaluator import MAX_MONTH, statistics
-from .targets import CELLS, COUNT_TARGETS, TARGETS
+from .targets import CELLS, COUNT_TARGETS, TARGETS, Target
 
 COLUMNS = ("surgery", "adjuvant_therapy", "os_months", "death", "lp_months", "local_progression")
 SURVIVAL_TIMES_NAME = "survival_times.csv"
+#: The committed survival times.
+SURVIVAL_TIMES_FILE = paths.SYNTHETIC_DIR / SURVIVAL_TIMES_NAME
+#: The committed accuracy table.
+CALIBRATION_REPORT_FILE = paths.SYNTHETIC_DIR / "calibration_report.csv"
+#: Columns of :func:`evaluate`.
+REPORT_COLUMNS = (
+    "target",
+    "claim",
+    "kind",
+    "published",
+    "reconstructed",
+    "error",
+    "printed_step",
+    "within_rounding",
+    "note",
+)
 
 
 def to_frame(os_: np.ndarray, death: np.ndarray, lp: np.ndarray, prog: np.ndarray) -> pd.DataFrame:
@@ -101,37 +123,46 @@ def count_values(cell: np.ndarray, death: np.ndarray, prog: np.ndarray) -> list[
     return [float(v) for v in values]
 
 
+def _report_note(target: Target, impossible_checks: list[str]) -> str:
+    parts = [target.note] if target.note else []
+    parts += [f"cannot all hold (consistency: {check})" for check in impossible_checks]
+    return "; ".join(parts)
+
+
 def evaluate(times_df: pd.DataFrame) -> pd.DataFrame:
     """Accuracy table: each published number next to the reconstructed one.
 
-    Columns: target, kind, published, reconstructed, error (reconstructed -
-    published), printed_step, within_rounding (|error| <= printed_step / 2),
-    note. The 37 survival targets first, then the counts. Survival statistics
-    follow R's survival package (see :mod:`spinemets.calibrate.evaluator`).
+    Columns :data:`REPORT_COLUMNS`: target, claim (its id in the claims file),
+    kind, published, reconstructed, error (reconstructed - published),
+    printed_step, within_rounding (|error| <= printed_step / 2), note (how it
+    was printed; for a number in a set the paper's numbers cannot all meet, the
+    consistency check that proves it). The 37 survival targets first, then the
+    counts. Survival statistics follow R's survival package (see
+    :mod:`spinemets.paper.calibrate.evaluator`).
     """
     cell, os_, death, lp, prog = to_arrays(times_df)
     values = list(statistics(os_, death, lp, prog, cell)[0])
     values += count_values(cell, death, prog)
+    impossible = contested_claims(audit(), verdicts=("impossible",))
     rows = []
     for t, v in zip(TARGETS + COUNT_TARGETS, values, strict=True):
         err = v - t.published
         rows.append(
             {
                 "target": t.name,
+                "claim": t.claim,
                 "kind": t.kind,
                 "published": t.published,
                 "reconstructed": float(v),
                 "error": float(err),
                 "printed_step": t.printed_step,
                 "within_rounding": bool(abs(err) <= t.tolerance + 1e-9),
-                "note": t.note,
+                "note": _report_note(t, impossible.get(t.claim, [])),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 
 
 def table_csv_text(df: pd.DataFrame) -> str:
     """CSV text as committed: ``\\n`` line ends, floats to 10 significant digits."""
-    from ..output import table_to_csv_text
-
     return table_to_csv_text(df)

@@ -1,9 +1,11 @@
-"""The published survival numbers the synthetic cohort is calibrated to.
+"""The published survival numbers the synthetic cohort is calibrated to, read from the claims.
 
-Every number comes from the text of Ptashnikov et al. (2020), Results section
-(the paper's Tables 2-3 are not in the text). Each :class:`Target` carries its
-printed step (the precision the paper printed it with), so "within rounding"
-means ``|reconstructed - published| <= printed_step / 2``.
+Every number comes from ``data/published/ptashnikov2020.yaml`` (the paper's
+Results and abstract; its Tables 2-3 are not in the text): each :class:`Target`
+names the claim it stands for (``claim``), and its value and printed step are
+that claim's. Nothing is typed here but which claims are fitted and in what
+order. "Within rounding" means ``|reconstructed - published| <= printed_step / 2``
+(a quarter month for medians, see :attr:`Target.tolerance`).
 
 The 37 *survival targets* (the count the done criteria use) are:
 
@@ -13,57 +15,58 @@ The 37 *survival targets* (the count the done criteria use) are:
 * 8 local-progression-free survival (LPFS) rates at 36 and 60 months for
   decompression, metastasectomy, cytokine and targeted (the paper prints one
   number, "76.4%" and "95.8%", for both 3 and 5 years of decompression and
-  targeted; each counts as two targets);
+  targeted; the claims file records each as two claims);
 * 3 log-rank p-values (OS by surgery, OS by therapy, LPFS by surgery);
 * 1 median time to local progression (5 months, among the 16 progressors).
 
-Rates printed without decimals ("12%", "21%") have a printed step of 1
-percentage point, as in the claims file; the search still aims at 12.0 and
-21.0 to 0.05 pp (:data:`SEARCH_RATE_TOLERANCE`), and the accuracy table's
-notes say how close they came.
-
 Counts (deaths, progressions, cell sizes) are not targets of the search: the
-search holds them fixed by construction (see :data:`CELLS`); the accuracy
-table still lists them.
+search holds them fixed by construction (:data:`CELLS`, from
+:mod:`spinemets.paper.cells`); the accuracy table still lists them.
+Tested by ``tests/paper/test_calibrate_targets.py``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-#: The four cells of surgery x adjuvant therapy, in the order rows are written.
-#: (surgery, adjuvant_therapy, patients, local progressions). Abstract: 7
-#: metastasectomy and 19 decompression patients had targeted therapy. Local
-#: progressions are published only by margins (3 metastasectomy / 13
-#: decompression; 1 targeted / 15 cytokine); of the two splits that fit the
-#: margins, (1, 2, 0, 13) and (0, 3, 1, 12), we use the first: the single
-#: targeted progression is a metastasectomy patient, so the decompression and
-#: targeted LPFS curves can stay flat between 36 and 60 months while the
-#: metastasectomy curve takes its third event there (see the notes in
-#: notebooks/00_data_and_reconstruction.ipynb).
-CELLS: tuple[tuple[str, str, int, int], ...] = (
-    ("metastasectomy", "targeted", 7, 1),
-    ("metastasectomy", "cytokine", 32, 2),
-    ("decompression", "targeted", 19, 0),
-    ("decompression", "cytokine", 42, 13),
-)
+from ..cells import CELL_SIZE_IDS, Cell, cells, deaths
+from ..claims import Claim, ClaimsError, load_claims, load_numbers
 
-#: Total deaths; the other 11 patients were alive at last follow-up.
-DEATHS = 89
+#: The four cells of surgery x adjuvant therapy, in the order rows are written:
+#: (surgery, adjuvant_therapy, patients, local progressions), from the claims file.
+CELLS: tuple[Cell, ...] = cells()
+
+#: Total deaths; the other patients were alive at last follow-up.
+DEATHS: int = deaths()
 
 #: Survival groups: name -> indices into :data:`CELLS`.
 GROUPS: dict[str, tuple[int, ...]] = {
-    "all": (0, 1, 2, 3),
-    "decompression": (2, 3),
-    "metastasectomy": (0, 1),
-    "cytokine": (1, 3),
-    "targeted": (0, 2),
+    "all": tuple(range(len(CELLS))),
+    **{
+        g: tuple(k for k, c in enumerate(CELLS) if g in (c.surgery, c.adjuvant_therapy))
+        for g in ("decompression", "metastasectomy", "cytokine", "targeted")
+    },
 }
+
+#: Groups with OS targets and with LPFS targets, in the order targets are listed.
+OS_GROUPS: tuple[str, ...] = ("all", "decompression", "metastasectomy", "cytokine", "targeted")
+LPFS_GROUPS: tuple[str, ...] = ("decompression", "metastasectomy", "cytokine", "targeted")
+#: Log-rank comparisons with a target: (endpoint, strata), and the short name used.
+LOGRANK_TESTS: dict[tuple[str, str], str] = {
+    ("os", "surgery"): "surgery",
+    ("os", "adjuvant_therapy"): "therapy",
+    ("lpfs", "surgery"): "surgery",
+}
+#: The claim of the median time to local progression (among progressors).
+LP_MEDIAN_CLAIM = "lp_median_time"
+RATE_TIMES: tuple[int, ...] = (36, 60)
+MEDIAN_KINDS: tuple[str, ...] = ("median", "median_lower", "median_upper")
 
 
 @dataclass(frozen=True)
 class Target:
-    """One published number.
+    """One published number and the claim it comes from.
 
     ``kind`` is one of ``median``, ``median_lower``, ``median_upper`` (months),
     ``rate`` (percent, at ``time`` months), ``p_value`` (log-rank, comparing the
@@ -77,6 +80,7 @@ class Target:
     group: str
     published: float
     printed_step: float
+    claim: str
     time: int | None = None
     note: str = ""
 
@@ -92,104 +96,133 @@ class Target:
             return self.printed_step / 4
         return self.printed_step / 2
 
-    @property
-    def search_tolerance(self) -> float:
-        """The error the search ignores: half the printed step, at most 0.05 pp for rates."""
-        if self.kind == "rate":
-            return min(self.tolerance, SEARCH_RATE_TOLERANCE)
-        return self.tolerance
+
+def _find(claims: Sequence[Claim], computation: str, **args: object) -> Claim:
+    """The claim with this computation and these arguments (the results section's if two)."""
+    found = [
+        c
+        for c in claims
+        if c.computation == computation
+        and all(c.args.get(k) == v for k, v in args.items())
+        and c.args.get("conf_type", "log") == "log"
+    ]
+    if not found:
+        raise ClaimsError(f"no claim with computation {computation!r} and arguments {args}")
+    return next((c for c in found if c.section == "results"), found[0])
 
 
-#: Rates are searched to half of 0.1 percentage point even where printed coarser.
-SEARCH_RATE_TOLERANCE = 0.05
+def _note(claim: Claim) -> str:
+    if claim.unit == "percent" and claim.decimals == 0:
+        return f'printed "{claim.printed}%" (step 1 pp)'
+    return ""
 
 
-def _os_median_targets() -> list[Target]:
-    values = {
-        "all": (22, 17, 29),
-        "decompression": (22, 16, 32),
-        "metastasectomy": (22, 18, 30),
-        "cytokine": (18, 16, 24),
-        "targeted": (38, 27, 61),
-    }
-    out = []
-    for group, (med, lo, hi) in values.items():
-        for kind, v in (("median", med), ("median_lower", lo), ("median_upper", hi)):
-            out.append(Target(f"os_{kind}_{group}", kind, "os", group, float(v), 1.0))
-    return out
-
-
-def _rate_targets() -> list[Target]:
-    os_rates = {
-        "all": (29.7, 12.0),
-        "decompression": (30.7, 11.2),
-        "metastasectomy": (28.2, 12.8),
-        "cytokine": (21.0, 6.6),
-        "targeted": (53.6, 26.8),
-    }
-    lpfs_rates = {
-        "decompression": (76.4, 76.4),
-        "metastasectomy": (90.6, 82.4),
-        "cytokine": (77.4, 72.9),
-        "targeted": (95.8, 95.8),
-    }
-    notes = {
-        ("os", "all", 60): 'printed "12%" (step 1 pp; searched to 12.0 +- 0.05)',
-        ("os", "cytokine", 36): 'printed "21%" (step 1 pp; searched to 21.0 +- 0.05)',
-        ("lpfs", "cytokine", 60): "conflicts with cytokine 3-year OS and LPFS 77.4% at 36 months",
-        ("lpfs", "decompression", 60): 'one number printed for 3 and 5 years ("76.4%")',
-        ("lpfs", "targeted", 60): 'one number printed for 3 and 5 years ("95.8%")',
-    }
-    out = []
-    for endpoint, table in (("os", os_rates), ("lpfs", lpfs_rates)):
-        for group, (r36, r60) in table.items():
-            for time, v in ((36, r36), (60, r60)):
-                coarse = (endpoint, group, time) in (("os", "all", 60), ("os", "cytokine", 36))
+def survival_targets(claims: Sequence[Claim] | None = None) -> tuple[Target, ...]:
+    """The 37 survival targets, in the order of the accuracy table, from ``claims``."""
+    claims = load_claims() if claims is None else claims
+    out: list[Target] = []
+    for group in OS_GROUPS:
+        for kind in MEDIAN_KINDS:
+            strata = _strata(group)
+            if kind == "median":
+                c = _find(claims, "km_median", endpoint="os", strata=strata, group=group)
+                value = c.value
+            else:
+                c = _find(claims, "km_median_ci", endpoint="os", strata=strata, group=group)
+                assert c.interval is not None
+                value = c.interval[0 if kind == "median_lower" else 1]
+            name = f"os_{kind}_{group}"
+            out.append(Target(name, kind, "os", group, float(value), 2 * c.tolerance, c.id))
+    for endpoint, groups in (("os", OS_GROUPS), ("lpfs", LPFS_GROUPS)):
+        for group in groups:
+            for time in RATE_TIMES:
+                c = _find(
+                    claims,
+                    "km_survival",
+                    endpoint=endpoint,
+                    strata=_strata(group),
+                    group=group,
+                    time=time,
+                )
                 out.append(
                     Target(
                         f"{endpoint}_rate{time}_{group}",
                         "rate",
                         endpoint,
                         group,
-                        v,
-                        1.0 if coarse else 0.1,
+                        float(c.value),  # type: ignore[arg-type]
+                        2 * c.tolerance,
+                        c.id,
                         time=time,
-                        note=notes.get((endpoint, group, time), ""),
+                        note=_note(c),
                     )
                 )
-    return out
-
-
-def _other_targets() -> list[Target]:
-    return [
-        Target("os_logrank_surgery", "p_value", "os", "surgery", 0.750, 0.001),
-        Target("os_logrank_therapy", "p_value", "os", "adjuvant_therapy", 0.012, 0.001),
-        Target("lpfs_logrank_surgery", "p_value", "lpfs", "surgery", 0.043, 0.001),
+    for (endpoint, strata), short in LOGRANK_TESTS.items():
+        c = _find(claims, "logrank_p", endpoint=endpoint, strata=strata)
+        out.append(
+            Target(
+                f"{endpoint}_logrank_{short}",
+                "p_value",
+                endpoint,
+                strata,
+                float(c.value),  # type: ignore[arg-type]
+                2 * c.tolerance,
+                c.id,
+            )
+        )
+    c = next((c for c in claims if c.id == LP_MEDIAN_CLAIM), None)
+    if c is None or c.value is None:
+        raise ClaimsError(f"no claim {LP_MEDIAN_CLAIM!r} (the median time to local progression)")
+    out.append(
         Target(
-            "lp_median_time",
+            LP_MEDIAN_CLAIM,
             "lp_median",
             "lp",
             "progressors",
-            5.0,
-            1.0,
-            note="median of lp_months among the 16 progressors",
-        ),
+            c.value,
+            2 * c.tolerance,
+            c.id,
+            note="median of lp_months among the progressors",
+        )
+    )
+    return tuple(out)
+
+
+def _strata(group: str) -> str:
+    if group == "all":
+        return "all"
+    return "surgery" if group in ("decompression", "metastasectomy") else "adjuvant_therapy"
+
+
+def count_targets() -> tuple[Target, ...]:
+    """Counts the cohort holds by construction (not search targets), from the claims file."""
+    numbers = load_numbers()
+    rows = [
+        ("deaths", "all", "deaths_n"),
+        ("alive", "all", "alive_n"),
+        ("local_progressions", "all", "lp_n"),
+        ("local_progressions_metastasectomy", "metastasectomy", "lp_metastasectomy_n"),
+        ("local_progressions_decompression", "decompression", "lp_decompression_n"),
+        ("local_progressions_targeted", "targeted", "lp_targeted_n"),
     ]
+    out = [Target(name, "count", "cohort", group, numbers[i], 1, i) for name, group, i in rows]
+    for cell in CELLS:
+        out.append(
+            Target(
+                f"patients_{cell.surgery}_{cell.adjuvant_therapy}",
+                "count",
+                "cohort",
+                cell.surgery,
+                float(cell.patients),
+                1,
+                CELL_SIZE_IDS[(cell.surgery, cell.adjuvant_therapy)],
+            )
+        )
+    return tuple(out)
 
 
 #: The 37 survival targets, in the order of the accuracy table.
-TARGETS: tuple[Target, ...] = tuple(_os_median_targets() + _rate_targets() + _other_targets())
+TARGETS: tuple[Target, ...] = survival_targets()
 
 #: Counts the cohort holds by construction (not search targets).
-COUNT_TARGETS: tuple[Target, ...] = (
-    Target("deaths", "count", "cohort", "all", 89, 1),
-    Target("alive", "count", "cohort", "all", 11, 1),
-    Target("local_progressions", "count", "cohort", "all", 16, 1),
-    Target("local_progressions_metastasectomy", "count", "cohort", "metastasectomy", 3, 1),
-    Target("local_progressions_decompression", "count", "cohort", "decompression", 13, 1),
-    Target("local_progressions_targeted", "count", "cohort", "targeted", 1, 1),
-    Target("patients_metastasectomy_targeted", "count", "cohort", "metastasectomy", 7, 1),
-    Target("patients_metastasectomy_cytokine", "count", "cohort", "metastasectomy", 32, 1),
-    Target("patients_decompression_targeted", "count", "cohort", "decompression", 19, 1),
-    Target("patients_decompression_cytokine", "count", "cohort", "decompression", 42, 1),
-)
+COUNT_TARGETS: tuple[Target, ...] = count_targets()
