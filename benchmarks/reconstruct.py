@@ -1,4 +1,4 @@
-"""Time the calibrated reconstruction (spinemets.calibrate) and record its accuracy.
+"""Time the calibrated reconstruction (spinemets.paper.calibrate) and record its accuracy.
 
 Runs the full fit with the committed seed and settings on 2 workers, checks the
 result equals the committed data/synthetic/survival_times.csv, and writes
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
@@ -66,7 +67,7 @@ def main() -> None:
         ),
         "evaluator_us_per_cohort_batch1": round(evaluator_speed(1, 200), 1),
         "evaluator_us_per_cohort_batch256": round(evaluator_speed(256, 10), 1),
-        "cpu_count": __import__("os").cpu_count(),
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

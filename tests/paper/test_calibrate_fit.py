@@ -11,6 +11,7 @@ from spinemets.errors import SpinemetsError
 from spinemets.paper.calibrate import (
     SURVIVAL_TIMES_FILE,
     SearchSettings,
+    accuracy_by_kind,
     evaluate,
     fit_survival_times,
 )
@@ -171,3 +172,20 @@ def test_reduced_fit_is_deterministic_and_worker_independent() -> None:
 def test_cli_registers_calibrate() -> None:
     args = build_parser().parse_args(["calibrate", "--restarts", "3", "--workers", "1", "--check"])
     assert (args.command, args.restarts, args.workers, args.check) == ("calibrate", 3, 1, True)
+
+
+def test_accuracy_by_kind_counts_hits(report: pd.DataFrame) -> None:
+    by_kind = accuracy_by_kind(report.reset_index()).set_index("kind")
+    assert by_kind["targets"].to_dict() == {
+        "median": 5,
+        "median_lower": 5,
+        "median_upper": 5,
+        "rate": 18,
+        "p_value": 3,
+        "lp_median": 1,
+    }
+    assert by_kind.loc["median", "within_rounding"] == 5
+    assert (
+        by_kind["within_rounding"].sum()
+        == report.loc[report["kind"] != "count", "within_rounding"].sum()
+    )

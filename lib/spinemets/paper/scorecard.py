@@ -213,9 +213,7 @@ def _note(
         checks = audit_refs.get(claim.id, [])
         if checks:
             parts.append(
-                "the paper's numbers cannot all hold here (consistency: "
-                + "; ".join(checks)
-                + ")"
+                "the paper's numbers cannot all hold here (consistency: " + "; ".join(checks) + ")"
             )
         elif synthetic and claim.computation in SURVIVAL_COMPUTATIONS:
             parts.append(

@@ -163,6 +163,21 @@ def evaluate(times_df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
 
 
+def accuracy_by_kind(report: pd.DataFrame) -> pd.DataFrame:
+    """Survival targets within rounding, per kind, from an accuracy table (:func:`evaluate`).
+
+    Columns: kind, targets, within_rounding; kinds in order of first appearance,
+    counts (``kind == "count"``) left out.
+    """
+    targets = report[report["kind"] != "count"]
+    by_kind = targets.groupby("kind", sort=False)["within_rounding"].agg(["size", "sum"])
+    return (
+        by_kind.rename(columns={"size": "targets", "sum": "within_rounding"})
+        .astype(int)
+        .reset_index()
+    )
+
+
 def table_csv_text(df: pd.DataFrame) -> str:
     """CSV text as committed: ``\\n`` line ends, floats to 10 significant digits."""
     return table_to_csv_text(df)
