@@ -14,6 +14,7 @@ from spinemets.paper.calibrate import (
     accuracy_by_kind,
     evaluate,
     fit_survival_times,
+    search,
 )
 from spinemets.paper.calibrate.table import to_arrays
 
@@ -189,3 +190,40 @@ def test_accuracy_by_kind_counts_hits(report: pd.DataFrame) -> None:
         by_kind["within_rounding"].sum()
         == report.loc[report["kind"] != "count", "within_rounding"].sum()
     )
+
+
+def committed_state() -> search.State:
+    _, os_, death, lp, prog = to_arrays(pd.read_csv(SURVIVAL_TIMES_FILE))
+    return search.State(os_, death, lp, prog)
+
+
+def test_a_held_target_makes_the_loss_infinite_when_missed() -> None:
+    state = committed_state()
+    values = search.values_of(state)[None]
+    met = search.met_targets(state)
+    assert np.isfinite(search.loss(values, search.objective(hard=met)))[0]
+    # hold a target the cohort misses: no finite loss
+    missed = ~met
+    assert missed.any()
+    assert np.isinf(search.loss(values, search.objective(hard=missed)))[0]
+    # weights 0 everywhere: only the per-target charge for misses is left
+    zero = search.objective(weight=np.zeros(len(met)))
+    assert search.loss(values, zero)[0] == pytest.approx(search.MISS_CHARGE * missed.sum())
+
+
+def test_hold_stage_keeps_every_held_target() -> None:
+    state = committed_state()
+    met = search.met_targets(state)
+    held, loss = search.hold_stage(
+        state,
+        np.random.SeedSequence(3),
+        steps=200,
+        t_start=5.0,
+        t_end=0.1,
+        goal=search.objective(hard=met),
+        chains=2,
+        polish_rounds=0,
+    )
+    assert np.isfinite(loss)
+    assert search.met_targets(held)[met].all()
+    assert held.death.sum() == state.death.sum() and held.prog.sum() == state.prog.sum()

@@ -118,6 +118,7 @@ def at_risk_sequences(
     found: list[tuple[int, ...]] = []
 
     def extend(prefix: tuple[int, ...], s: float) -> None:
+        """Add every decreasing continuation of ``prefix`` (curve at ``s``) that fits."""
         k = len(prefix)
         if k == events_first and not first[0] - _EPS <= 100 * s <= first[1] + _EPS:
             return
@@ -297,6 +298,7 @@ def _sum_check(c: Claims, check: str, parts: Sequence[str], total: str, note: st
 
 
 def check_surgery_groups(c: Claims) -> dict:
+    """Metastasectomy + decompression = all patients (abstract)."""
     return _sum_check(
         c,
         "surgery groups add up",
@@ -307,6 +309,7 @@ def check_surgery_groups(c: Claims) -> dict:
 
 
 def check_targeted_split(c: Claims) -> dict:
+    """The abstract's targeted patients by operation add up to its targeted total."""
     return _sum_check(
         c,
         "targeted therapy split (abstract)",
@@ -368,6 +371,7 @@ def check_therapy_groups(c: Claims) -> dict:
 
 
 def check_synchronous_other(c: Claims) -> dict:
+    """66% synchronous and 'the other 44%' with a biopsy: two variables (:func:`biopsy_reading`)."""
     n = _n(c, "n_patients_methods")
     s_pct, o_pct = _v(c, "synchronous_pct"), _v(c, "biopsy_pct")
     synchronous, biopsy = _count_of(c, "synchronous_pct", n), _count_of(c, "biopsy_pct", n)
@@ -423,6 +427,7 @@ def check_synchronous_other(c: Claims) -> dict:
 
 
 def check_region_percentages(c: Claims) -> dict:
+    """Thoracic + lumbar + cervical = 100%."""
     parts = ["region_thoracic_pct", "region_lumbar_pct", "region_cervical_pct"]
     values = [_v(c, p) for p in parts]
     return _row(
@@ -436,6 +441,7 @@ def check_region_percentages(c: Claims) -> dict:
 
 
 def check_deaths_alive(c: Claims) -> dict:
+    """Deaths + survivors at the last follow-up = all patients."""
     return _sum_check(
         c,
         "deaths and survivors add up",
@@ -446,6 +452,7 @@ def check_deaths_alive(c: Claims) -> dict:
 
 
 def check_radiotherapy_split(c: Claims) -> dict:
+    """Postoperative radiotherapy by operation adds up to its total."""
     return _sum_check(
         c,
         "postoperative radiotherapy split",
@@ -456,6 +463,7 @@ def check_radiotherapy_split(c: Claims) -> dict:
 
 
 def check_local_progression_split(c: Claims) -> dict:
+    """Local progressions by operation add up to their total."""
     return _sum_check(
         c,
         "local progressions by surgery add up",
@@ -466,6 +474,7 @@ def check_local_progression_split(c: Claims) -> dict:
 
 
 def check_complication_categories(c: Claims) -> dict:
+    """The four complication categories add up to the total of complications."""
     return _sum_check(
         c,
         "complication categories add up",
@@ -483,6 +492,7 @@ def check_complication_categories(c: Claims) -> dict:
 
 
 def check_neurological_split(c: Claims) -> dict:
+    """Temporary + irreversible neurological complications = neurological."""
     return _sum_check(
         c,
         "neurological complications split",
@@ -496,6 +506,7 @@ def check_neurological_split(c: Claims) -> dict:
 
 
 def check_lp_chisq(c: Claims) -> dict:
+    """The local-progression chi-square and P recomputed from the paper's own counts."""
     m, d = _n(c, "lp_metastasectomy_n"), _n(c, "lp_decompression_n")
     nm, nd = _n(c, "n_metastasectomy"), _n(c, "n_decompression")
     table = [[m, nm - m], [d, nd - d]]
@@ -515,6 +526,7 @@ def check_lp_chisq(c: Claims) -> dict:
 
 
 def check_frankel_mcnemar(c: Claims) -> dict:
+    """Frankel: the McNemar P < .0001 is reachable with the printed margins."""
     n = _n(c, "n_patients_methods")
     non_pre = _n(c, "frankel_nonambulatory_pre_n")
     amb_post = _count_of(c, "frankel_ambulatory_post_pct", n)
@@ -571,10 +583,12 @@ def _mean_ci_check(c: Claims, when: str, mean_id: str, ci_id: str) -> dict:
 
 
 def check_vas_pre(c: Claims) -> dict:
+    """Preoperative VAS: the printed mean fits the centre of its printed t interval."""
     return _mean_ci_check(c, "before surgery", "vas_pre_mean", "vas_pre_ci")
 
 
 def check_vas_post(c: Claims) -> dict:
+    """Day-7 VAS: the printed mean fits the centre of its printed t interval."""
     return _mean_ci_check(c, "on day 7", "vas_post_mean", "vas_post_ci")
 
 
@@ -647,6 +661,7 @@ def check_rates_as_fractions(c: Claims) -> list[dict]:
 
 
 def check_metastasectomy_lpfs(c: Claims) -> dict:
+    """Metastasectomy LPFS 3 -> 5 years: the numbers at risk it forces."""
     s3, s5 = c["lpfs_3y_metastasectomy"], c["lpfs_5y_metastasectomy"]
     os3 = c["os_3y_metastasectomy"]
     n_group = _group_sizes(c)["metastasectomy"]
@@ -681,6 +696,7 @@ def check_metastasectomy_lpfs(c: Claims) -> dict:
 
 
 def check_targeted_lpfs(c: Claims) -> dict:
+    """Targeted LPFS: one progression and one rate for 3 and 5 years (23/24)."""
     s3, s5 = c["lpfs_3y_targeted"], c["lpfs_5y_targeted"]
     events = _n(c, "lp_targeted_n")
     n_group = _group_sizes(c)["targeted"]
@@ -704,6 +720,7 @@ def check_targeted_lpfs(c: Claims) -> dict:
 
 
 def check_decompression_lpfs(c: Claims) -> dict:
+    """Decompression LPFS: one printed value for 3 and 5 years means a flat curve."""
     s3, s5 = c["lpfs_3y_decompression"], c["lpfs_5y_decompression"]
     events = _n(c, "lp_decompression_n")
     n_group = _group_sizes(c)["decompression"]

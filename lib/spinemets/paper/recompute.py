@@ -133,9 +133,9 @@ def descriptive_check(
 
     One row per claim, in file order: id, section, quote, published, reproduced
     (at the printed precision), unit, status (``agrees``; ``differs (statement not
-    followed)`` for a contradicted statement the cohort deliberately does not
-    follow; ``differs``). Survival claims are left to the scorecard. Tested by
-    ``tests/test_claims.py``.
+    followed)`` for a statement the paper gives differently elsewhere, which the
+    cohort deliberately does not follow; ``differs``). Survival claims are left to
+    the scorecard. Tested by ``tests/paper/test_recompute.py``.
     """
     rows = []
     for c in load_claims() if claim_list is None else claim_list:

@@ -18,7 +18,7 @@ Wilcoxon; Kaplan-Meier medians, CIs and rates as R ``survfit``, log-rank p as R
                    :data:`CLOSE_TOLERANCES` (by unit); counts have no band
 ``differs``        anything else, including an estimate that does not exist on
                    the cohort (a median not reached) or a failed inequality
-``not followed``   a statement the paper contradicts elsewhere and the bundled
+``not followed``   a statement the paper gives differently elsewhere and the bundled
                    cohort deliberately does not follow (``followed: false``,
                    e.g. the methods' 34 targeted vs the abstract's 26), when
                    the cohort does not meet it; not a failure of the
@@ -200,7 +200,7 @@ def _note(
         return f"context, not a result of any cohort: {why}"
     if status == STATUS_NOT_FOLLOWED:
         return (
-            "the paper contradicts this statement elsewhere; the bundled cohort follows "
+            "the paper gives this number differently elsewhere; the bundled cohort follows "
             "the other statement (see conflict)"
         )
     parts: list[str] = []
@@ -292,7 +292,7 @@ def compare(
     reproduction scorecard of notebook 05 shows), as columns claim, quote,
     published, reproduced, status. Notebooks 01-04 show these next to their
     analyses. An unknown id raises :class:`SpinemetsError`.
-    Tests: tests/test_scorecard.py::test_compare_is_the_scorecard_for_those_claims.
+    Tests: tests/paper/test_scorecard.py::test_compare_is_the_scorecard_for_those_claims.
     """
     claim_list = list(load_claims() if claims is None else claims)
     known = {c.id for c in claim_list}

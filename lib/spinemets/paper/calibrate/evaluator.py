@@ -3,8 +3,8 @@
 All times are whole months on the grid 0..MAX_MONTH, so every curve is computed
 from per-cell counts (events and removals per month) with a handful of numpy
 operations on arrays of shape (candidates, curves, months). The conventions are
-R's survival package (checked against R by ``tests/test_calibrate_r.py``, and
-against a per-patient reference by ``tests/test_calibrate_evaluator.py``):
+R's survival package (checked against R by ``tests/paper/test_calibrate_r.py``, and
+against a per-patient reference by ``tests/paper/test_calibrate_evaluator.py``):
 
 * ``survfit``: a patient censored at t is still at risk at t; S(36) includes
   events at 36 (``summary(fit, times = 36)``).

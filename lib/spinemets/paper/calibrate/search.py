@@ -35,15 +35,12 @@ import pandas as pd
 
 from .evaluator import MAX_MONTH, statistics
 from .table import to_frame
-from .targets import CELLS, DEATHS, TARGETS, Target
+from .targets import CELLS, DEATHS, TARGETS
 
 #: The one named seed of the committed fit.
 CALIBRATION_SEED = 20200605
 #: Independent annealing chains of the committed fit (the best one is refined).
 DEFAULT_RESTARTS = 16
-#: Rates are searched to half of 0.1 percentage point even where printed coarser.
-SEARCH_RATE_TOLERANCE = 0.05
-
 #: Earliest and latest follow-up of a survivor (months): operated 2005-2016.
 MIN_CENSOR, MAX_CENSOR = 12, MAX_MONTH
 #: Cell of each patient (rows grouped by cell in the order of CELLS).
@@ -54,25 +51,44 @@ CELL_START = np.concatenate([[0], np.cumsum([c[2] for c in CELLS])])
 _PUBLISHED = np.array([t.published for t in TARGETS])
 
 
-def _search_tolerance(target: Target) -> float:
-    """The error the search ignores: the printed rounding, at most 0.05 pp for rates."""
-    if target.kind == "rate":
-        return min(target.tolerance, SEARCH_RATE_TOLERANCE)
-    return target.tolerance
-
-
-_TOLERANCE = np.array([_search_tolerance(t) for t in TARGETS]) + 1e-9
+#: The error the search ignores: the printed rounding (a quarter month for medians).
+_TOLERANCE = np.array([t.tolerance for t in TARGETS]) + 1e-9
 # Scale of an error per kind: percentage points for rates, 0.005 for p-values, months.
 _SCALE = np.array([{"rate": 1.0, "p_value": 0.005}.get(t.kind, 1.0) for t in TARGETS])
 _WEIGHT = np.array([{"rate": 4.0, "p_value": 2.0}.get(t.kind, 10.0) for t in TARGETS])
 #: Charge for each target outside its printed rounding.
 MISS_CHARGE = 2.0
-#: Targets the final stage holds exact (medians, CI limits, p-values, progression median).
-_HARD = np.array([t.kind != "rate" for t in TARGETS])
 #: Penalty for a statistic that does not exist (a median never reached).
 MISSING_PENALTY = 1000.0
 #: Months searched for medians and CI limits during the search (the largest target is 61).
 HORIZON = 72
+
+
+@dataclass(frozen=True)
+class Objective:
+    """What one stage of the search minimises.
+
+    ``weight``: per target, the weight of its squared (Huber) excess; ``hard``: per
+    target, True if a value outside its rounding makes the loss infinite (the
+    target is held); ``tolerance``: per target, the error ignored.
+    """
+
+    weight: np.ndarray
+    hard: np.ndarray
+    tolerance: np.ndarray
+
+
+#: The whole fit: every target soft, with the search tolerances.
+FULL = Objective(_WEIGHT, np.zeros(len(TARGETS), dtype=bool), _TOLERANCE)
+
+
+def objective(weight: np.ndarray | None = None, hard: np.ndarray | None = None) -> Objective:
+    """:data:`FULL` with other weights or held targets."""
+    return Objective(
+        FULL.weight if weight is None else np.asarray(weight, dtype=float),
+        FULL.hard if hard is None else np.asarray(hard, dtype=bool),
+        FULL.tolerance,
+    )
 
 
 @dataclass
@@ -85,26 +101,27 @@ class State:
     prog: np.ndarray
 
     def copy(self) -> State:
+        """An independent copy of the four arrays."""
         return State(self.os.copy(), self.death.copy(), self.lp.copy(), self.prog.copy())
 
 
-def loss(values: np.ndarray, hard: bool = False) -> np.ndarray:
+def loss(values: np.ndarray, goal: Objective = FULL) -> np.ndarray:
     """Loss of (candidates, targets) reconstructed values (0 = all within rounding).
 
-    ``hard``: infinite where a median, CI limit, p-value or the progression median
-    is outside its rounding (the final stage only trades rates against rates).
+    Infinite where a target ``goal`` holds hard is outside its rounding.
     """
     err = np.abs(values - _PUBLISHED)
-    excess = np.maximum(err - _TOLERANCE, 0.0) / _SCALE
+    excess = np.maximum(err - goal.tolerance, 0.0) / _SCALE
     missing = np.isnan(values)
     excess = np.where(missing, 0.0, excess)
     # Huber: squared up to one scale unit, linear beyond (a p-value of .2 for .012
     # must not drown every other target)
     huber = np.where(excess < 1.0, excess**2, 2.0 * excess - 1.0)
-    total = (_WEIGHT * huber + MISS_CHARGE * (excess > 0)).sum(axis=-1)
+    total = (goal.weight * huber + MISS_CHARGE * (excess > 0)).sum(axis=-1)
     total = total + MISSING_PENALTY * missing.sum(axis=-1)
-    if hard:
-        total = np.where(((excess > 0) | missing)[:, _HARD].any(axis=-1), np.inf, total)
+    if goal.hard.any():
+        broken = ((excess > 0) | missing)[:, goal.hard].any(axis=-1)
+        total = np.where(broken, np.inf, total)
     return total
 
 
@@ -116,7 +133,14 @@ def valid(os_: np.ndarray, death: np.ndarray, lp: np.ndarray, prog: np.ndarray) 
     return ok.all(axis=-1)
 
 
-def batch_loss(os_, death, lp, prog, exact: bool = False, hard: bool = False) -> np.ndarray:
+def batch_loss(
+    os_: np.ndarray,
+    death: np.ndarray,
+    lp: np.ndarray,
+    prog: np.ndarray,
+    exact: bool = False,
+    goal: Objective = FULL,
+) -> np.ndarray:
     """Loss of each row; infinite for rows breaking a constraint.
 
     The annealing uses the approximate medians (first month below 0.5, see
@@ -129,7 +153,7 @@ def batch_loss(os_, death, lp, prog, exact: bool = False, hard: bool = False) ->
         vals = statistics(os_c, death, lp_c, prog, CELL)
     else:
         vals = statistics(os_c, death, lp_c, prog, CELL, HORIZON, approximate=True)
-    return np.where(ok, loss(vals, hard), np.inf)
+    return np.where(ok, loss(vals, goal), np.inf)
 
 
 #: Survival curves the start draws death times from: (months, S) knots through the
@@ -248,7 +272,7 @@ def anneal(
     iterations: int,
     t_start: float,
     t_end: float,
-    hard: bool = False,
+    goal: Objective = FULL,
 ) -> tuple[State, np.ndarray]:
     """Metropolis annealing of a population of independent chains, one proposal
     per chain per step (evaluated together), geometric temperature schedule.
@@ -256,13 +280,13 @@ def anneal(
     Returns each chain's best state and loss.
     """
     cur = pop.copy()
-    cur_loss = batch_loss(cur.os, cur.death, cur.lp, cur.prog, hard=hard)
+    cur_loss = batch_loss(cur.os, cur.death, cur.lp, cur.prog, goal=goal)
     best, best_loss = cur.copy(), cur_loss.copy()
     ratio = t_end / t_start
     for step in range(iterations):
         temp = t_start * ratio ** (step / iterations)
         cand = propose(cur, rng)
-        losses = batch_loss(*cand, hard=hard)
+        losses = batch_loss(*cand, goal=goal)
         u = rng.random(losses.size)
         with np.errstate(over="ignore", invalid="ignore"):
             accept = np.isfinite(losses) & (
@@ -348,31 +372,31 @@ def _neighbourhood(state: State) -> tuple[np.ndarray, ...]:
     return os_, death, lp, prog
 
 
-def _losses(cand: tuple[np.ndarray, ...], hard: bool = False, chunk: int = 2048) -> np.ndarray:
+def _losses(cand: tuple[np.ndarray, ...], goal: Objective = FULL, chunk: int = 2048) -> np.ndarray:
     """Exact loss of many candidates, evaluated in chunks."""
     return np.concatenate(
         [
-            batch_loss(*(a[s : s + chunk] for a in cand), exact=True, hard=hard)
+            batch_loss(*(a[s : s + chunk] for a in cand), exact=True, goal=goal)
             for s in range(0, len(cand[0]), chunk)
         ]
     )
 
 
 def greedy_polish(
-    state: State, max_rounds: int = 50, pair_candidates: int = 150, hard: bool = False
+    state: State, max_rounds: int = 50, pair_candidates: int = 150, goal: Objective = FULL
 ) -> tuple[State, float]:
     """Best-improvement descent: over every single change, and, when none improves,
     over every pair of two of the ``pair_candidates`` best single changes that touch
     different patients (so a move that costs here and one that gains there combine)."""
     cur = state.copy()
     cur_loss = float(
-        _losses(tuple(a[None] for a in (cur.os, cur.death, cur.lp, cur.prog)), hard)[0]
+        _losses(tuple(a[None] for a in (cur.os, cur.death, cur.lp, cur.prog)), goal)[0]
     )
     for _ in range(max_rounds):
         if cur_loss == 0:
             break
         cand = _neighbourhood(cur)
-        losses = _losses(cand, hard)
+        losses = _losses(cand, goal)
         k = int(np.argmin(losses))
         if losses[k] < cur_loss:
             cur = State(*(a[k].copy() for a in cand))
@@ -390,7 +414,7 @@ def greedy_polish(
         if ia.size == 0:
             break
         pairs = base[None] + diffs[ia] + diffs[ib]
-        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), hard)
+        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), goal)
         k = int(np.argmin(pair_losses))
         if not pair_losses[k] < cur_loss:
             break
@@ -401,7 +425,7 @@ def greedy_polish(
 
 @dataclass(frozen=True)
 class SearchSettings:
-    """Steps and temperatures of the annealing and of the final refinement."""
+    """Steps and temperatures of each stage of the search."""
 
     steps: int = 100_000
     t_start: float = 20.0
@@ -416,6 +440,16 @@ class SearchSettings:
     final_t_end: float = 0.005
     #: Chains annealed together in one vectorised block (one seed per block).
     chains_per_block: int = 8
+    #: Staged search: the first anneal weighs the overall-survival targets only; then,
+    #: if it met them all, ``hold_rounds`` anneals hold them (within rounding) while the
+    #: local-progression targets are fitted, and a last anneal holds every target met.
+    staged: bool = False
+    first_attempts: int = 3
+    hold_rounds: int = 3
+    hold_steps: int = 60_000
+    hold_t_start: float = 10.0
+    hold_t_end: float = 0.01
+    hold_chains: int = 16
 
 
 def stack(states: list[State]) -> State:
@@ -436,26 +470,100 @@ def canonical(state: State) -> State:
     return State(state.os[order], state.death[order], state.lp[order], state.prog[order])
 
 
-def final_stage(
-    state: State, seed: np.random.SeedSequence, settings: SearchSettings
+def values_of(state: State) -> np.ndarray:
+    """The exact value of every target for one state."""
+    return statistics(state.os, state.death, state.lp, state.prog, CELL)[0]
+
+
+def met_targets(state: State) -> np.ndarray:
+    """Per target, whether the state's value is within the printed rounding."""
+    tolerance = np.array([t.tolerance for t in TARGETS])
+    return np.abs(values_of(state) - _PUBLISHED) <= tolerance + 1e-9
+
+
+def hold_stage(
+    state: State,
+    seed: np.random.SeedSequence,
+    steps: int,
+    t_start: float,
+    t_end: float,
+    goal: Objective,
+    chains: int,
+    polish_rounds: int,
 ) -> tuple[State, float]:
-    """From the canonical order of ``state``: anneal and polish with the exact targets
-    held exact (:func:`loss` with ``hard``), so only the rates can still improve."""
+    """From the canonical order of ``state``: anneal ``chains`` copies and polish under
+    ``goal`` (its held targets stay within rounding). Returns the state and its loss."""
     state = canonical(state)
     start = float(
-        batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), hard=True)[0]
+        batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), goal=goal)[0]
     )
     if not np.isfinite(start) or start == 0:
         return state, start
     rng = np.random.default_rng(seed)
-    pop = stack([state] * settings.chains_per_block)
-    best, losses = anneal(
-        pop, rng, settings.final_steps, settings.final_t_start, settings.final_t_end, hard=True
-    )
+    best, losses = anneal(stack([state] * chains), rng, steps, t_start, t_end, goal=goal)
     k = int(np.argmin(losses))
     if losses[k] < start:
         state = row(best, k)
-    return greedy_polish(state, settings.polish_rounds, hard=True)
+    return greedy_polish(state, polish_rounds, goal=goal)
+
+
+def final_stage(
+    state: State, seed: np.random.SeedSequence, settings: SearchSettings
+) -> tuple[State, float]:
+    """Anneal and polish with the medians, limits, p-values and the progression median
+    held within rounding, so only the rates can still improve."""
+    goal = objective(hard=np.array([t.kind != "rate" for t in TARGETS]))
+    return hold_stage(
+        state,
+        seed,
+        settings.final_steps,
+        settings.final_t_start,
+        settings.final_t_end,
+        goal,
+        settings.chains_per_block,
+        settings.polish_rounds,
+    )
+
+
+def staged_stages(state: State, seed: np.random.SeedSequence, settings: SearchSettings) -> State:
+    """Hold the overall-survival targets and fit local progression, then hold every met target.
+
+    Runs only if ``state`` meets every overall-survival target (the first stage of a
+    staged search weighs them alone). Each round anneals from the last, cooler.
+    """
+    is_os = np.array([t.endpoint == "os" for t in TARGETS])
+    if not met_targets(state)[is_os].all():
+        return state
+    seeds = seed.spawn(settings.hold_rounds + 1)
+    for r in range(settings.hold_rounds):
+        state, _ = hold_stage(
+            state,
+            seeds[r],
+            settings.hold_steps,
+            settings.hold_t_start / (r + 1),
+            settings.hold_t_end,
+            objective(hard=is_os),
+            settings.hold_chains,
+            settings.polish_rounds,
+        )
+    state, _ = hold_stage(
+        state,
+        seeds[-1],
+        settings.hold_steps,
+        settings.hold_t_start / (settings.hold_rounds + 1),
+        settings.hold_t_end,
+        objective(hard=met_targets(state)),
+        settings.hold_chains,
+        settings.polish_rounds,
+    )
+    return state
+
+
+def first_goal(settings: SearchSettings) -> Objective:
+    """The first stage's objective: every target, or (staged) the overall-survival ones."""
+    if not settings.staged:
+        return FULL
+    return objective(weight=np.where([t.endpoint == "os" for t in TARGETS], _WEIGHT, 0.0))
 
 
 def run_block(
@@ -464,7 +572,9 @@ def run_block(
     """Anneal ``chains`` chains from random starts; each chain's best (loss, state)."""
     rng = np.random.default_rng(seed)
     pop = stack([initial_state(rng) for _ in range(chains)])
-    best, losses = anneal(pop, rng, settings.steps, settings.t_start, settings.t_end)
+    best, losses = anneal(
+        pop, rng, settings.steps, settings.t_start, settings.t_end, goal=first_goal(settings)
+    )
     return [(float(losses[k]), row(best, k)) for k in range(chains)]
 
 
@@ -472,20 +582,19 @@ def _run_block_args(args: tuple) -> list[tuple[float, State]]:
     return run_block(*args)
 
 
-def run_search(
-    seed: int, restarts: int, workers: int, settings: SearchSettings | None = None
+def _first_stage(
+    block_seeds: list[np.random.SeedSequence],
+    refine_seed: np.random.SeedSequence,
+    restarts: int,
+    workers: int,
+    settings: SearchSettings,
 ) -> tuple[State, float, list[float]]:
-    """Best of ``restarts`` annealing chains, then a cooler anneal and a greedy polish.
-
-    Chains run in blocks of ``settings.chains_per_block``, block b seeded by the b-th child of
-    ``SeedSequence(seed)``; blocks are independent, so 1 or 2 workers give the same
-    result bit for bit. Returns the state, its loss and each chain's loss.
-    """
-    settings = settings or SearchSettings()
+    """Anneal ``restarts`` chains from random starts (blocks seeded by ``block_seeds``),
+    refine the best by a cooler anneal and polish it, under :func:`first_goal`."""
+    goal = first_goal(settings)
     block = settings.chains_per_block
     sizes = [min(block, restarts - b) for b in range(0, restarts, block)]
-    seeds = np.random.SeedSequence(seed).spawn(len(sizes) + 2)
-    jobs = [(seeds[b], size, settings) for b, size in enumerate(sizes)]
+    jobs = [(block_seeds[b], size, settings) for b, size in enumerate(sizes)]
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
             blocks = list(pool.map(_run_block_args, jobs))
@@ -496,18 +605,58 @@ def run_search(
     best = int(np.argmin(losses))  # first of equal losses
     state, value = results[best][1], results[best][0]
     if value > 0 and settings.refine_steps > 0:
-        rng = np.random.default_rng(seeds[len(sizes)])
+        rng = np.random.default_rng(refine_seed)
         pop = stack([state] * block)
         refined, refined_losses = anneal(
-            pop, rng, settings.refine_steps, settings.refine_t_start, settings.refine_t_end
+            pop,
+            rng,
+            settings.refine_steps,
+            settings.refine_t_start,
+            settings.refine_t_end,
+            goal=goal,
         )
         k = int(np.argmin(refined_losses))
         if refined_losses[k] < value:
             state, value = row(refined, k), float(refined_losses[k])
     if value > 0 and settings.polish_rounds > 0:
-        state, value = greedy_polish(state, settings.polish_rounds)
+        state, value = greedy_polish(state, settings.polish_rounds, goal=goal)
+    return state, value, losses
+
+
+def run_search(
+    seed: int, restarts: int, workers: int, settings: SearchSettings | None = None
+) -> tuple[State, float, list[float]]:
+    """Best of ``restarts`` annealing chains, then a cooler anneal and a greedy polish.
+
+    Chains run in blocks of ``settings.chains_per_block``, block b seeded by the b-th child of
+    ``SeedSequence(seed)``; blocks are independent, so 1 or 2 workers give the same
+    result bit for bit. A staged search (``settings.staged``) repeats the first stage,
+    each time from fresh seeds, until it meets every overall-survival target (at most
+    ``settings.first_attempts`` times), then runs :func:`staged_stages`. Returns the
+    state, its loss (:data:`FULL`) and each chain's loss of the last first stage.
+    """
+    settings = settings or SearchSettings()
+    n_blocks = -(-restarts // settings.chains_per_block)
+    seeds = np.random.SeedSequence(seed).spawn(n_blocks + 3)
+    state, value, losses = _first_stage(
+        seeds[:n_blocks], seeds[n_blocks], restarts, workers, settings
+    )
+    if settings.staged:
+        is_os = np.array([t.endpoint == "os" for t in TARGETS])
+        attempts = seeds[n_blocks + 2].spawn(settings.first_attempts)
+        for attempt in attempts[1:]:
+            if met_targets(state)[is_os].all():
+                break
+            more = attempt.spawn(n_blocks + 1)
+            state, value, losses = _first_stage(
+                more[:n_blocks], more[n_blocks], restarts, workers, settings
+            )
+        state = staged_stages(state, attempts[0], settings)
+        value = float(
+            batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), True)[0]
+        )
     if value > 0 and settings.final_steps > 0:
-        state, value = final_stage(state, seeds[len(sizes) + 1], settings)
+        state, value = final_stage(state, seeds[n_blocks + 1], settings)
     return state, value, losses
 
 
