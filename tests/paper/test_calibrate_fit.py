@@ -9,12 +9,14 @@ from spinemets import survival
 from spinemets.cli import build_parser
 from spinemets.errors import SpinemetsError
 from spinemets.paper.calibrate import (
+    CALIBRATION_REPORT_FILE,
     SURVIVAL_TIMES_FILE,
     SearchSettings,
     accuracy_by_kind,
     evaluate,
     fit_survival_times,
     search,
+    table_csv_text,
 )
 from spinemets.paper.calibrate.table import to_arrays
 
@@ -227,3 +229,8 @@ def test_hold_stage_keeps_every_held_target() -> None:
     assert np.isfinite(loss)
     assert search.met_targets(held)[met].all()
     assert held.death.sum() == state.death.sum() and held.prog.sum() == state.prog.sum()
+
+
+def test_committed_report_is_the_accuracy_table_of_the_committed_times(times) -> None:
+    text = CALIBRATION_REPORT_FILE.read_text(encoding="utf-8")
+    assert text == table_csv_text(evaluate(times))
