@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -234,3 +236,15 @@ def test_hold_stage_keeps_every_held_target() -> None:
 def test_committed_report_is_the_accuracy_table_of_the_committed_times(times) -> None:
     text = CALIBRATION_REPORT_FILE.read_text(encoding="utf-8")
     assert text == table_csv_text(evaluate(times))
+
+
+@pytest.mark.slow
+def test_a_last_stage_holding_the_met_targets_never_loses_one() -> None:
+    plain = SearchSettings(
+        steps=150, refine_steps=50, polish_rounds=0, chains_per_block=1, printed_tolerance=True
+    )
+    held = dataclasses.replace(plain, hold_met_steps=150, hold_chains=2)
+    before, _, _ = search.run_search(5, 1, 1, plain)
+    after, _, _ = search.run_search(5, 1, 1, held)
+    met_before = search.met_targets(before)
+    assert search.met_targets(after)[met_before].all()

@@ -466,6 +466,10 @@ class SearchSettings:
     #: if it met them all, ``hold_rounds`` anneals hold them (within rounding) while the
     #: local-progression targets are fitted, and a last anneal holds every target met.
     staged: bool = False
+    #: The joint search with the printed rounding of every target as its tolerance.
+    printed_tolerance: bool = False
+    #: A last anneal holding every target met (0: none).
+    hold_met_steps: int = 0
     first_attempts: int = 3
     hold_rounds: int = 3
     hold_steps: int = 60_000
@@ -583,9 +587,9 @@ def staged_stages(state: State, seed: np.random.SeedSequence, settings: SearchSe
 
 def first_goal(settings: SearchSettings) -> Objective:
     """The first stage's objective: every target, or (staged) the overall-survival ones."""
-    if not settings.staged:
-        return FULL
-    return objective(weight=np.where([t.endpoint == "os" for t in TARGETS], _WEIGHT, 0.0))
+    if settings.staged:
+        return objective(weight=np.where([t.endpoint == "os" for t in TARGETS], _WEIGHT, 0.0))
+    return objective() if settings.printed_tolerance else FULL
 
 
 def run_block(
@@ -674,6 +678,20 @@ def run_search(
                 more[:n_blocks], more[n_blocks], restarts, workers, settings
             )
         state = staged_stages(state, attempts[0], settings)
+        value = float(
+            batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), True)[0]
+        )
+    if settings.hold_met_steps > 0:
+        state, _ = hold_stage(
+            state,
+            seeds[n_blocks + 1].spawn(2)[1],
+            settings.hold_met_steps,
+            settings.hold_t_start,
+            settings.hold_t_end,
+            objective(hard=met_targets(state)),
+            settings.hold_chains,
+            settings.polish_rounds,
+        )
         value = float(
             batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), True)[0]
         )
