@@ -248,3 +248,11 @@ def test_a_last_stage_holding_the_met_targets_never_loses_one() -> None:
     after, _, _ = search.run_search(5, 1, 1, held)
     met_before = search.met_targets(before)
     assert search.met_targets(after)[met_before].all()
+
+
+def test_the_impossible_target_names_its_proof(report: pd.DataFrame) -> None:
+    # tests/paper/test_consistency.py::test_cytokine_lpfs_cannot_hold proves it
+    note = report.loc["lpfs_rate60_cytokine", "note"]
+    assert "cannot all hold (consistency: cytokine LPFS 3 -> 5 years" in note
+    assert report.loc["lpfs_rate60_cytokine", "claim"] == "lpfs_5y_cytokine"
+    assert report.loc["os_rate60_decompression", "note"] == ""  # in no impossible check
