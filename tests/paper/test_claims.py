@@ -1,7 +1,7 @@
 """The claims file is complete, consistent and validated; its key numbers are the paper's.
 
 Expected values below are written by hand from the paper's text (Ptashnikov et
-al. 2020), not read from the claims file or from ``spinemets.claims``.
+al. 2020), not read from the claims file or from ``spinemets.paper.claims``.
 """
 
 from __future__ import annotations

@@ -14,6 +14,6 @@ The layer of the package that knows Ptashnikov et al. 2020 (DESIGN.md, "paper/")
 * :mod:`.calibrate` -- its survival times fitted to the published Kaplan-Meier
   results.
 
-It imports the layers below it (survival and statistics methods, the cohort
-loader) and is imported only by notebooks, the reports runner and the CLI.
+It imports only the layers below it (the survival and statistics methods, the
+cohort loader, output and paths); notebooks and the CLI import it.
 """

@@ -280,6 +280,12 @@ def _group_sizes(c: Claims) -> dict[str, int]:
     return sizes
 
 
+def _years(claim: Claim) -> str:
+    """A calendar-year interval claim as ``2005-2016``."""
+    assert claim.interval is not None
+    return f"{claim.interval[0]:.0f}-{claim.interval[1]:.0f}"
+
+
 def _count_of(c: Claims, percent_id: str, n: int) -> int:
     """A printed percentage of ``n`` patients as a count (``n = 100``: the same number)."""
     return int(round(n * _v(c, percent_id) / 100))
@@ -361,7 +367,7 @@ def check_therapy_groups(c: Claims) -> dict:
         says,
         shows,
         "Switching between therapies was common when targeted agents replaced cytokines "
-        f"(the study spans {c['study_period'].printed}; the paper notes that 'recruitment "
+        f"(the study spans {_years(c['study_period'])}; the paper notes that 'recruitment "
         "protocols for the treatment of RCC have changed'). The survival comparisons use "
         f"the abstract's groups, which add up; so does the repository ({first_t} targeted, "
         f"{n - first_t} cytokine).",
