@@ -106,13 +106,13 @@ def test_counts_and_lp_median(report: pd.DataFrame, times: pd.DataFrame) -> None
 def test_done_criteria(report: pd.DataFrame) -> None:
     survival_rows = report[report["kind"] != "count"]
     assert len(survival_rows) == 37
-    assert survival_rows["within_rounding"].sum() >= 33
+    # 36 of 37 within printed rounding; the one miss is a number the paper's other numbers
+    # rule out (tests/paper/test_consistency.py::test_cytokine_lpfs_cannot_hold)
+    assert survival_rows["within_rounding"].sum() == 36
     misses = survival_rows[~survival_rows["within_rounding"]]
-    for name, row in misses.iterrows():
-        # the only misses allowed: the proven cytokine LPFS conflict, or within 0.5 pp
-        assert name in CYTOKINE_LPFS_CONFLICT or (
-            row["kind"] == "rate" and abs(row["error"]) <= 0.5
-        ), name
+    assert set(misses.index) <= CYTOKINE_LPFS_CONFLICT
+    # and it misses by no more than the proof forces: at best 77.45 x 14/15 = 72.29
+    assert report.loc["lpfs_rate60_cytokine", "reconstructed"] <= 77.45 * 14 / 15 + 1e-9
 
 
 def test_evaluator_agrees_with_spinemets_survival(times: pd.DataFrame, report) -> None:
@@ -159,7 +159,14 @@ def test_bad_table_names_row_and_column(times: pd.DataFrame) -> None:
         to_arrays(bad)
 
 
-TINY = SearchSettings(steps=150, refine_steps=50, polish_rounds=0, chains_per_block=1)
+TINY = SearchSettings(
+    steps=150,
+    refine_steps=50,
+    polish_rounds=0,
+    chains_per_block=1,
+    hold_met_steps=50,
+    hold_chains=2,
+)
 
 
 @pytest.mark.slow
@@ -241,7 +248,7 @@ def test_committed_report_is_the_accuracy_table_of_the_committed_times(times) ->
 @pytest.mark.slow
 def test_a_last_stage_holding_the_met_targets_never_loses_one() -> None:
     plain = SearchSettings(
-        steps=150, refine_steps=50, polish_rounds=0, chains_per_block=1, printed_tolerance=True
+        steps=150, refine_steps=50, polish_rounds=0, chains_per_block=1, hold_met_steps=0
     )
     held = dataclasses.replace(plain, hold_met_steps=150, hold_chains=2)
     before, _, _ = search.run_search(5, 1, 1, plain)
