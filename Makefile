@@ -1,7 +1,7 @@
 # spinemets -- the front door.  Every target sets up what it needs itself.
 #   make reports   set up, then regenerate reports/ from reports/runs.yaml
 #   make test      set up, then lint + format check + all tests (unit, R parity, nbval, pipeline)
-#   make lab       set up, then open JupyterLab on notebooks/ with the project's kernel
+#   make lab       set up, then open JupyterLab on lab/ (git-ignored working copies of notebooks/)
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
 
@@ -12,13 +12,14 @@ STAMP  := $(VENV)/.installed
 RUNS   ?= reports/runs.yaml
 JOBS   ?= 2
 KERNEL := spinemets
+LAB    := lab
 
 .PHONY: help setup reports test lint lab notebooks lock bench clean
 
 help:
 	@echo "make reports [RUNS=file] [JOBS=n]  regenerate reports (default: the paper on the bundled synthetic cohort)"
 	@echo "make test                          lint, format check and every test"
-	@echo "make lab                           JupyterLab on notebooks/ with the '$(KERNEL)' kernel"
+	@echo "make lab                           JupyterLab on lab/: git-ignored working copies of notebooks/"
 	@echo "make notebooks                     re-execute the committed notebooks in place (maintainers)"
 	@echo "make bench                         run the benchmarks; results in benchmarks/results/"
 
@@ -42,11 +43,18 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
-	$(BIN)/python -m pytest -p no:randomly --nbval --nbval-current-env \
+	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
+# Interactive work happens on copies in lab/ (git-ignored), so that running a notebook on
+# a private cohort never writes its outputs into the committed notebooks/. A copy is made
+# only when lab/ lacks it: your edits are kept; delete a file in lab/ to get a fresh copy.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks
+	mkdir -p $(LAB)/solutions
+	for f in notebooks/*.ipynb notebooks/solutions/*; do \
+	  t=$(LAB)/$${f#notebooks/}; test -e "$$t" || cp "$$f" "$$t"; done
+	@echo "lab/ holds your working copies (git-ignored); notebooks/ is left untouched"
+	$(BIN)/jupyter lab $(LAB)
 
 notebooks: $(STAMP)
 	$(BIN)/spinemets refresh-notebooks

@@ -23,7 +23,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-from spinemets.permutation import PERMUTATION_SEED, permutation_logrank  # noqa: E402
+from spinemets.methods.permutation import PERMUTATION_SEED, permutation_logrank  # noqa: E402
 
 DATA_SEED = 2020
 N1, N2, EVENTS = 39, 61, 89

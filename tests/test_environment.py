@@ -58,3 +58,32 @@ def test_lock_file_agrees_with_every_direct_pin():
 def test_environment_yml_uses_python_311():
     env = yaml.safe_load((paths.PROJECT_ROOT / "environment.yml").read_text())
     assert "python=3.11" in env["dependencies"]
+
+
+#: Runtime pins the package does not import, and why each is pinned all the same.
+NOT_IMPORTED = {
+    "jupyterlab": "make lab opens the notebooks in it",
+    "ipykernel": "the notebooks' kernel (spinemets), registered by make",
+    "tabulate": "pandas' DataFrame.to_markdown, the Markdown twin of every table",
+}
+#: Import names of distributions whose name differs.
+IMPORT_NAMES = {"pyyaml": "yaml", "python-calamine": "python_calamine", "beautifulsoup4": "bs4"}
+
+
+def test_every_runtime_pin_is_used():
+    """No pinned package goes unused: each is imported by lib/spinemets, or has a reason."""
+    project = tomllib.loads((paths.PROJECT_ROOT / "pyproject.toml").read_text())["project"]
+    sources = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in (paths.PROJECT_ROOT / "lib" / "spinemets").rglob("*.py")
+    )
+    for spec in project["dependencies"]:
+        name = spec.partition("==")[0].lower()
+        if name in NOT_IMPORTED:
+            continue
+        module = IMPORT_NAMES.get(name, name.replace("-", "_"))
+        pattern = rf"^\s*(import|from) {re.escape(module)}\b"
+        assert re.search(pattern, sources, flags=re.MULTILINE), (
+            f"{name} is pinned in pyproject.toml's dependencies but lib/spinemets never "
+            "imports it: use it, move it to the dev extra, or drop it"
+        )

@@ -24,7 +24,7 @@ IGNORED = [
 ]
 TRACKED = [
     "lib/spinemets/__init__.py",
-    "lib/spinemets/survival/km.py",
+    "lib/spinemets/methods/km.py",
     "reports/runs.yaml",
     "reports/README.md",
     "data/synthetic/patients.csv",

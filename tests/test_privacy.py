@@ -1,100 +1,11 @@
-"""Privacy guards (spinemets.privacy): identifier columns and small-cell suppression."""
+"""Small-cell suppression (spinemets.privacy); identifiers: tests/cohort/test_identifiers.py."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
-from spinemets.cohort import CohortValidationError, load_cohort, validate_cohort
 from spinemets.errors import ParameterError
-from spinemets.privacy import (
-    identifier_columns,
-    identifier_kind,
-    normalise_name,
-    suppress_small_cells,
-)
-from test_cohort_load import rows, write
-
-IDENTIFIERS = [
-    "name", "Name", "Patient Name", "surname", "first_name", "FirstName", "LAST_NAME", "ФИО",
-    "MRN", "mrn_2", "record_number", "Medical record", "hospital_no", "insurance", "InsuranceNo",
-    "SSN", "snils", "passport", "national_id", "dob", "DOB", "date_of_birth", "BirthDate",
-    "address", "Home address", "street", "zip", "ZIP code", "postcode", "post_code", "postal_code",
-    "phone", "Telephone", "mobile_phone", "tel", "fax", "email", "E-mail", "e_mail", "mail",
-]  # fmt: skip
-
-NOT_IDENTIFIERS = [
-    "patient_id", "age", "surgery", "frankel_pre", "os_months", "surgery_date", "death_date",
-    "ecog", "clear_cell", "histology", "hospital", "tumour_size_mm", "mobile_post", "telomere",
-    "ambulatory", "karnofsky", "detail", "category",
-]  # fmt: skip
-
-
-@pytest.mark.parametrize("column", IDENTIFIERS)
-def test_identifier_column_names_are_recognised(column):
-    assert identifier_kind(column) is not None
-
-
-@pytest.mark.parametrize("column", NOT_IDENTIFIERS)
-def test_clinical_column_names_are_not_identifiers(column):
-    assert identifier_kind(column) is None
-
-
-def test_normalise_name():
-    assert normalise_name("FirstName") == "first_name"
-    assert normalise_name(" E-mail address ") == "e_mail_address"
-
-
-def test_identifier_columns_names_what_each_looks_like_and_skips_allowed():
-    found = identifier_columns(["age", "dob", "Phone", "name"], allowed={"name"})
-    assert found == {"dob": "a birth date", "Phone": "a phone number"}
-
-
-def _with_identifiers(tmp_path):
-    p = rows("patients.csv")
-    p[0] += ["Surname", "DOB"]
-    for i, r in enumerate(p[1:]):
-        r += [f"Ivanov{i}", "1960-01-01"]
-    return write(tmp_path, p)
-
-
-def test_cohort_with_identifiers_is_refused_naming_the_columns(tmp_path):
-    report = validate_cohort(*_with_identifiers(tmp_path))
-    assert [(p.file, p.column, p.issue) for p in report] == [
-        ("patients.csv", "Surname", "looks like a direct identifier (a name)"),
-        ("patients.csv", "DOB", "looks like a direct identifier (a birth date)"),
-    ]
-    with pytest.raises(CohortValidationError, match="column Surname: looks like a direct"):
-        load_cohort(*_with_identifiers(tmp_path))
-
-
-def test_allowed_identifiers_are_dropped_before_the_frame_is_returned(tmp_path):
-    cohort = load_cohort(*_with_identifiers(tmp_path), allow_identifiers=True)
-    assert "Surname" not in cohort.patients.columns and "DOB" not in cohort.patients.columns
-    assert not cohort.patients.isin(["Ivanov0"]).any().any()
-    assert cohort.notes == ("patients.csv: dropped identifier columns Surname, DOB",)
-
-
-def test_identifiers_in_the_complications_file_are_refused_too(tmp_path):
-    c = rows("complications.csv")
-    c[0].append("email")
-    for r in c[1:]:
-        r.append("x@example.org")
-    lines = validate_cohort(*write(tmp_path, complications=c)).lines()
-    assert len(lines) == 1 and lines[0].startswith(
-        "complications.csv, column email: looks like a direct identifier (an e-mail address)"
-    )
-
-
-def test_validate_cli_allow_identifiers(tmp_path, capsys):
-    from spinemets.cli import main
-
-    p, c = _with_identifiers(tmp_path)
-    assert main(["validate", "--patients", str(p), "--complications", str(c)]) == 2
-    assert "column DOB: looks like a direct identifier" in capsys.readouterr().out
-    args = ["validate", "--patients", str(p), "--complications", str(c), "--allow-identifiers"]
-    assert main(args) == 0
-    assert "dropped identifier columns Surname, DOB" in capsys.readouterr().out
-
+from spinemets.privacy import shown_count, suppress_small_cells
 
 # --- small-cell suppression --------------------------------------------------------------
 
@@ -135,3 +46,9 @@ def test_suppress_small_cells_refuses_unknown_columns_and_non_counts():
         suppress_small_cells(pd.DataFrame({"n": [2.5]}), ["n"], 5)
     with pytest.raises(ParameterError, match="column n: value -1"):
         suppress_small_cells(pd.DataFrame({"n": [-1]}), ["n"], 5)
+
+
+def test_shown_count() -> None:
+    """The figure twin of suppress_table: 1 .. min_cell - 1 masked, zeros and the rest drawn."""
+    assert [shown_count(k, 10) for k in (0, 1, 9, 10, 42)] == ["0", "<10", "<10", "10", "42"]
+    assert [shown_count(k) for k in (0, 3)] == ["0", "3"]  # min_cell 0: off

@@ -1,69 +1,254 @@
-"""One call that makes a notebook's outputs quiet and stable.
+"""What every notebook starts with: one set-up call and the objects it gives.
 
-nbval compares text outputs of every cell, so warnings, progress bars and
-float noise must not vary between runs. ``setup()`` is the first call of every
-notebook: it silences warnings, fixes pandas' display options and matplotlib's
-style, and picks the non-interactive backend's inline display.
+A notebook's first code cell imports; its second holds the parameters (literals
+only); its third is ::
+
+    nb = spinemets.notebook.start(patients_file, complications_file, output_dir, min_cell)
+
+which quiets the display (:func:`setup`), loads and validates the cohort, opens the
+run's output folder and the paper's claims, prints the same header in every notebook
+and returns a :class:`Notebook`: ``nb.cohort``, ``nb.patients``, ``nb.complications``,
+``nb.out`` (:class:`~spinemets.output.RunOutput`), ``nb.label`` (the cohort's tag for
+titles: "SYNTHETIC cohort" for the bundled one), ``nb.claims`` (the published claims,
+one list of :class:`~spinemets.paper.claims.Claim` in every notebook) and
+``nb.reproduces_paper`` (True for the bundled cohort, built to reproduce the paper:
+cells about the paper's own numbers apply to it).
+
+The claims a notebook sets beside its results are chosen here, not typed in notebooks:
+by query (:meth:`Notebook.claim_ids`, :meth:`Notebook.published`) where the claims
+file says enough, else from :data:`CLAIMS_SHOWN`, the one list of claim ids per
+notebook section. Tested in ``tests/test_notebook.py``.
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
-import matplotlib as mpl
 import pandas as pd
+from matplotlib.figure import Figure
 
-#: The colour-blind-safe palette (Okabe & Ito 2008) used by every figure.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+from .cohort import Cohort, load_cohort
+from .figures.style import apply_house_style
+from .output import RunOutput
+from .paper import scorecard
+from .paper.claims import Claim, load_claims
+from .paper.recompute import SURVIVAL_COMPUTATIONS
+
+__all__ = ["CLAIMS_SHOWN", "Notebook", "setup", "start"]
+
+#: Claims shown beside a notebook section's results, by section (ids of the claims file),
+#: where no query of the claims file picks them out.
+CLAIMS_SHOWN: Mapping[str, tuple[str, ...]] = {
+    "table1": (
+        "n_patients_methods", "age_median", "age_range", "n_metastasectomy",
+        "n_decompression", "n_targeted_abstract", "nephrectomy_pct", "region_thoracic_pct",
+        "region_lumbar_pct", "region_cervical_pct", "synchronous_pct", "biopsy_pct",
+        "solitary_spine_pct", "mets_bone_pct", "mets_lung_pct", "mets_liver_pct",
+        "mets_lymph_node_pct", "mets_kidney_pct", "mets_brain_pct", "radiotherapy_preop_n",
+        "radiotherapy_postop_n",
+    ),
+    "table2": (
+        "n_targeted_metastasectomy_abstract", "n_targeted_decompression_abstract",
+        "radiotherapy_postop_metastasectomy_n", "radiotherapy_postop_decompression_n",
+    ),
+    "frankel": (
+        "frankel_nonambulatory_pre_n", "frankel_ambulatory_post_pct",
+        "frankel_ambulatory_change_p",
+    ),
+    "vas": (
+        "vas_pain_pre_pct", "vas_pre_mean", "vas_pre_ci", "vas_post_mean", "vas_post_ci",
+        "vas_wilcoxon_p", "vas_worse_n",
+    ),
+    "local_progression": ("lp_median_time", "lp_surgery_chisq", "lp_surgery_chisq_p"),
+    "table4": (
+        "complications_n", "complications_patients_n", "complications_neurological_n",
+        "complications_neurological_temporary_n", "complications_neurological_irreversible_n",
+        "complications_wound_n", "complications_implant_n", "complications_medical_n",
+    ),
+    # the published design: metastasectomy and decompression patients, deaths
+    "design": ("n_metastasectomy", "n_decompression", "deaths_n"),
+}  # fmt: skip
 
 
 def setup() -> None:
-    """Silence warnings, fix display options and the figure style."""
+    """Quiet, stable display: warnings off, fixed pandas display options, the house style.
+
+    nbval compares every cell's text output, so warnings and display widths must not
+    vary between runs. Silencing warnings never hides a failed fit: the methods raise
+    (:class:`spinemets.methods.cox.CoxConvergenceError`) rather than warn and return.
+    Tests: tests/test_notebook.py::test_setup_never_hides_a_failed_fit.
+    """
     warnings.filterwarnings("ignore")
     logging.getLogger("matplotlib").setLevel(logging.ERROR)
     pd.set_option("display.max_columns", 50)
     pd.set_option("display.width", 120)
     pd.set_option("display.precision", 4)
-    mpl.rcParams.update(
-        {
-            "figure.dpi": 100,
-            "savefig.dpi": 150,
-            "font.size": 10,
-            "axes.spines.top": False,
-            "axes.spines.right": False,
-            "axes.prop_cycle": mpl.cycler(color=PALETTE),
-            "svg.hashsalt": "spinemets",
-        }
-    )
+    apply_house_style()
 
 
-def mask_displayed_tables(min_cell: int) -> None:
-    """Mask small counts in every DataFrame the running notebook displays.
+@dataclass(frozen=True, eq=False)
+class Notebook:
+    """The objects every notebook works with (module docstring)."""
 
-    With ``min_cell`` > 1, IPython's HTML and plain-text formatters for DataFrames
-    pass each table through :func:`spinemets.privacy.suppress_table` first (counts
-    ``1 .. min_cell - 1`` in count columns become ``"<min_cell"``), the same rule as
-    the exported tables. ``min_cell`` 0 or 1 restores pandas' own display. Outside
-    IPython this does nothing. ``print(df)`` and Styler objects are not covered:
-    notebooks display tables as a cell's last expression.
-    Tested in tests/test_output_suppression.py::test_displayed_tables_are_masked.
+    cohort: Cohort
+    out: RunOutput
+    claims: list[Claim]
+    reproduces_paper: bool
+
+    @property
+    def patients(self) -> pd.DataFrame:
+        """The cohort's patients table."""
+        return self.cohort.patients
+
+    @property
+    def complications(self) -> pd.DataFrame:
+        """The cohort's complications table."""
+        return self.cohort.complications
+
+    @property
+    def label(self) -> str:
+        """The cohort's tag in titles: "SYNTHETIC cohort", or the user cohort's label."""
+        return "SYNTHETIC cohort" if self.cohort.is_synthetic else self.cohort.label
+
+    @property
+    def min_cell(self) -> int:
+        """Counts below this are masked in tables and figures (0: off)."""
+        return self.out.min_cell
+
+    def header(self) -> str:
+        """The lines every notebook prints first: the cohort, its counts, the outputs.
+
+        Tests: tests/test_notebook.py::test_start_gives_every_notebook_the_same_objects.
+        """
+        p = self.patients
+        return "\n".join(
+            [
+                f"Cohort: {self.cohort.label}",
+                f"{len(p)} patients ({int(p['death'].sum())} deaths, "
+                f"{int(p['local_progression'].sum())} local progressions), "
+                f"{len(self.complications)} complication events; writing to {self.out!r}",
+            ]
+        )
+
+    # ------------------------------------------------------------- writing outputs
+
+    def show(
+        self, table: pd.DataFrame, name: str, count_columns: Sequence[str] = ()
+    ) -> pd.DataFrame:
+        """Write ``table`` as ``tables/<name>`` (CSV + Markdown) and return it for display.
+
+        Tests: tests/test_notebook.py::test_show_and_save_write_the_run_outputs.
+        """
+        self.out.write_table(table, name, count_columns=count_columns)
+        return table
+
+    def save(self, figure: Figure, name: str) -> None:
+        """Write ``figure`` as ``figures/<name>`` (PNG + SVG); the notebook displays it.
+
+        Tests: tests/test_notebook.py::test_show_and_save_write_the_run_outputs.
+        """
+        self.out.write_figure(figure, name)
+
+    # ------------------------------------------------------------- the paper's claims
+
+    def claim_ids(self, computation: str | Sequence[str], **args: object) -> list[str]:
+        """Ids of the claims computed by ``computation`` (a name or several) whose
+        arguments include ``args`` (e.g. ``endpoint="os"``), in the claims file's order.
+        Tests: tests/test_notebook.py::test_claim_queries.
+        """
+        names = {computation} if isinstance(computation, str) else set(computation)
+        return [c.id for c in self.claims if c.computation in names and _matches(c, args)]
+
+    def survival_claim_ids(self, endpoint: str) -> list[str]:
+        """Ids of the paper's Kaplan-Meier and log-rank claims of one endpoint.
+
+        Tests: tests/test_notebook.py::test_claim_queries.
+        """
+        return self.claim_ids(sorted(SURVIVAL_COMPUTATIONS), endpoint=endpoint)
+
+    def published(self, computation: str, **args: object) -> pd.DataFrame:
+        """The printed values of the claims computed by ``computation`` with ``args``, as
+        plain data: columns id, one per argument the claims give (endpoint, strata,
+        group, time, ...), value; the first claim of each argument set only (the paper
+        prints some numbers twice). Tests: tests/test_notebook.py::test_claim_queries.
+        """
+        rows = [
+            {"id": c.id, **dict(c.args), "value": c.value}
+            for c in self.claims
+            if c.computation == computation and _matches(c, args)
+        ]
+        table = pd.DataFrame(rows)
+        if table.empty:
+            return pd.DataFrame(columns=["id", *args, "value"])
+        keys = [k for k in table.columns if k not in ("id", "value")]
+        return table.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+    def value(self, claim_id: str) -> float:
+        """The printed value of one claim. Tests: tests/test_notebook.py::test_claim_queries."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return float("nan") if claim.value is None else float(claim.value)
+        raise KeyError(f"claim {claim_id!r} is not in the claims file")
+
+    def values(self, section: str) -> list[float]:
+        """The printed values of a section of :data:`CLAIMS_SHOWN`, in its order.
+
+        Tests: tests/test_notebook.py::test_claim_queries.
+        """
+        return [self.value(claim_id) for claim_id in CLAIMS_SHOWN[section]]
+
+    def compare(self, section_or_ids: str | Sequence[str]) -> pd.DataFrame:
+        """The paper's numbers beside this cohort's (:func:`spinemets.paper.scorecard.compare`),
+        for a section of :data:`CLAIMS_SHOWN` or a list of claim ids.
+        Tests: tests/test_notebook.py::test_compare_a_section.
+        """
+        if isinstance(section_or_ids, str):
+            ids: Sequence[str] = CLAIMS_SHOWN[section_or_ids]
+        else:
+            ids = section_or_ids
+        return scorecard.compare(self.cohort, list(ids), self.claims)
+
+
+def _matches(claim: Claim, args: Mapping[str, object]) -> bool:
+    given = claim.args
+    return all(k in given and _same(given[k], v) for k, v in args.items())
+
+
+def _same(a: object, b: object) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return float(a) == float(b)
+    return a == b
+
+
+def start(
+    patients_file: str | Path = "",
+    complications_file: str | Path = "",
+    output_dir: str | Path = "",
+    min_cell: int = 0,
+    *,
+    reproduces_paper: bool | None = None,
+) -> Notebook:
+    """Set up a notebook: quiet display, the cohort, the output folder, the claims.
+
+    Empty file names mean the bundled synthetic cohort; ``output_dir`` empty means
+    ``reports/interactive``; ``min_cell`` masks small counts (0: off). A cohort that
+    fails validation raises :class:`~spinemets.cohort.CohortValidationError` (every
+    problem listed). ``reproduces_paper`` defaults to True for the bundled cohort only.
+    Prints :meth:`Notebook.header`.
+    Tests: tests/test_notebook.py::test_start_gives_every_notebook_the_same_objects.
     """
-    from IPython import get_ipython
-
-    from . import privacy
-
-    shell = get_ipython()
-    if shell is None:
-        return
-    formatters = shell.display_formatter.formatters
-    html, plain = formatters["text/html"], formatters["text/plain"]
-    if min_cell <= 1:
-        html.pop(pd.DataFrame, None)
-        plain.pop(pd.DataFrame, None)
-        return
-    html.for_type(pd.DataFrame, lambda df: privacy.suppress_table(df, min_cell)._repr_html_())
-    plain.for_type(
-        pd.DataFrame,
-        lambda df, printer, cycle: printer.text(repr(privacy.suppress_table(df, min_cell))),
+    setup()
+    cohort = load_cohort(patients_file or None, complications_file or None)
+    bundled = not patients_file and not complications_file
+    nb = Notebook(
+        cohort=cohort,
+        out=RunOutput(output_dir, min_cell=min_cell),
+        claims=load_claims(),
+        reproduces_paper=bundled if reproduces_paper is None else reproduces_paper,
     )
+    print(nb.header())
+    return nb

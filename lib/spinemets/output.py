@@ -10,19 +10,49 @@ Small cells (DESIGN.md, "Privacy"): ``RunOutput(output_dir, min_cell=10)`` masks
 every count 1..9 in every table it writes (CSV and Markdown alike) as ``<10``, with
 :func:`spinemets.privacy.suppress_table`; ``min_cell=0`` (the notebooks' default)
 writes tables as they are. Tested in ``tests/test_output_suppression.py``.
+
+Spreadsheet-safe CSV (DESIGN.md, "Privacy"; OWASP, "CSV Injection"): a text cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula
+to a spreadsheet (``=HYPERLINK(...)`` in a free-text column runs when the file is
+opened), so :func:`table_to_csv_text` writes it after a single quote, which makes
+the spreadsheet show it as text. Numbers stay numbers: numeric columns are
+written as they are, and text that is a plain number (``-0.52``, ``+3``, ``-1e-05``:
+a negative estimate formatted as text) is not a formula and is not quoted. Column
+names get the same treatment. Tested in ``tests/test_output_csv.py``.
+
+Written files are listed for the report runner: when the environment variable
+:data:`spinemets.paths.WRITTEN_FILES_ENV` names a file (``spinemets report`` sets it for each
+notebook it executes), every file a ``RunOutput`` writes is appended to it, one
+JSON string (the absolute path) per line. The runner keeps a notebook's files with
+its cached result, so that a notebook reused without running restores its tables
+and figures too (``reports/README.md``, "Reports rerun only what changed").
+Without the variable nothing is recorded. Tested in ``tests/reports/test_cache.py``.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import matplotlib as mpl
 import pandas as pd
 
-from . import notebook, paths, privacy
+from . import paths, privacy
 from .errors import ParameterError
+
+
+def note_written(*files: Path) -> None:
+    """Append ``files`` (absolute paths, one JSON string per line) to the list the
+    runner asked for in :data:`spinemets.paths.WRITTEN_FILES_ENV`; without it, do nothing."""
+    listing = os.environ.get(paths.WRITTEN_FILES_ENV)
+    if listing:
+        with open(listing, "a", encoding="utf-8") as f:
+            f.writelines(json.dumps(str(Path(file).resolve())) + "\n" for file in files)
+
 
 #: Significant digits kept for floats in CSV tables (R prints 7 by default).
 CSV_SIGNIFICANT_DIGITS = 10
@@ -34,12 +64,42 @@ def _format_float(x: float) -> str:
     return f"{x:.{CSV_SIGNIFICANT_DIGITS}g}"
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP).
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+#: Text that is a plain number, which a spreadsheet reads as a number, never as a formula.
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A cell as a spreadsheet should see it: formula-like text after a single quote.
+
+    ``"=HYPERLINK(...)"`` -> ``"'=HYPERLINK(...)"``; ``"-0.52"``, numbers and other
+    text are returned unchanged (module docstring).
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(value)
+    ):
+        return "'" + value
+    return value
+
+
 def table_to_csv_text(df: pd.DataFrame) -> str:
-    """A table as CSV text: missing values empty, floats to 10 significant digits."""
+    """A table as CSV text: missing values empty, floats to 10 significant digits.
+
+    Text cells and column names that a spreadsheet would run as formulas are
+    neutralised (:func:`spreadsheet_safe`).
+    """
     out = df.copy()
-    for col in out.columns:
-        if pd.api.types.is_float_dtype(out[col]):
-            out[col] = out[col].map(_format_float)
+    for i in range(out.shape[1]):
+        column = out.iloc[:, i]
+        if pd.api.types.is_float_dtype(column):
+            out.isetitem(i, column.map(_format_float))
+        elif not pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            out.isetitem(i, column.map(spreadsheet_safe))
+    if not isinstance(out.columns, pd.MultiIndex):
+        out.columns = [spreadsheet_safe(c) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\n")
 
 
@@ -67,7 +127,7 @@ class RunOutput:
     batch runner passes the run's own folder. With ``min_cell`` > 1, counts
     ``1 .. min_cell - 1`` in the tables written are masked (module docstring), and,
     inside a notebook, in every DataFrame the notebook displays from then on
-    (:func:`spinemets.notebook.mask_displayed_tables`), so that the executed
+    (:func:`spinemets.privacy.mask_displayed_tables`), so that the executed
     notebook and its HTML do not show what the exported tables hide.
     """
 
@@ -80,7 +140,7 @@ class RunOutput:
         self.tables = self.root / "tables"
         self.figures = self.root / "figures"
         self.min_cell = min_cell
-        notebook.mask_displayed_tables(min_cell)
+        privacy.mask_displayed_tables(min_cell)
 
     def write_table(
         self, df: pd.DataFrame, name: str, *, count_columns: Sequence[str] = ()
@@ -99,6 +159,7 @@ class RunOutput:
         csv_path.write_text(csv_text, encoding="utf-8")
         md_text = table_to_markdown(_floats_as_text(masked, df, lambda x: f"{x:.4g}"))
         (self.tables / f"{name}.md").write_text(md_text, encoding="utf-8")
+        note_written(csv_path, self.tables / f"{name}.md")
         return csv_path
 
     def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:
@@ -112,6 +173,7 @@ class RunOutput:
                 metadata={"Date": None, "Creator": None},
                 bbox_inches="tight",
             )
+        note_written(png, self.figures / f"{name}.svg")
         return png
 
     def __repr__(self) -> str:  # never show an absolute path to a reader

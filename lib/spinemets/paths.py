@@ -24,6 +24,9 @@ SYNTHETIC_COMPLICATIONS: Path = SYNTHETIC_DIR / "complications.csv"
 CLAIMS_FILE: Path = PUBLISHED_DIR / "ptashnikov2020.yaml"
 #: Where notebooks opened interactively (not through ``spinemets report``) write.
 INTERACTIVE_OUTPUT_DIR: Path = REPORTS_DIR / "interactive"
+#: The environment variable that names the file where ``RunOutput`` lists every file it
+#: writes (set by ``spinemets report`` for each notebook it executes; ``spinemets.output``).
+WRITTEN_FILES_ENV: str = "SPINEMETS_WRITTEN_FILES"
 
 
 def resolve(path: str | Path | None, default: Path) -> Path:

@@ -1,78 +1,21 @@
-"""Privacy guards: refuse direct identifiers; suppress small cells in exported tables.
+"""Small-cell suppression: counts below ``min_cell`` masked wherever a reader sees them.
 
-Direct identifiers (DESIGN.md, "Privacy"): a cohort column whose name looks like a
-name, a record or insurance number, a birth date, an address, a phone number or
-an e-mail address is refused by :func:`spinemets.cohort.load_cohort` unless the
-user passes ``allow_identifiers=True``; even then the column is dropped before
-the tables are returned, so it never reaches an output. Names are matched
-case-insensitively after splitting ``camelCase`` and turning every character
-other than letters and digits into ``_``; :data:`IDENTIFIER_PATTERNS` is the
-documented list (data/README.md, "Privacy"). Tested in ``tests/test_privacy.py``.
+In exported tables (:func:`suppress_table`), in the tables a notebook displays
+(:func:`mask_displayed_tables`) and in figures (:func:`shown_count`). (Direct
+identifiers in a cohort file are the cohort loader's concern:
+:mod:`spinemets.cohort.identifiers`.) Tested in ``tests/test_privacy.py`` and
+``tests/test_output_suppression.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
+from IPython import get_ipython
 
 from .errors import ParameterError
-
-_T = r"(?:^|_)"  # token start
-_E = r"(?:_|$)"  # token end
-
-#: (regular expression on the normalised column name, what it looks like).
-IDENTIFIER_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"name", "a name"),
-    (rf"{_T}(initials|fio|фио|имя|фамилия|отчество){_E}", "a name"),
-    (rf"{_T}mrn{_E}", "a medical record number"),
-    (r"record", "a record number"),
-    (rf"{_T}(chart|hospital|nhs)_?(no|nr|num|number){_E}", "a record number"),
-    (r"insur", "an insurance number"),
-    (rf"{_T}(ssn|snils|polis|oms){_E}", "an insurance or social security number"),
-    (r"social_?security", "a social security number"),
-    (r"passport", "a passport number"),
-    (r"national_?id", "a national identity number"),
-    (r"birth", "a birth date"),
-    (rf"{_T}(dob|born){_E}", "a birth date"),
-    (r"address", "an address"),
-    (r"street", "an address"),
-    (rf"{_T}zip", "a postal code"),
-    (r"post_?code|postal", "a postal code"),
-    (r"phone", "a phone number"),
-    (rf"{_T}(tel|fax){_E}", "a phone number"),
-    (r"e_?mail", "an e-mail address"),
-    (rf"{_T}mail{_E}", "an e-mail address"),
-)
-
-
-def normalise_name(name: str) -> str:
-    """``"FirstName"`` -> ``"first_name"``; ``"E-mail address"`` -> ``"e_mail_address"``."""
-    split = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name).strip())
-    return re.sub(r"[\W_]+", "_", split.lower()).strip("_")
-
-
-def identifier_kind(name: str) -> str | None:
-    """What a column name looks like (``"a name"``, ``"a birth date"``...), or None."""
-    normalised = normalise_name(name)
-    for pattern, kind in IDENTIFIER_PATTERNS:
-        if re.search(pattern, normalised):
-            return kind
-    return None
-
-
-def identifier_columns(columns: Iterable[str], allowed: Iterable[str] = ()) -> dict[str, str]:
-    """The columns that look like direct identifiers, with what each looks like.
-
-    ``allowed`` names are never flagged (the cohort format's own columns).
-    """
-    keep = set(allowed)
-    found = {}
-    for name in columns:
-        if name not in keep and (kind := identifier_kind(name)) is not None:
-            found[name] = kind
-    return found
 
 
 def suppress_small_cells(
@@ -233,3 +176,39 @@ def suppress_table(
         if match and 0 < int(match.group(1)) < min_cell:
             renames[column] = _GROUP_SIZE.sub(f"(n{marker})", str(column))
     return out.rename(columns=renames)
+
+
+def shown_count(count: int, min_cell: int = 0) -> str:
+    """A count as drawn on a figure: ``"<min_cell"`` for 1 .. min_cell - 1, else the number.
+
+    The figure twin of :func:`suppress_table`; zeros are drawn.
+    Tests: tests/test_privacy.py::test_shown_count.
+    """
+    return f"<{min_cell}" if 0 < count < min_cell else f"{count:d}"
+
+
+def mask_displayed_tables(min_cell: int) -> None:
+    """Mask small counts in every DataFrame the running notebook displays.
+
+    With ``min_cell`` > 1, IPython's HTML and plain-text formatters for DataFrames
+    pass each table through :func:`suppress_table` first (counts ``1 .. min_cell - 1``
+    in count columns become ``"<min_cell"``), the same rule as the exported tables.
+    ``min_cell`` 0 or 1 restores pandas' own display. Outside IPython this does
+    nothing. ``print(df)`` and Styler objects are not covered: notebooks display tables
+    as a cell's last expression. ``RunOutput`` calls it.
+    Tested in tests/test_output_suppression.py::test_displayed_tables_are_masked.
+    """
+    shell = get_ipython()
+    if shell is None:
+        return
+    formatters = shell.display_formatter.formatters
+    html, plain = formatters["text/html"], formatters["text/plain"]
+    if min_cell <= 1:
+        html.pop(pd.DataFrame, None)
+        plain.pop(pd.DataFrame, None)
+        return
+    html.for_type(pd.DataFrame, lambda df: suppress_table(df, min_cell)._repr_html_())
+    plain.for_type(
+        pd.DataFrame,
+        lambda df, printer, cycle: printer.text(repr(suppress_table(df, min_cell))),
+    )

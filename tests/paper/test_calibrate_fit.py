@@ -7,14 +7,17 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import survival
 from spinemets.cli import build_parser
 from spinemets.errors import SpinemetsError
+from spinemets.methods.km import kaplan_meier, median_survival, survival_at
+from spinemets.methods.logrank import logrank_test
 from spinemets.paper.calibrate import (
     CALIBRATION_REPORT_FILE,
     SURVIVAL_TIMES_FILE,
     SearchSettings,
     accuracy_by_kind,
+    accuracy_statement,
+    committed_report,
     evaluate,
     fit_survival_times,
     search,
@@ -116,7 +119,7 @@ def test_done_criteria(report: pd.DataFrame) -> None:
 
 
 def test_evaluator_agrees_with_spinemets_survival(times: pd.DataFrame, report) -> None:
-    """The fast evaluator and spinemets.survival (R-parity) give the same numbers."""
+    """The fast evaluator and spinemets.methods (R-parity) give the same numbers."""
     for endpoint, t_col, e_col in (
         ("os", "os_months", "death"),
         ("lpfs", "lp_months", "local_progression"),
@@ -128,14 +131,14 @@ def test_evaluator_agrees_with_spinemets_survival(times: pd.DataFrame, report) -
         )
         for group in groups:
             m = group_mask(times, group)
-            km = survival.kaplan_meier(times.loc[m, t_col], times.loc[m, e_col], conf_type="log")
-            rates = survival.survival_at(km, [36, 60])["survival"].to_numpy() * 100
+            km = kaplan_meier(times.loc[m, t_col], times.loc[m, e_col], conf_type="log")
+            rates = survival_at(km, [36, 60])["survival"].to_numpy() * 100
             for t, r in zip((36, 60), rates, strict=True):
                 assert report.loc[f"{endpoint}_rate{t}_{group}", "reconstructed"] == pytest.approx(
                     r, rel=1e-12
                 )
             if endpoint == "os":
-                med = survival.median_survival(km)
+                med = median_survival(km)
                 assert report.loc[f"os_median_{group}", "reconstructed"] == med.median
                 assert report.loc[f"os_median_lower_{group}", "reconstructed"] == med.lower
                 assert report.loc[f"os_median_upper_{group}", "reconstructed"] == med.upper
@@ -144,7 +147,7 @@ def test_evaluator_agrees_with_spinemets_survival(times: pd.DataFrame, report) -
         "os_logrank_therapy": ("os_months", "death", "adjuvant_therapy"),
         "lpfs_logrank_surgery": ("lp_months", "local_progression", "surgery"),
     }.items():
-        lr = survival.logrank_test(times[t_col], times[e_col], times[column])
+        lr = logrank_test(times[t_col], times[e_col], times[column])
         assert report.loc[name, "reconstructed"] == pytest.approx(lr.p, rel=1e-9)
 
 
@@ -263,3 +266,30 @@ def test_the_impossible_target_names_its_proof(report: pd.DataFrame) -> None:
     assert "cannot all hold (consistency: cytokine LPFS 3 -> 5 years" in note
     assert report.loc["lpfs_rate60_cytokine", "claim"] == "lpfs_5y_cytokine"
     assert report.loc["os_rate60_decompression", "note"] == ""  # in no impossible check
+
+
+def test_accuracy_statement(times: pd.DataFrame) -> None:
+    table = evaluate(times)
+    committed = committed_report()  # as written: floats to 10 significant digits
+    assert committed.drop(columns=["reconstructed", "error"]).equals(
+        table.drop(columns=["reconstructed", "error"])
+    )
+    assert np.allclose(committed["reconstructed"], table["reconstructed"], rtol=1e-9)
+    survival = table[table["kind"] != "count"]
+    met = int(survival["within_rounding"].sum())
+    text = accuracy_statement(table)
+    assert f"**{met} of {len(survival)}**" in text
+    # the bundled fit's one miss is the claim the audit proves impossible, named with its check
+    assert "Its one miss: `lpfs_5y_cytokine` (published 72.9" in text
+    assert "proven impossible" in text and "*cytokine LPFS 3 -> 5 years" in text
+    # a miss in no impossible check is not called forced
+    other = table.copy()
+    row = other.index[other["claim"] == "os_5y_decompression"][0]
+    other.loc[row, "within_rounding"] = False
+    text = accuracy_statement(other)
+    assert f"**{met - 1} of {len(survival)}**" in text and "Its 2 misses" in text
+    assert "`os_5y_decompression` (published 11.2" in text
+    assert "not proven forced" in text
+    # no miss
+    every = table.assign(within_rounding=True)
+    assert accuracy_statement(every).endswith("It has no miss.")

@@ -44,3 +44,10 @@ def test_margins_that_admit_no_split_are_refused() -> None:
     numbers = load_numbers() | {"lp_targeted_n": 9.0}  # 9 targeted but 7 in the cell
     with pytest.raises(ClaimsError, match="metastasectomy\\+targeted: 9 local progressions"):
         cells.cells(numbers)
+
+
+def test_cells_frame() -> None:
+    frame = cells.cells_frame()
+    assert list(frame.columns) == ["surgery", "adjuvant_therapy", "patients", "local_progressions"]
+    assert frame["patients"].tolist() == [7, 32, 19, 42]
+    assert frame["local_progressions"].tolist() == [1, 2, 0, 13]

@@ -231,3 +231,19 @@ def test_contested_claims_maps_ids_to_checks(table):
     assert "n_patients_abstract" not in found
     impossible = au.contested_claims(table, verdicts=(au.VERDICT_IMPOSSIBLE,))
     assert set(impossible) == {"lpfs_5y_cytokine", "lpfs_3y_cytokine", "os_3y_cytokine"}
+
+
+def test_event_risk_sets() -> None:
+    # group "a": times 2 (event), 3 (censored), 3 (event), 5 (event), 7 (censored);
+    # at risk at 2: 5; at 3: 4 (censored at 3 still at risk); at 5: 2
+    patients = pd.DataFrame(
+        {
+            "surgery": ["a"] * 5 + ["b"],
+            "lp_months": [2.0, 3.0, 3.0, 5.0, 7.0, 1.0],
+            "local_progression": [1, 0, 1, 1, 0, 1],
+        }
+    )
+    table = au.event_risk_sets(patients, "lpfs", "surgery", "a")
+    assert table["time"].tolist() == [2.0, 3.0, 5.0]
+    assert table["n_risk"].tolist() == [5, 4, 2]
+    assert table["n_event"].tolist() == [1, 1, 1]

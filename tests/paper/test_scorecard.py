@@ -313,3 +313,11 @@ def test_compare_is_the_scorecard_for_those_claims() -> None:
     assert table["status"].tolist() == full
     with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
         sc.compare(cohort, ["nope"])
+
+
+def test_close_bands() -> None:
+    table = sc.close_bands()
+    assert list(table.columns) == ["unit", "close_band"]
+    assert table["unit"].tolist() == sorted(sc.CLOSE_TOLERANCES)
+    # percentages: within 1 percentage point is close (module docstring's table)
+    assert table.set_index("unit").loc["percent", "close_band"] == 1.0

@@ -1,7 +1,7 @@
 """``spinemets validate``: check a cohort and list every problem.
 
 Exit code 0 and one ``OK: ...`` line for a valid cohort; exit code 2 and one
-line per problem otherwise. Tested in ``tests/test_cohort_cli.py``.
+line per problem otherwise. Tested in ``tests/cohort/test_cli.py``.
 """
 
 from __future__ import annotations
@@ -43,15 +43,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         "--sheet",
         metavar="NAME",
         default=None,
-        help="Excel sheet of the patients table (default: a sheet named 'patients', else "
-        "the first)",
+        help="Excel sheet of the patients table, any case (default: a sheet named "
+        "'patients', else the first sheet that is not blank)",
     )
     parser.add_argument(
         "--complications-sheet",
         metavar="NAME",
         default=None,
-        help="Excel sheet of the complications table (default: a sheet named "
-        "'complications', else the first)",
+        help="Excel sheet of the complications table, any case (default: a sheet named "
+        "'complications', else the first sheet that is not blank)",
     )
     parser.add_argument(
         "--mapping",
@@ -63,8 +63,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--allow-identifiers",
         action="store_true",
-        help="accept columns that look like direct identifiers (names, record numbers, birth "
-        "dates, addresses, phone numbers, e-mail); they are dropped on loading",
+        help="accept columns whose names or values look like direct identifiers (names, record "
+        "numbers, birth dates, addresses, phone numbers, e-mail, identity numbers); they are "
+        "dropped on loading, and a patient_id holding identifiers is replaced by study codes",
     )
     parser.set_defaults(func=_validate)
 

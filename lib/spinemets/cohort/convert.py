@@ -4,9 +4,9 @@ Types (the contract teammates rely on, checked by :func:`output_schema`):
 ``patient_id``, codes and free text are ``str`` (codes lower-case, Frankel grades
 upper-case); whole numbers and 0/1 flags are ``int64``; months are ``float64``;
 VAS scores are ``int64`` when every score is whole, else ``float64``. Columns
-come in the format's order, then any extra columns in file order (numeric when
-every value is a number, else text). Rows keep the file's order; the index is
-0..n-1. Tested in ``tests/test_cohort_load.py``.
+come in the format's order, then the columns a mapping keeps, in file order
+(numeric when every value is a number, else text). Rows keep the file's order; the index is
+0..n-1. Tested in ``tests/cohort/test_load.py``.
 """
 
 from __future__ import annotations
@@ -22,21 +22,21 @@ def typed_column(raw: pd.Series, spec: ColumnSpec) -> pd.Series:
     """One validated column in its type (see the module docstring)."""
     kind = spec.kind
     if kind == "id":
-        return raw.map(lambda v: str(v).strip()).astype(object)
+        return values.map_unique(raw, lambda v: str(v).strip())
     if kind == "text":
-        return raw.map(lambda v: "" if v is None else str(v)).astype(object)
+        return values.map_unique(raw, lambda v: "" if v is None else str(v))
     if kind == "code":
-        return raw.map(lambda v: values.parse_code(v, spec.codes)).astype(object)
+        return values.map_unique(raw, lambda v: values.parse_code(v, spec.codes))
     if kind in ("int", "binary"):
-        return raw.map(values.parse_int).astype("int64")
-    numbers = raw.map(values.parse_number).astype("float64")
+        return values.map_unique(raw, values.parse_int).astype("int64")
+    numbers = values.map_unique(raw, values.parse_number).astype("float64")
     if kind == "score" and (numbers == numbers.round()).all():
         return numbers.astype("int64")
     return numbers
 
 
 def extra_column(raw: pd.Series) -> pd.Series:
-    """A column outside the format: numbers if every value is one, else text."""
+    """A column a mapping keeps: numbers if every value is one, else text."""
     cells = raw.map(lambda v: None if values.is_missing(v) else v)
     present = cells.dropna()
     numbers = present.map(values.parse_number)
@@ -50,7 +50,7 @@ def extra_column(raw: pd.Series) -> pd.Series:
 
 
 def typed_table(raw: pd.DataFrame, specs: tuple[ColumnSpec, ...], drop: set[str]) -> pd.DataFrame:
-    """The typed table: format columns in order, then extras; ``drop`` removed."""
+    """The typed table: format columns in order, then kept columns; ``drop`` removed."""
     columns: dict[str, pd.Series] = {}
     for spec in specs:
         if spec.name in raw.columns and spec.name not in drop:

@@ -11,7 +11,7 @@ With dates (DESIGN.md, "The cohort format"), for each patient:
 
 The order of the dates is validated first (:data:`spinemets.cohort.schema.DATE_RULES`);
 the date columns are dropped after derivation, so dates never reach an output.
-Tested in ``tests/test_cohort_dates.py`` against hand-computed day counts.
+Tested in ``tests/cohort/test_dates.py`` against hand-computed day counts.
 """
 
 from __future__ import annotations

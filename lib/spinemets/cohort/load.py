@@ -4,7 +4,7 @@
 ``load_cohort(patients_file, complications_file)`` a user's cohort. Every
 problem of both files is collected (pandera, lazy validation) before anything
 is refused, so the user fixes them all in one go. Tested in
-``tests/test_cohort_load.py`` and ``tests/test_cohort_corpus.py``.
+``tests/cohort/test_load.py`` and ``tests/cohort/test_corpus.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 from .. import paths
 from . import dates, schema, values
 from .convert import output_schema, typed_table
-from .prepare import FORMAT_NAMES, prepare
+from .prepare import FORMAT_NAMES, TABLE_NAMES, prepare, pseudonymous_ids
 from .problems import CohortValidationError, Problem, ValidationReport
 from .read import RawTable, read_table
 from .spec import (
@@ -41,7 +41,9 @@ class Cohort:
     cohort and for a patients file whose ``synthetic`` column is 1 on every row;
     ``label`` says which cohort this is, for every output; ``source_files`` are
     display paths (never absolute); ``notes`` lists what loading changed
-    (dropped columns, months derived from dates).
+    (dropped columns, blank sheets skipped, months derived from dates, study
+    codes replacing identifiers). The tables hold the format's columns only,
+    plus the columns a column mapping lists under ``keep``.
     """
 
     patients: pd.DataFrame
@@ -50,6 +52,14 @@ class Cohort:
     label: str
     source_files: tuple[str, ...]
     notes: tuple[str, ...] = ()
+
+    def format_only(self) -> Cohort:
+        """The same cohort without the columns kept by a mapping: the format's columns only."""
+        patients = self.patients[[c for c in self.patients.columns if c in TABLE_NAMES[0]]]
+        complications = self.complications[
+            [c for c in self.complications.columns if c in TABLE_NAMES[1]]
+        ]
+        return replace(self, patients=patients.copy(), complications=complications.copy())
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,7 @@ def _blank_missing(frame: pd.DataFrame, specs: tuple[ColumnSpec, ...]) -> pd.Dat
     out = frame.copy()
     for name in out.columns:
         if name not in text:
-            out[name] = out[name].map(lambda v: None if values.is_missing(v) else v)
+            out[name] = values.map_unique(out[name], lambda v: None if values.is_missing(v) else v)
     return out
 
 
@@ -182,16 +192,45 @@ def run(
     prepared = prepare([p_table, c_table], options.mapping_file, options.allow_identifiers)
     p_table, c_table = prepared.tables
     problems = p_found + c_found + prepared.problems
-    p_checked = _check_patients(p_table, problems) if p_table is not None else None
+    checked: list[Problem] = []
+    p_checked = _check_patients(p_table, checked) if p_table is not None else None
     c_checked = None
     if c_table is not None:
-        c_checked = _check_complications(c_table, _patient_ids(p_checked), problems)
+        c_checked = _check_complications(c_table, _patient_ids(p_checked), checked)
+    problems += _unexplained(checked, [t for t in (p_table, c_table) if t is not None])
     report = ValidationReport(tuple(problems), (p_src.file, c_src.file))
     if problems or p_checked is None or c_checked is None:
         return None, report
     cohort = _cohort(p_checked, c_checked, p_src, c_src, bundled)
-    notes = (*prepared.notes, *cohort.notes)
-    return replace(cohort, notes=notes), report
+    notes = [*prepared.notes, *cohort.notes]
+    if prepared.pseudonymise:
+        cohort = _pseudonymised(cohort)
+        notes.append(
+            "patient_id values look like direct identifiers: replaced by study codes "
+            f"{cohort.patients['patient_id'].iloc[0]}.. in the patients file's row order"
+        )
+    return replace(cohort, notes=tuple(notes)), report
+
+
+def _unexplained(problems: list[Problem], tables: list[RawTable]) -> list[Problem]:
+    """Problems of validation, without "empty cell" where reading explained the cell.
+
+    A formula without a cached value or a merged cell is reported once by
+    :mod:`spinemets.cohort.read`, not again as an empty cell.
+    """
+    explained = {(t.file, row, column) for t in tables for row, column in t.explained}
+    return [
+        p for p in problems if p.value is not None or (p.file, p.row, p.column) not in explained
+    ]
+
+
+def _pseudonymised(cohort: Cohort) -> Cohort:
+    codes = pseudonymous_ids(cohort.patients["patient_id"])
+    patients = cohort.patients.copy()
+    complications = cohort.complications.copy()
+    patients["patient_id"] = patients["patient_id"].map(codes).astype(object)
+    complications["patient_id"] = complications["patient_id"].map(codes).astype(object)
+    return replace(cohort, patients=patients, complications=complications)
 
 
 def _cohort(p: _Checked, c: _Checked, p_src: _Source, c_src: _Source, bundled: bool) -> Cohort:
@@ -261,9 +300,12 @@ def load_cohort(
     Relative paths are taken from the project root (:func:`spinemets.paths.resolve`).
     ``sheet`` / ``complications_sheet`` pick an Excel sheet (default: a sheet named
     ``patients`` / ``complications``, else the first). ``mapping_file`` is a YAML
-    column mapping (:mod:`spinemets.cohort.mapping`). Columns that look like direct
-    identifiers (:mod:`spinemets.privacy`) are refused unless ``allow_identifiers``,
-    and dropped even then. Raises :class:`CohortValidationError` listing every problem.
+    column mapping (:mod:`spinemets.cohort.mapping`). Columns whose names or values
+    look like direct identifiers (:mod:`spinemets.cohort.identifiers`) are refused
+    unless ``allow_identifiers``, and dropped even then (a ``patient_id`` holding
+    identifiers is replaced by study codes). Columns outside the format are dropped
+    (noted in ``Cohort.notes``) unless the mapping lists them under ``keep``. Raises
+    :class:`CohortValidationError` listing every problem.
     """
     options = LoadOptions(sheet, complications_sheet, mapping_file, allow_identifiers)
     cohort, report = run(patients_file, complications_file, options)

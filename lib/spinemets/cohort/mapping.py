@@ -6,13 +6,16 @@ A small YAML file (example in data/README.md, "Column mapping")::
     values:
       surgery: {"En bloc": metastasectomy, "Decompr.": decompression}
       death: {yes: 1, no: 0}
+    keep: [ecog]
 
 ``columns`` renames columns (in whichever of the two tables has them);
 ``values`` recodes cells of a column, named by its cohort-format name, matching
 the user's text case-insensitively after trimming spaces; cells not listed are
-kept as written. Everything is read as text (YAML's ``yes``/``no`` stay the words
-``yes``/``no``). The user's files are never modified: the mapping is applied to
-the tables in memory. Tested in ``tests/test_cohort_mapping.py``.
+kept as written; ``keep`` lists columns outside the cohort format to keep after
+loading (every other such column is dropped, :mod:`spinemets.cohort.prepare`).
+Everything is read as text (YAML's ``yes``/``no`` stay the words ``yes``/``no``).
+The user's files are never modified: the mapping is applied to the tables in
+memory. Tested in ``tests/cohort/test_mapping.py``.
 """
 
 from __future__ import annotations
@@ -33,10 +36,11 @@ _EXPECTED = (
 
 @dataclass(frozen=True)
 class ColumnMapping:
-    """Renames (``columns``) and recodings (``values``), all as text."""
+    """Renames (``columns``), recodings (``values``) and extra columns kept (``keep``)."""
 
     columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
 
     def rename(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The frame with the user's column names replaced by the format's.
@@ -84,14 +88,14 @@ def read_mapping(path: Path, file: str) -> tuple[ColumnMapping | None, list[Prob
     if not isinstance(data, dict):
         return None, [Problem(file, None, None, None, _EXPECTED, issue="is not a mapping")]
     for key in data:
-        if key not in ("columns", "values"):
+        if key not in ("columns", "values", "keep"):
             problems.append(
                 Problem(
                     file,
                     None,
                     None,
-                    key,
-                    "only the keys 'columns' and 'values'",
+                    None,
+                    "only the keys 'columns', 'values' and 'keep'",
                     issue=f"unknown key {key!r}",
                 )
             )
@@ -121,6 +125,19 @@ def read_mapping(path: Path, file: str) -> tuple[ColumnMapping | None, list[Prob
             )
         )
         values = {}
+    keep = data.get("keep") or []
+    if not isinstance(keep, list) or not all(isinstance(k, str) for k in keep):
+        problems.append(
+            Problem(
+                file,
+                None,
+                "keep",
+                None,
+                "a list of column names, e.g. 'keep: [ecog]'",
+                issue="is not a list of names",
+            )
+        )
+        keep = []
     targets = list(columns.values())
     for target in sorted({t for t in targets if targets.count(t) > 1}):
         sources = ", ".join(repr(k) for k, v in columns.items() if v == target)
@@ -136,7 +153,8 @@ def read_mapping(path: Path, file: str) -> tuple[ColumnMapping | None, list[Prob
         )
     if problems:
         return None, problems
-    return ColumnMapping(dict(columns), {k: dict(v) for k, v in values.items()}), []
+    mapping = ColumnMapping(dict(columns), {k: dict(v) for k, v in values.items()}, tuple(keep))
+    return mapping, []
 
 
 def _is_text_mapping(value: object) -> bool:
@@ -146,19 +164,34 @@ def _is_text_mapping(value: object) -> bool:
 
 
 def unused_columns(mapping: ColumnMapping, frames: list[pd.DataFrame], file: str) -> list[Problem]:
-    """Source columns of the mapping found in none of the tables (likely a typo)."""
+    """Source columns of the mapping found in none of the tables (likely a typo).
+
+    Names under ``keep`` are looked for after the renames of ``columns``.
+    """
     present = {c for f in frames for c in f.columns}
+    renamed = present | {mapping.columns.get(c, c) for c in present}
     return [
         Problem(
             file,
             None,
             "columns",
-            name,
+            None,
             "a column name of the patients or complications file",
             issue=f"names column {name!r}, which is in neither file",
         )
         for name in mapping.columns
         if name not in present
+    ] + [
+        Problem(
+            file,
+            None,
+            "keep",
+            None,
+            "a column name of the patients or complications file",
+            issue=f"names column {name!r}, which is in neither file",
+        )
+        for name in mapping.keep
+        if name not in renamed
     ]
 
 

@@ -1,8 +1,10 @@
 """What is wrong with a cohort, said the way the user's spreadsheet says it.
 
-A :class:`Problem` names the file (display name, never an absolute path), the
-row as a spreadsheet numbers it (header = row 1, first data row = row 2), the
-column, the value found and what was expected. A :class:`ValidationReport`
+A :class:`Problem` names the file (display name, never an absolute path; for a
+workbook, with its sheet), the row as a spreadsheet numbers it (header = row 1,
+first data row = row 2), the column, the value found and what was expected. A
+value that looks like a direct identifier (:mod:`spinemets.cohort.identifiers`)
+is never shown: the message says what it looks like instead. A :class:`ValidationReport`
 holds every problem of a cohort; :class:`CohortValidationError` carries one.
 """
 
@@ -12,6 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..errors import SpinemetsError
+from . import identifiers
+from .spec import DATE_COLUMNS
+
+_DATE_NAMES = frozenset(c.name for c in DATE_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -20,8 +26,10 @@ class Problem:
 
     ``row`` and ``column`` are None for problems of a whole file or column;
     ``value`` is the cell text as written (None when there is no cell);
-    ``issue`` replaces ``value '...'`` in the message when the problem is not a
-    bad value (a missing column, a duplicate, an empty file).
+    ``issue`` says what is wrong when the problem is not a bad value (a missing
+    column, an empty file), or, with a value, what is wrong with it (``value 'T01'
+    is used again``). The message shows ``value '...'`` only when the value does
+    not look like a direct identifier (:func:`shown_value`).
     """
 
     file: str
@@ -37,13 +45,26 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column}")
-        if self.issue is not None:
-            what = self.issue
-        elif self.value is None or self.value.strip() == "":
-            what = "empty cell"
+        if self.value is None or self.value.strip() == "":
+            what = self.issue if self.issue is not None else "empty cell"
         else:
-            what = f"value {self.value!r}"
+            shown = shown_value(self.value, self.column)
+            what = shown if self.issue is None else f"{shown} {self.issue}"
         return f"{', '.join(where)}: {what} — expected {self.expected}"
+
+
+def shown_value(value: str, column: str | None = None) -> str:
+    """``value '...'`` for a message, or what the value looks like if it is an identifier.
+
+    ``patient_id`` gets the stricter check (:func:`identifiers.key_kind`); a date in
+    one of the format's date columns (``surgery_date``...) is shown, since dates
+    are what these columns hold and they never leave the loader.
+    """
+    key = column == "patient_id"
+    kind = identifiers.key_kind(value) if key else identifiers.value_kind(value)
+    if kind is None or (kind == identifiers.FULL_DATE and column in _DATE_NAMES):
+        return f"value {value!r}"
+    return f"a value that looks like {kind} (not shown)"
 
 
 @dataclass(frozen=True)

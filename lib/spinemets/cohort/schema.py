@@ -2,8 +2,9 @@
 
 Tables are validated as text (``str`` or None cells, index = spreadsheet row):
 
-- each column of :mod:`spinemets.cohort.spec` becomes a ``pa.Column`` with an
-  element-wise check of its kind (whose ``error`` is the "expected ..." text),
+- each column of :mod:`spinemets.cohort.spec` becomes a ``pa.Column`` with a
+  check of its kind, cell by cell (each distinct text checked once:
+  :func:`spinemets.cohort.values.map_unique`; its ``error`` is the "expected ..." text),
   ``nullable=False`` unless free text, ``unique=True`` for ``patient_id``;
 - rules across columns (``lp_months <= os_months``, the order of dates) are
   DataFrame-level checks, each blaming one column;
@@ -11,7 +12,8 @@ Tables are validated as text (``str`` or None cells, index = spreadsheet row):
 
 Validation is lazy (``schema.validate(frame, lazy=True)``), so every failure of
 every row is collected; :func:`problems_from_failures` turns pandera's
-``failure_cases`` into user-facing problems. Tested in ``tests/test_cohort_schema.py``.
+``failure_cases`` into user-facing problems. Tested in ``tests/cohort/test_load.py`` and the
+corpus (``tests/cohort/test_corpus.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from .problems import Problem
 from .spec import (
     COMPLICATION_COLUMNS,
     DATE_COLUMNS,
+    DAYS_PER_MONTH,
     DURATION_COLUMNS,
+    MAX_MONTHS,
     PATIENT_COLUMNS,
     SYNTHETIC_MARKER,
     ColumnSpec,
@@ -57,11 +61,18 @@ def _valid_cell(spec: ColumnSpec) -> Callable[[object], bool]:
     return lambda v: True
 
 
+def _cell_check(spec: ColumnSpec) -> pa.Check:
+    valid = _valid_cell(spec)
+    return pa.Check(
+        lambda column: values.map_unique(column, valid).astype(bool), error=spec.expected
+    )
+
+
 def column_schema(spec: ColumnSpec) -> pa.Column:
     """The pandera column of one spec: its kind's check, nullability, uniqueness."""
     return pa.Column(
         dtype=None,
-        checks=pa.Check(_valid_cell(spec), element_wise=True, error=spec.expected),
+        checks=_cell_check(spec),
         nullable=spec.kind in ("text", "date") and not spec.required,
         unique=spec.unique,
         report_duplicates="exclude_first",
@@ -91,7 +102,7 @@ class RowRule:
 def _parsed(frame: pd.DataFrame, column: str, parse: Callable[[str], object]) -> pd.Series:
     if column not in frame.columns:
         return pd.Series([None] * len(frame), index=frame.index, dtype=object)
-    return frame[column].map(lambda v: None if values.is_missing(v) else parse(v))
+    return values.map_unique(frame[column], lambda v: None if values.is_missing(v) else parse(v))
 
 
 def _numbers(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -162,6 +173,32 @@ def _has_end_date(frame: pd.DataFrame) -> pd.Series:
     return lfu.notna() | death.notna()
 
 
+def _within_max_months(column: str) -> RowRule:
+    """A date at most MAX_MONTHS after surgery_date (the survival columns' range)."""
+
+    def holds(frame: pd.DataFrame) -> pd.Series:
+        surgery = _parsed(frame, "surgery_date", values.parse_date)
+        date = _parsed(frame, column, values.parse_date)
+        return pd.Series(
+            [
+                s is None or d is None or (d - s).days / DAYS_PER_MONTH <= MAX_MONTHS
+                for s, d in zip(surgery, date, strict=True)
+            ],
+            index=frame.index,
+            dtype=bool,
+        )
+
+    return RowRule(
+        f"{column}_within_{MAX_MONTHS}_months",
+        column,
+        holds,
+        lambda row: (
+            f"a date at most {MAX_MONTHS} months ({MAX_MONTHS // 12} years) after "
+            f"surgery_date ({_cell(row, 'surgery_date')})"
+        ),
+    )
+
+
 DATE_RULES: tuple[RowRule, ...] = (
     RowRule(
         "followup_or_death_date_given",
@@ -176,6 +213,7 @@ DATE_RULES: tuple[RowRule, ...] = (
     _date_order("local_progression_date", "death_date", "local_progression_date"),
     _date_order("local_progression_date", "last_followup_date", "local_progression_date"),
     *(_not_in_future(c.name) for c in DATE_COLUMNS),
+    *(_within_max_months(c.name) for c in DATE_COLUMNS if c.name != "surgery_date"),
 )
 
 
@@ -262,13 +300,15 @@ def problems_from_failures(
             problems.add(Problem(file, row, column, None, expected))
         elif check == "field_uniqueness":
             first = int(frame.index[frame[column] == case][0])
-            issue = f"value {case!r} is used again (first in row {first})"
+            issue = f"is used again (first in row {first})"
             problems.add(Problem(file, row, column, str(case), f"each {column} once", issue=issue))
         else:
             value = (
                 None if case is None or (isinstance(case, float) and pd.isna(case)) else str(case)
             )
-            problems.add(Problem(file, row, column, value, check))
+            hint = None if value is None else values.thousands_hint(value)
+            expected = check if hint is None else f"{check}; {hint}"
+            problems.add(Problem(file, row, column, value, expected))
     return sorted(problems, key=_order(specs, rules))
 
 

@@ -1,18 +1,57 @@
 """The cohort format: every column's name, kind, allowed values and meaning.
 
-This is the single source of truth for DESIGN.md's "The cohort format". The
+This is the single source of truth for DESIGN.md's "The cohort format" -- the codes,
+grades and endpoints every analysis uses are declared here once. The
 pandera schemas (:mod:`spinemets.cohort.schema`), the type conversion
 (:mod:`spinemets.cohort.convert`) and the data dictionary (``data/README.md``,
-checked against this module by ``tests/test_cohort_spec.py``) all derive from it.
+checked against this module by ``tests/cohort/test_spec.py``) all derive from it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 #: Days per month used to turn dates into months (365.25 / 12), as DESIGN.md fixes.
 DAYS_PER_MONTH = 30.4375
+
+#: The longest time in months a survival column may hold: 50 years after spinal surgery.
+#: Longer is a data-entry error (days or an Excel date serial typed as months), not a
+#: follow-up, and astronomically large values (``1e300``) would break the analyses.
+MAX_MONTHS = 600
+
+#: Frankel grades of spinal cord function, A (complete lesion) .. E (normal), in order.
+FRANKEL_GRADES: tuple[str, ...] = ("A", "B", "C", "D", "E")
+#: Frankel grades at which a patient walks ("ambulatory"); A-C are the paper's
+#: "nonambulatory" patients.
+AMBULATORY_GRADES: tuple[str, ...] = ("D", "E")
+#: Types of spinal surgery; the first is the one the study asks about.
+SURGERIES: tuple[str, ...] = ("metastasectomy", "decompression")
+#: Adjuvant systemic therapies; the first is the one the study asks about.
+THERAPIES: tuple[str, ...] = ("targeted", "cytokine")
+#: Regions of the operated spinal metastasis.
+SPINE_REGIONS: tuple[str, ...] = ("cervical", "thoracic", "lumbar")
+#: Kinds of complication (Table 4 of the paper).
+COMPLICATION_CATEGORIES: tuple[str, ...] = ("neurological", "wound", "implant", "medical")
+#: The study's two comparisons: column -> its levels, the level asked about first.
+COMPARISONS: dict[str, tuple[str, ...]] = {"surgery": SURGERIES, "adjuvant_therapy": THERAPIES}
+
+
+class Endpoint(NamedTuple):
+    """A survival endpoint of the study: its columns of the patients table and its name."""
+
+    time: str
+    event: str
+    label: str
+
+
+#: The survival endpoints: key -> columns. LPFS counts local progression only: a death
+#: without progression is censored, as in the paper (so 1 - LPFS is not the cumulative
+#: incidence of progression when patients die first; notebook 06).
+ENDPOINTS: dict[str, Endpoint] = {
+    "os": Endpoint("os_months", "death", "Overall survival"),
+    "lpfs": Endpoint("lp_months", "local_progression", "Local progression-free survival"),
+}
 
 Kind = Literal["id", "int", "code", "binary", "score", "months", "text", "date"]
 
@@ -24,7 +63,7 @@ class ColumnSpec:
     ``kind`` decides how the cell text is checked and converted: ``id`` (non-empty
     text, unique), ``int`` (whole number in ``[low, high]``), ``code`` (one of
     ``codes``, case-insensitive), ``binary`` (0 or 1), ``score`` (number in
-    ``[low, high]``), ``months`` (number >= 0), ``text`` (free text, may be empty),
+    ``[low, high]``), ``months`` (number in ``[low, high]``), ``text`` (free text, may be empty),
     ``date`` (a calendar date, see :mod:`spinemets.cohort.values`).
     """
 
@@ -52,7 +91,7 @@ class ColumnSpec:
         if self.kind == "score":
             return f"a number {self.low:g}..{self.high:g}"
         if self.kind == "months":
-            return "a number of months >= 0"
+            return f"a number of months {self.low:g}..{self.high:g}"
         if self.kind == "date":
             return "a date written YYYY-MM-DD (or DD.MM.YYYY)"
         return "free text"
@@ -76,19 +115,19 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "code",
         "type of spinal surgery: en bloc metastasectomy or palliative decompression "
         "with stabilisation",
-        codes=("metastasectomy", "decompression"),
+        codes=SURGERIES,
     ),
     ColumnSpec(
         "adjuvant_therapy",
         "code",
         "systemic therapy after surgery: targeted agents or cytokines (interferon, IL-2)",
-        codes=("targeted", "cytokine"),
+        codes=THERAPIES,
     ),
     ColumnSpec(
         "spine_region",
         "code",
         "region of the operated spinal metastasis",
-        codes=("cervical", "thoracic", "lumbar"),
+        codes=SPINE_REGIONS,
     ),
     _binary("nephrectomy", "radical nephrectomy before spinal surgery (1 = yes)"),
     _binary("synchronous", "metastases synchronous with the primary tumour (1 = yes)"),
@@ -106,20 +145,24 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "frankel_pre",
         "code",
         "Frankel grade before surgery (A complete .. E normal)",
-        codes=("A", "B", "C", "D", "E"),
+        codes=FRANKEL_GRADES,
         upper=True,
     ),
     ColumnSpec(
         "frankel_post",
         "code",
         "Frankel grade after surgery",
-        codes=("A", "B", "C", "D", "E"),
+        codes=FRANKEL_GRADES,
         upper=True,
     ),
     ColumnSpec("vas_pre", "score", "back pain before surgery, VAS 0..10", low=0, high=10),
     ColumnSpec("vas_post", "score", "back pain on day 7 after surgery, VAS 0..10", low=0, high=10),
     ColumnSpec(
-        "os_months", "months", "months from spinal surgery to death or last follow-up", low=0
+        "os_months",
+        "months",
+        "months from spinal surgery to death or last follow-up",
+        low=0,
+        high=MAX_MONTHS,
     ),
     _binary("death", "1 = died (os_months is the time of death), 0 = alive at last follow-up"),
     ColumnSpec(
@@ -127,6 +170,7 @@ PATIENT_COLUMNS: tuple[ColumnSpec, ...] = (
         "months",
         "months from surgery to local progression or censoring; <= os_months",
         low=0,
+        high=MAX_MONTHS,
     ),
     _binary(
         "local_progression",
@@ -141,7 +185,7 @@ COMPLICATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "category",
         "code",
         "kind of complication (Table 4 of the paper)",
-        codes=("neurological", "wound", "implant", "medical"),
+        codes=COMPLICATION_CATEGORIES,
     ),
     ColumnSpec(
         "detail",

@@ -24,6 +24,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple
 
+import pandas as pd
+
+from ..cohort.spec import SURGERIES
 from .claims import ClaimsError, load_numbers, whole_number
 
 #: Where the single targeted-therapy progression happened: a reconstruction choice.
@@ -32,9 +35,6 @@ from .claims import ClaimsError, load_numbers, whole_number
 #: while metastasectomy takes its third progression there, and fitted the published
 #: LPFS curves better (data/synthetic/README.md).
 TARGETED_PROGRESSION_SURGERY = "metastasectomy"
-
-SURGERIES: tuple[str, ...] = ("metastasectomy", "decompression")
-THERAPIES: tuple[str, ...] = ("targeted", "cytokine")
 
 #: Claim (or derived number) ids of the cell sizes, in the order cells are listed.
 CELL_SIZE_IDS: dict[tuple[str, str], str] = {
@@ -108,3 +108,14 @@ def deaths(numbers: Mapping[str, float] | None = None) -> int:
     """Patients who had died at the last follow-up (the rest are censored)."""
     numbers = load_numbers() if numbers is None else numbers
     return whole_number(numbers, "deaths_n")
+
+
+def cells_frame(
+    numbers: Mapping[str, float] | None = None,
+    targeted_progression_surgery: str = TARGETED_PROGRESSION_SURGERY,
+) -> pd.DataFrame:
+    """:func:`cells` as a table: surgery, adjuvant_therapy, patients, local_progressions.
+
+    Tests: tests/paper/test_cells.py::test_cells_frame.
+    """
+    return pd.DataFrame(cells(numbers, targeted_progression_surgery), columns=list(Cell._fields))

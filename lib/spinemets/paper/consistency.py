@@ -47,8 +47,12 @@ from typing import Any
 
 import pandas as pd
 
-from .. import paths, stats
+from .. import paths
+from ..cohort.spec import SURGERIES, THERAPIES
 from ..errors import SpinemetsError
+from ..methods import contingency
+from ..methods.km import kaplan_meier
+from ..study.endpoints import endpoint_data
 from .claims import Claim, load_claims
 
 VERDICT_CONSISTENT = "consistent"
@@ -516,7 +520,7 @@ def check_lp_chisq(c: Claims) -> dict:
     m, d = _n(c, "lp_metastasectomy_n"), _n(c, "lp_decompression_n")
     nm, nd = _n(c, "n_metastasectomy"), _n(c, "n_decompression")
     table = [[m, nm - m], [d, nd - d]]
-    result = stats.chisq_test(table, correct=True)
+    result = contingency.chisq_test(table, correct=True)
     chisq, p = c["lp_surgery_chisq"], c["lp_surgery_chisq_p"]
     ok = chisq.agrees(result.statistic) and p.agrees(result.p_value)
     return _row(
@@ -525,7 +529,7 @@ def check_lp_chisq(c: Claims) -> dict:
         f"{m}/{nm} vs {d}/{nd} progressed; chi2 = {chisq.printed}, P = {p.printed}",
         f"table {table}, Pearson chi-square with Yates' correction: chi2 = "
         f"{result.statistic:.4f}, P = {result.p_value:.4f}",
-        "Recomputed with spinemets.stats.chisq_test (R chisq.test(correct = TRUE)); the "
+        "Recomputed with spinemets.contingency.chisq_test (R chisq.test(correct = TRUE)); the "
         "printed values are this test's, rounded.",
         ["lp_metastasectomy_n", "lp_decompression_n", "lp_surgery_chisq", "lp_surgery_chisq_p"],
     )
@@ -542,9 +546,9 @@ def check_frankel_mcnemar(c: Claims) -> dict:
     worst = 0
     for lost in range(0, n - non_pre + 1):
         table = [[0, lost], [gain + lost, 0]]  # rows before (D-E, A-C), columns after
-        if stats.mcnemar_test(table, correct=True).p_value < bound:
+        if contingency.mcnemar_test(table, correct=True).p_value < bound:
             worst = lost
-    best_p = stats.mcnemar_test([[0, 0], [gain, 0]], correct=True).p_value
+    best_p = contingency.mcnemar_test([[0, 0], [gain, 0]], correct=True).p_value
     return _row(
         "Frankel: ambulatory before vs after",
         _verdict(gain > 0 and best_p < bound),
@@ -556,7 +560,7 @@ def check_frankel_mcnemar(c: Claims) -> dict:
         f"'The {non_pre} nonambulatory patients showed improvement in ability to walk' "
         f"cannot mean that all of them walked: {n - amb_post} were non-ambulatory after "
         f"surgery. If c patients lost walking, {gain} + c of the {non_pre} walked again "
-        f"(c <= {worst} for P < .0001). Test: spinemets.stats.mcnemar_test (R mcnemar.test).",
+        f"(c <= {worst} for P < .0001). Test: spinemets.contingency.mcnemar_test (R mcnemar.test).",
         [
             "frankel_nonambulatory_pre_n",
             "frankel_ambulatory_post_pct",
@@ -784,8 +788,8 @@ def check_pooled_rates(c: Claims) -> list[dict]:
         pooled = c[f"os_{years}y_all"]
         assert pooled.value is not None
         for strata, (g1, g2) in (
-            ("surgery", ("metastasectomy", "decompression")),
-            ("adjuvant therapy", ("targeted", "cytokine")),
+            ("surgery", SURGERIES),
+            ("adjuvant therapy", THERAPIES),
         ):
             r1, r2 = _v(c, f"os_{years}y_{g1}"), _v(c, f"os_{years}y_{g2}")
             n1, n2 = sizes[g1], sizes[g2]
@@ -879,3 +883,25 @@ def findings(
         if row.note:
             lines.append(f"  {row.note}")
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def event_risk_sets(patients: pd.DataFrame, endpoint: str, column: str, group: str) -> pd.DataFrame:
+    """A cohort's side of a Kaplan-Meier check: the times of ``group``'s events on
+    ``endpoint`` and the number at risk at each (columns time, n_risk, n_event).
+
+    The Kaplan-Meier event table (R ``summary(survfit(...))``, censored at t at risk at t)
+    restricted to times with an event: aggregates, no patient's row. Notebook 00 shows
+    that the calibrated cohort meets the forced risk sets the audit derives.
+    Tests: tests/paper/test_consistency.py::test_event_risk_sets.
+    """
+    rows = (patients[column] == group).to_numpy()
+    time, event = endpoint_data(patients, endpoint)
+    km = kaplan_meier(time[rows], event[rows])
+    has = km.n_event > 0
+    return pd.DataFrame(
+        {
+            "time": km.time[has],
+            "n_risk": km.n_risk[has].astype(int),
+            "n_event": km.n_event[has].astype(int),
+        }
+    )

@@ -7,12 +7,12 @@ evaluates it on a cohort's two tables with the same functions the notebooks use:
   medians, means with t intervals, Pearson chi-square with Yates' correction,
   McNemar, the paired Wilcoxon test (R ``sum``, ``median``, ``mean``,
   ``t.test``, ``chisq.test``, ``mcnemar.test``, ``wilcox.test``, via
-  :mod:`spinemets.stats`);
+  :mod:`spinemets.methods.contingency`);
 * survival claims (:func:`recompute_survival`): Kaplan-Meier medians, their
   confidence limits and milestone rates (R ``survfit``, ``print.survfit``,
   ``summary.survfit(times=)``) and log-rank p-values (R ``survdiff``), via
-  :mod:`spinemets.survival`, honouring the claim's ``conf_type`` (R's default
-  ``log``, the paper's, when the claim gives none).
+  :mod:`spinemets.methods.km` and :mod:`spinemets.methods.logrank`, honouring the
+  claim's ``conf_type`` (R's default ``log``, the paper's, when the claim gives none).
 
 :func:`recompute` dispatches on the claim's computation; the scorecard
 (:mod:`spinemets.paper.scorecard`) classifies what it returns. Tested by
@@ -29,12 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import stats
 from ..errors import SpinemetsError
-from ..survival.endpoints import ALL, endpoint_data
-from ..survival.km import kaplan_meier, survival_at
-from ..survival.logrank import logrank_test
-from ..survival.median import median_survival
+from ..methods import contingency
+from ..methods.km import kaplan_meier, median_survival, survival_at
+from ..methods.logrank import logrank_test
+from ..study.endpoints import ALL, endpoint_data
 from .claims import Claim, load_claims
 
 #: What a recomputation gives: a value, an interval (lower, upper), or None.
@@ -71,7 +70,7 @@ def recompute_descriptive(
     ``chisq_yates`` R ``chisq.test(correct = TRUE)``, ``mcnemar_p`` R
     ``mcnemar.test`` on the 2 x 2 table of ``positive`` before vs after,
     ``wilcoxon_paired_p`` R ``wilcox.test(paired = TRUE)`` (all via
-    :mod:`spinemets.stats`). Tested by ``tests/paper/test_recompute.py``.
+    :mod:`spinemets.methods.contingency`). Tested by ``tests/paper/test_recompute.py``.
     """
     if claim.computation not in DESCRIPTIVE_COMPUTATIONS:
         return None
@@ -96,11 +95,11 @@ def recompute_descriptive(
     if name == "mean":
         return float(rows[a["column"]].mean())
     if name == "mean_ci":
-        ci = stats.t_mean_ci(rows[a["column"]].to_numpy(float), float(a["conf_level"]))
+        ci = contingency.t_mean_ci(rows[a["column"]].to_numpy(float), float(a["conf_level"]))
         return ci.lower, ci.upper
     if name in ("chisq_yates", "chisq_yates_p"):
         counts = pd.crosstab(rows[a["row"]], rows[a["column"]]).to_numpy()
-        result = stats.chisq_test(counts, correct=True)
+        result = contingency.chisq_test(counts, correct=True)
         return float(result.statistic) if name == "chisq_yates" else result.p_value
     if name == "mcnemar_p":
         before = rows[a["before"]].isin(list(a["positive"]))
@@ -111,9 +110,9 @@ def recompute_descriptive(
                 [int((~before & after).sum()), int((~before & ~after).sum())],
             ]
         )
-        return stats.mcnemar_test(counts, correct=True).p_value
+        return contingency.mcnemar_test(counts, correct=True).p_value
     # wilcoxon_paired_p
-    return stats.wilcox_test(
+    return contingency.wilcox_test(
         rows[a["before"]].to_numpy(float), rows[a["after"]].to_numpy(float), paired=True
     ).p_value
 

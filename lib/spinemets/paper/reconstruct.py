@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from .. import paths
+from ..cohort.spec import COMPLICATION_CATEGORIES, SURGERIES
 from ..errors import SpinemetsError
 from ..output import table_to_csv_text
 from .cells import cells
@@ -90,7 +91,7 @@ CELL_LOCAL_PROGRESSIONS: dict[tuple[str, str], int] = {
     (c.surgery, c.adjuvant_therapy): c.local_progressions for c in cells()
 }
 
-_MET, _DEC = "metastasectomy", "decompression"
+_MET, _DEC = SURGERIES
 
 
 def _split_by_surgery(totals: dict[str, int], metastasectomy: dict[str, int]) -> dict:
@@ -289,7 +290,7 @@ _COMPLICATED_BY_SURGERY = {
     _MET: _COMPLICATED_METASTASECTOMY,
     _DEC: _count("complications_patients_n") - _COMPLICATED_METASTASECTOMY,
 }
-_CATEGORY_ORDER = ("neurological", "wound", "implant", "medical")
+_CATEGORY_ORDER = COMPLICATION_CATEGORIES
 
 #: Age: the paper's median and range.
 _AGE_MEDIAN = _count("age_median")

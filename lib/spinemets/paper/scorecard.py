@@ -54,8 +54,8 @@ import pandas as pd
 from .. import paths
 from ..cohort import Cohort, load_cohort
 from ..errors import SpinemetsError
+from ..methods.km import CONF_TYPES
 from ..output import table_to_csv_text, table_to_markdown
-from ..survival.km import CONF_TYPES
 from .claims import COMPUTATIONS, Claim, load_claims
 from .consistency import VERDICT_IMPOSSIBLE, audit, contested_claims
 from .recompute import SURVIVAL_COMPUTATIONS, Recomputed, recompute
@@ -225,6 +225,14 @@ def _note(
     if not claim.followed and status in REPRODUCED:
         parts.append("a statement the bundled cohort does not follow, met by this cohort")
     return "; ".join(parts)
+
+
+def close_bands() -> pd.DataFrame:
+    """:data:`CLOSE_TOLERANCES` as a table (unit, close_band), units sorted.
+
+    Tests: tests/paper/test_scorecard.py::test_close_bands.
+    """
+    return pd.DataFrame(sorted(CLOSE_TOLERANCES.items()), columns=["unit", "close_band"])
 
 
 def with_conf_type(claims: Sequence[Claim], conf_type: str) -> list[Claim]:

@@ -7,17 +7,40 @@ One module per concern:
   parameters, the parameter checks, metadata cleaning;
 - :mod:`~spinemets.reports.cohorts`: each run's cohort, loaded once and handed to
   the notebooks as a normalised CSV copy in a private temporary folder;
-- :mod:`~spinemets.reports.execute`: executing notebooks in worker processes;
-- :mod:`~spinemets.reports.batch`: ``spinemets report`` (staging, atomic replace);
-- :mod:`~spinemets.reports.index`: the static ``index.html``;
+- :mod:`~spinemets.reports.cache`: each notebook's inputs as digests, and the run's
+  cache of results, so that a rerun executes only what changed;
+- :mod:`~spinemets.reports.execute`: executing one notebook (the per-notebook step),
+  or re-rendering it from a stored result;
+- :mod:`~spinemets.reports.html`: a notebook's self-contained HTML page (MathML,
+  contents), the export step of :mod:`~spinemets.reports.execute`;
+- :mod:`~spinemets.reports.pool`: worker processes with hard time budgets, that
+  never outlive the runner;
+- :mod:`~spinemets.reports.folders`: what the runner owns in an output folder
+  (markers, locks, staging, the swap, the sweep of dead runs);
+- :mod:`~spinemets.reports.interrupt`: SIGINT/SIGTERM as one clean stop;
+- :mod:`~spinemets.reports.batch`: ``spinemets report`` (checks, locks, staging, swap);
+- :mod:`~spinemets.reports.index`: the static ``index.html``, each run's story;
+- :mod:`~spinemets.reports.story`: what a notebook declares for the index (its
+  metadata: question, key figures, key numbers);
 - :mod:`~spinemets.reports.refresh`: ``spinemets refresh-notebooks``;
 - :mod:`~spinemets.reports.command`: the two subcommands.
 
-Heavy imports (papermill, nbconvert) happen only when a command runs.
+Every import is static (CONTRIBUTING.md, "Layers"): papermill, nbclient and nbconvert
+load with the package. jsonschema, which nbformat uses, would also build three Earley
+parsers of RFC 3987 (about 1 s of CPU) for an ``iri`` format check that nbformat never
+makes; the runner's processes (the command line, the workers) leave it out
+(:data:`IRI_GRAMMAR_MODULE`: jsonschema registers that check only when the module
+imports). The kernels are separate processes, untouched.
 """
 
 from __future__ import annotations
 
-from .command import register_cli
+import sys
+
+#: The module jsonschema imports for its ``iri`` format check (see above).
+IRI_GRAMMAR_MODULE = "rfc3987_syntax"
+sys.modules.setdefault(IRI_GRAMMAR_MODULE, None)  # type: ignore[arg-type]
+
+from .command import register_cli  # noqa: E402  (after the guard above)
 
 __all__ = ["register_cli"]

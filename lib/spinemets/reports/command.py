@@ -6,7 +6,9 @@ import argparse
 from pathlib import Path
 
 from .. import paths
+from .batch import DEFAULT_RUNS_FILE, run_reports
 from .execute import DEFAULT_TIMEOUT
+from .refresh import refresh_notebooks
 
 
 def _positive_int(text: str) -> int:
@@ -30,7 +32,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--timeout", type=_positive_float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-        help=f"time budget per notebook (default: {DEFAULT_TIMEOUT:g})",
+        help=f"time budget per notebook, from its start, kernel start included "
+        f"(default: {DEFAULT_TIMEOUT:g})",
     )  # fmt: skip
     # For tests and development: execute the numbered notebooks of another folder.
     parser.add_argument("--notebooks-dir", type=Path, default=None, help=argparse.SUPPRESS)
@@ -44,8 +47,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Execute every numbered notebook for every run of RUNS_FILE into "
             "OUTPUT/<run>/ (executed notebooks, HTML, tables/, figures/), then write "
-            "OUTPUT/index.html. A run's folder is replaced only when all its notebooks "
-            "succeed. Exit code 1 if a notebook failed, 2 for bad input."
+            "OUTPUT/index.html. A notebook is executed only when something it depends on "
+            "changed (its code, parameters, the cohort's bytes, the package, the "
+            "environment); otherwise its stored result is reused (--force: execute all). "
+            "A run's folder is replaced only when all its notebooks "
+            "succeed, and only if spinemets made it (its run.json); anything else in the "
+            "way is refused before any work. One report at a time per run (a lock). "
+            "Exit codes: 0 all good, 1 a notebook failed, 2 bad input or an output folder "
+            "that cannot be used, 3 the run is being written by another spinemets report, "
+            "130/143 interrupted (SIGINT/SIGTERM). See reports/README.md."
         ),
     )
     report.add_argument(
@@ -59,6 +69,15 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--output-dir", type=Path, default=None, metavar="DIR",
         help="where run folders and index.html go (default: reports/)",
+    )  # fmt: skip
+    report.add_argument(
+        "--force", action="store_true",
+        help="execute every notebook, even those whose inputs did not change since their "
+        "stored result (the new results are stored)",
+    )  # fmt: skip
+    report.add_argument(
+        "--no-cache", action="store_true",
+        help="execute every notebook, delete the runs' cached results and store none",
     )  # fmt: skip
     _common(report)
     report.set_defaults(func=_report)
@@ -76,8 +95,6 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .batch import DEFAULT_RUNS_FILE, run_reports
-
     summary = run_reports(
         args.runs_file or DEFAULT_RUNS_FILE,
         output_dir=args.output_dir or paths.REPORTS_DIR,
@@ -85,13 +102,13 @@ def _report(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         run_names=args.runs,
         notebooks_dir=args.notebooks_dir or paths.NOTEBOOKS_DIR,
+        force=args.force,
+        no_cache=args.no_cache,
     )
     return summary.exit_code
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from .refresh import refresh_notebooks
-
     return refresh_notebooks(
         args.notebooks_dir or paths.NOTEBOOKS_DIR, jobs=args.jobs, timeout=args.timeout
     )

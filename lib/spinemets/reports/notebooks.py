@@ -1,19 +1,23 @@
 """The numbered notebooks: finding them, reading their parameters, cleaning them.
 
 A notebook declares its parameters in the cell tagged ``parameters``
-(CONTRIBUTING.md), literals only; :func:`inspect_notebooks` reads them with
-``papermill.inspect_notebook``. :func:`check_parameters` refuses, before anything
+(CONTRIBUTING.md), literals only; :func:`inspect_notebooks` reads them as papermill
+does (``papermill.inspect_notebook``: each ``name = value`` of that cell, the value's
+text as written, its comment left out), with Python's own parser and without
+importing papermill and nbformat (about a second of the runner's start on each
+run). :func:`check_parameters` refuses, before anything
 runs, a runs-file parameter that no selected notebook declares and a value whose
 type differs from the notebook's literal default, and a privacy parameter
 (:data:`PRIVACY_PARAMETERS`) that some selected notebook does not declare.
 :func:`clean_metadata` strips
 the time stamps and absolute paths that papermill and nbclient record.
-Tested in ``tests/test_runs.py`` and ``tests/test_reports.py``.
+Tested in ``tests/reports/test_runs.py`` and ``tests/reports/test_reports.py``.
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,19 +68,48 @@ def discover_notebooks(directory: str | Path) -> list[Path]:
 
 
 def inspect_notebooks(notebooks: list[Path]) -> list[NotebookSpec]:
-    """Each notebook's declared parameters (``papermill.inspect_notebook``)."""
-    import papermill
-
+    """Each notebook's declared parameters (:func:`declared_parameters`)."""
     specs = []
     for path in notebooks:
         try:
-            declared = papermill.inspect_notebook(str(path))
-        except Exception as error:  # any unreadable notebook, named
+            declared = declared_parameters(path)
+        except (OSError, ValueError, SyntaxError, AttributeError, TypeError) as error:
             raise RunsFileError(
                 f"{paths.display_path(path)}: cannot read its parameters cell: {error}"
             ) from None
-        specs.append(NotebookSpec(path, {n: str(p["default"]) for n, p in declared.items()}))
+        specs.append(NotebookSpec(path, declared))
     return specs
+
+
+def declared_parameters(path: Path) -> dict[str, str]:
+    """Name -> the default's source text, for each ``name = value`` (or ``name: type =
+    value``) at the top level of the notebook's first cell tagged ``parameters``, in
+    order; a notebook without that cell declares none.
+
+    What ``papermill.inspect_notebook`` gives as each parameter's ``default`` for the
+    literal assignments of a parameters cell (``tests/reports/test_reports.py`` compares the
+    two on every notebook).
+    """
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(
+        (c for c in nb.get("cells", []) if "parameters" in c.get("metadata", {}).get("tags", [])),
+        None,
+    )
+    if cell is None:
+        return {}
+    source = cell.get("source", "")
+    source = "".join(source) if isinstance(source, list) else str(source)
+    declared = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        else:
+            continue
+        if isinstance(target, ast.Name):
+            declared[target.id] = ast.get_source_segment(source, node.value) or ""
+    return declared
 
 
 def select_notebooks(run: Run, specs: list[NotebookSpec]) -> list[NotebookSpec]:
@@ -120,8 +153,26 @@ def _compatible(value: Any, default: Any) -> bool:
     if isinstance(default, float):
         return isinstance(value, int | float)
     if isinstance(default, list | tuple):
-        return isinstance(value, list | tuple)
+        if not isinstance(value, list | tuple):
+            return False
+        kinds = {_kind(d) for d in default}
+        if len(kinds) != 1 or None in kinds:
+            return True  # an empty or mixed default says nothing about its items
+        return all(_compatible(v, default[0]) for v in value)
+    if isinstance(default, dict):
+        return isinstance(value, dict)
     return type(value) is type(default)
+
+
+def _kind(value: Any) -> str | None:
+    """``"number"``, ``"text"``, ``"boolean"`` ...: what a list item of a default is."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    return None
 
 
 def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
@@ -130,7 +181,10 @@ def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
     ``specs`` are the run's selected notebooks. A parameter is known when at least
     one of them declares it; its value must have the type of every declaring
     notebook's literal default (an integer is accepted where a float is declared;
-    a default of ``None`` accepts anything).
+    a default of ``None`` accepts anything; a list whose default items are all of
+    one kind -- numbers, texts or booleans -- takes items of that kind only). The
+    values themselves were checked to be plain data of bounded size when the runs
+    file was read (:func:`~spinemets.reports.runs.check_parameter_value`).
     """
     problems = []
     for name, off in PRIVACY_PARAMETERS.items():
@@ -162,11 +216,25 @@ def check_parameters(run: Run, specs: list[NotebookSpec]) -> None:
             is_literal, default = _literal(default_source)
             if is_literal and not _compatible(value, default):
                 problems.append(
-                    f"{where}: {value!r} is {_type_name(value)}, but {spec.stem} declares "
-                    f"{name} = {default_source} ({_type_name(default)})"
+                    f"{where}: {_short_repr(value)} is {_type_name(value)}, but {spec.stem} "
+                    f"declares {name} = {_cut(default_source)} ({_type_name(default)}"
+                    f"{_items_of(default)})"
                 )
     if problems:
         raise ParameterError("\n".join(problems))
+
+
+def _items_of(default: Any) -> str:
+    kinds = {_kind(d) for d in default} if isinstance(default, list | tuple) else set()
+    return f" of {kinds.pop()} items" if len(kinds) == 1 and None not in kinds else ""
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _short_repr(value: Any) -> str:
+    return _cut(repr(value))
 
 
 def _known_parameters(specs: list[NotebookSpec]) -> str:

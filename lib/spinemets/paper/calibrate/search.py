@@ -148,7 +148,7 @@ def batch_loss(
     """Loss of each row; infinite for rows breaking a constraint.
 
     The annealing uses the approximate medians (first month below 0.5, see
-    :func:`~spinemets.calibrate.evaluator.statistics`); the polish is exact.
+    :func:`~spinemets.paper.calibrate.evaluator.statistics`); the polish is exact.
     """
     ok = valid(os_, death, lp, prog)
     grid = (0, MAX_MONTH)

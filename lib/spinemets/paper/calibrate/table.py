@@ -178,6 +178,41 @@ def accuracy_by_kind(report: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def committed_report() -> pd.DataFrame:
+    """The committed accuracy table, ``data/synthetic/calibration_report.csv``
+    (:func:`evaluate` of the committed survival times)."""
+    return pd.read_csv(CALIBRATION_REPORT_FILE, keep_default_na=False)
+
+
+def accuracy_statement(report: pd.DataFrame) -> str:
+    """One Markdown paragraph: how many survival targets an accuracy table meets within
+    printed rounding, and each miss with the audit check proving it forced, if any.
+
+    A miss counts as forced only if the consistency audit gives a check involving its
+    claim the verdict ``impossible``; any other miss is said to be where the fit stops.
+    Tests: tests/paper/test_calibrate_fit.py::test_accuracy_statement.
+    """
+    targets = report[report["kind"] != "count"]
+    met = int(targets["within_rounding"].astype(bool).sum())
+    text = f"The fit meets **{met} of {len(targets)}** survival targets within printed rounding."
+    misses = targets[~targets["within_rounding"].astype(bool)]
+    if misses.empty:
+        return text + " It has no miss."
+    impossible = contested_claims(audit(), verdicts=("impossible",))
+    parts = []
+    for row in misses.itertuples(index=False):
+        found = f"`{row.claim}` (published {row.published:g}, fitted {row.reconstructed:.4g})"
+        checks = impossible.get(str(row.claim), [])
+        if checks:
+            named = "; ".join(f"*{c}*" for c in checks)
+            found += f", proven impossible together with the paper's other numbers ({named})"
+        else:
+            found += ", not proven forced: where this fit stops"
+        parts.append(found)
+    label = "Its one miss" if len(parts) == 1 else f"Its {len(parts)} misses"
+    return f"{text} {label}: " + "; ".join(parts) + "."
+
+
 def table_csv_text(df: pd.DataFrame) -> str:
     """CSV text as committed: ``\\n`` line ends, floats to 10 significant digits."""
     return table_to_csv_text(df)

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ...cohort.spec import COMPARISONS
 from ..cells import CELL_SIZE_IDS, Cell, cells, deaths
 from ..claims import Claim, ClaimsError, load_claims, load_numbers
 
@@ -191,7 +192,7 @@ def survival_targets(claims: Sequence[Claim] | None = None) -> tuple[Target, ...
 def _strata(group: str) -> str:
     if group == "all":
         return "all"
-    return "surgery" if group in ("decompression", "metastasectomy") else "adjuvant_therapy"
+    return next(column for column, levels in COMPARISONS.items() if group in levels)
 
 
 def count_targets() -> tuple[Target, ...]:

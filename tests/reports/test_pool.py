@@ -1,0 +1,110 @@
+"""The worker pool: hard time budgets, dead workers, and the kernel's start in the budget.
+
+The pool tests use tiny worker functions (pool_workers.py) in real spawned
+processes; the last test runs a real notebook with a kernel that never starts.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+from pool_workers import Task, work
+from runner_helpers import FIXTURES, alive, wait_gone, write_runs
+from spinemets.reports import batch
+from spinemets.reports.pool import WorkerPool
+
+pytestmark = pytest.mark.slow
+
+
+def still_running(pid: int) -> list[psutil.Process]:
+    """``[process]`` while ``pid`` runs, ``[]`` once it is gone."""
+    try:
+        return [psutil.Process(pid)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def test_a_task_stuck_past_its_budget_is_killed_with_its_children_and_the_pool_goes_on(
+    tmp_path, kill_leftovers
+):
+    pid_file = tmp_path / "child.pid"
+    tasks = [Task("stuck", "hang", timeout=1.0, pid_file=str(pid_file)), Task("next", "echo")]
+    with WorkerPool(work, jobs=1, grace=0.5) as pool:
+        results = {r.label: r for r in pool.run(tasks)}
+    child = still_running(int(pid_file.read_text()))
+    kill_leftovers.extend(child)
+    assert not results["stuck"].ok
+    assert results["stuck"].error.startswith("timed out after 1 s (the notebook's time budget")
+    assert "its worker and kernel were stopped" in results["stuck"].error
+    assert results["next"].ok  # a fresh worker took the next task
+    left, _ = wait_gone(child, timeout=5)
+    assert not left, "the stuck task's child process (its kernel) outlived it"
+
+
+def test_a_worker_that_dies_fails_its_task_only(tmp_path):
+    tasks = [Task("dies", "die"), Task("a", "echo"), Task("b", "echo")]
+    with WorkerPool(work, jobs=2) as pool:
+        results = {r.label: r for r in pool.run(tasks)}
+    assert results["dies"].error == "its worker process died (exit code 3)"
+    assert results["a"].ok and results["b"].ok
+
+
+def test_leaving_the_pool_stops_every_worker(tmp_path):
+    with WorkerPool(work, jobs=2) as pool:
+        pool.start(2)
+        workers = [psutil.Process(w.process.pid) for w in pool.workers]
+        assert len(alive(workers)) == 2
+    assert not alive(workers)
+
+
+def test_the_time_budget_covers_the_kernels_start(tmp_path, monkeypatch, kill_leftovers):
+    """A kernel that never answers fails its notebook at the budget, not 60 s later.
+
+    Before, the budget started with the first cell: the kernel had papermill's own
+    60 s and the error was "Kernel didn't respond in 60 seconds".
+    """
+    spec = tmp_path / "jupyter" / "kernels" / "never-ready"
+    spec.mkdir(parents=True)
+    pid_file = tmp_path / "kernel.pid"
+    code = (
+        "import os, sys, time; "
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    )
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-c", code, "{connection_file}"],
+                "display_name": "never ready",
+                "language": "python",
+            }
+        )
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    runs = write_runs(tmp_path, "  r:\n    notebooks: ['01']\n")
+    stream = io.StringIO()
+    summary = batch.run_reports(
+        runs,
+        output_dir=tmp_path / "out",
+        notebooks_dir=FIXTURES,
+        kernel="never-ready",
+        timeout=3,
+        jobs=1,
+        cohort_loader=lambda run: None,
+        stream=stream,
+    )
+    printed = stream.getvalue()
+    assert summary.exit_code == 1, printed
+    expected = "timed out after 3 s (the notebook's time budget) while its kernel was starting"
+    assert expected in printed
+    assert pid_file.is_file(), "the kernel was never launched, so the test proves nothing"
+    kernel = still_running(int(pid_file.read_text()))
+    kill_leftovers.extend(kernel)
+    left, _ = wait_gone(kernel, 10)
+    assert not left, "the kernel that never started is still running"
+    assert not (tmp_path / "out" / "r").exists()
+    assert Path(tmp_path / "out" / ".r.partial").is_dir()  # kept for debugging, as any failure
