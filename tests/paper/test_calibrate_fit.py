@@ -20,6 +20,7 @@ from spinemets.paper.calibrate import (
     committed_report,
     evaluate,
     fit_survival_times,
+    progressions_per_cell,
     search,
     table_csv_text,
 )
@@ -293,3 +294,17 @@ def test_accuracy_statement(times: pd.DataFrame) -> None:
     # no miss
     every = table.assign(within_rounding=True)
     assert accuracy_statement(every).endswith("It has no miss.")
+
+
+def test_the_other_progression_split_is_searched() -> None:
+    other = progressions_per_cell("decompression")
+    assert other == (0, 3, 1, 12)  # tests/paper/test_cells.py::test_the_other_progression_split
+    settings = dataclasses.replace(TINY, progressions=other)
+    times = fit_survival_times(seed=3, restarts=1, workers=1, settings=settings)
+    cell, _, _, _, prog = to_arrays(times)
+    per_cell = tuple(int(prog[cell == k].sum()) for k in range(4))
+    assert per_cell == other
+    # the default keeps the committed split
+    default = fit_survival_times(seed=3, restarts=1, workers=1, settings=TINY)
+    cell, _, _, _, prog = to_arrays(default)
+    assert tuple(int(prog[cell == k].sum()) for k in range(4)) == (1, 2, 0, 13)

@@ -12,7 +12,9 @@ The layer of the package that knows Ptashnikov et al. 2020 (DESIGN.md, "paper/")
 * :mod:`.cells` -- the four surgery x therapy cells the paper fixes;
 * :mod:`.reconstruct` -- the bundled SYNTHETIC cohort built from the claims;
 * :mod:`.calibrate` -- its survival times fitted to the published Kaplan-Meier
-  results.
+  results;
+* :mod:`.uncertainty` -- how much the results the paper never printed vary over
+  equally valid reconstructions.
 
 It imports only the layers below it (the survival and statistics methods, the
 cohort loader, output and paths); notebooks and the CLI import it.

@@ -22,7 +22,13 @@ R parity, determinism, the committed file meeting the done criteria).
 from __future__ import annotations
 
 from .cli import register_cli
-from .search import CALIBRATION_SEED, DEFAULT_RESTARTS, SearchSettings, fit_survival_times
+from .search import (
+    CALIBRATION_SEED,
+    DEFAULT_RESTARTS,
+    SearchSettings,
+    fit_survival_times,
+    progressions_per_cell,
+)
 from .table import (
     CALIBRATION_REPORT_FILE,
     COLUMNS,
@@ -54,6 +60,7 @@ __all__ = [
     "committed_report",
     "evaluate",
     "fit_survival_times",
+    "progressions_per_cell",
     "register_cli",
     "table_csv_text",
     "to_frame",

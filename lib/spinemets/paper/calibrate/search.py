@@ -36,6 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..cells import cells
 from .evaluator import MAX_MONTH, statistics
 from .table import to_frame
 from .targets import CELLS, DEATHS, TARGETS
@@ -189,10 +190,11 @@ def _start_curves() -> dict[str, tuple[list[float], list[float]]]:
 _START_CURVES = _start_curves()
 
 
-def initial_state(rng: np.random.Generator) -> State:
+def initial_state(rng: np.random.Generator, progressions: tuple[int, ...] | None = None) -> State:
     """A start near the targets: each cell's times are jittered quantiles of a
     survival curve through its therapy group's published median and rates;
-    11 of the longer times become censorings; progressions early (median ~5)."""
+    11 of the longer times become censorings; progressions early (median ~5), as many
+    per cell as ``progressions`` (None: the cells' own split); the moves keep them."""
     os_ = np.empty(N, dtype=np.int64)
     for c, (_, therapy, size, _) in enumerate(CELLS):
         knots_t, knots_s = _START_CURVES[therapy]
@@ -205,7 +207,8 @@ def initial_state(rng: np.random.Generator) -> State:
     death[alive] = 0
     os_[alive] = np.clip(os_[alive], MIN_CENSOR, MAX_CENSOR)
     prog = np.zeros(N, dtype=np.int64)
-    for c, (_, _, _, k) in enumerate(CELLS):
+    per_cell = progressions or tuple(c[3] for c in CELLS)
+    for c, k in enumerate(per_cell):
         members = np.arange(CELL_START[c], CELL_START[c + 1])
         prog[rng.choice(members, size=k, replace=False)] = 1
     lp = np.where(prog == 1, np.minimum(rng.integers(1, 11, size=N), os_), os_)
@@ -467,6 +470,17 @@ class SearchSettings:
     hold_t_start: float = 10.0
     hold_t_end: float = 0.01
     hold_chains: int = 16
+    #: Local progressions per cell, in the order of CELLS (None: the cells' own split,
+    #: :data:`~spinemets.paper.cells.TARGETED_PROGRESSION_SURGERY`); the other split
+    #: that fits the published margins is ``progressions_per_cell("decompression")``.
+    progressions: tuple[int, ...] | None = None
+
+
+def progressions_per_cell(targeted_progression_surgery: str) -> tuple[int, ...]:
+    """The local progressions per cell (CELLS order) of one of the two splits that fit
+    the published margins (:func:`spinemets.paper.cells.cells`)."""
+    split = cells(targeted_progression_surgery=targeted_progression_surgery)
+    return tuple(c.local_progressions for c in split)
 
 
 def stack(states: list[State]) -> State:
@@ -547,7 +561,7 @@ def run_block(
 ) -> list[tuple[float, State]]:
     """Anneal ``chains`` chains from random starts; each chain's best (loss, state)."""
     rng = np.random.default_rng(seed)
-    pop = stack([initial_state(rng) for _ in range(chains)])
+    pop = stack([initial_state(rng, settings.progressions) for _ in range(chains)])
     best, losses = anneal(pop, rng, settings.steps, settings.t_start, settings.t_end, goal=FULL)
     return [(float(losses[k]), row(best, k)) for k in range(chains)]
 
