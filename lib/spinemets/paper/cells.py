@@ -33,7 +33,8 @@ from .claims import ClaimsError, load_numbers, whole_number
 #: "metastasectomy" gives local progressions (1, 2, 0, 13) over the cells below; it
 #: lets the decompression and targeted LPFS curves stay flat between 36 and 60 months
 #: while metastasectomy takes its third progression there, and fitted the published
-#: LPFS curves better (data/synthetic/README.md).
+#: LPFS curves better in an early exploratory search; refits with the current search
+#: reach similar accuracy with either split (data/synthetic/README.md).
 TARGETED_PROGRESSION_SURGERY = "metastasectomy"
 
 #: Claim (or derived number) ids of the cell sizes, in the order cells are listed.
