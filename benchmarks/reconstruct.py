@@ -1,4 +1,4 @@
-"""Time the calibrated reconstruction (spinemets.calibrate) and record its accuracy.
+"""Time the calibrated reconstruction (spinemets.paper.calibrate) and record its accuracy.
 
 Runs the full fit with the committed seed and settings on 2 workers, checks the
 result equals the committed data/synthetic/survival_times.csv, and writes
@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import time
 
 import numpy as np
 from spinemets import paths
-from spinemets.calibrate import (
+from spinemets.paper.calibrate import (
     CALIBRATION_SEED,
     DEFAULT_RESTARTS,
     SURVIVAL_TIMES_FILE,
@@ -25,9 +26,9 @@ from spinemets.calibrate import (
     evaluate,
     fit_survival_times,
 )
-from spinemets.calibrate.evaluator import statistics
-from spinemets.calibrate.search import CELL, initial_state
-from spinemets.calibrate.table import table_csv_text
+from spinemets.paper.calibrate.evaluator import statistics
+from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.table import table_csv_text
 
 RESULTS = paths.PROJECT_ROOT / "benchmarks" / "results"
 
@@ -66,7 +67,7 @@ def main() -> None:
         ),
         "evaluator_us_per_cohort_batch1": round(evaluator_speed(1, 200), 1),
         "evaluator_us_per_cohort_batch256": round(evaluator_speed(256, 10), 1),
-        "cpu_count": __import__("os").cpu_count(),
+        "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -22,17 +22,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("methods",),
     ("study",),
     ("figures",),
-    # the paper layer: spinemets.paper, or its modules while they are still flat
-    ("paper", "claims", "scorecard", "audit", "reconstruct", "calibrate", "survival"),
+    ("paper",),
     ("reports",),
     ("notebook", "cli"),
 )
 LAYER_OF = {name: k for k, names in enumerate(LAYERS) for name in names}
 MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
-#: Modules of the paper layer still importing inside functions on this branch; they are
-#: rewritten by the branch that moves them to spinemets.paper (strict: an entry that
-#: passes fails, so the list cannot outlive its cause).
-PENDING_STATIC = {"calibrate", "calibrate.cli", "calibrate.table"}
 
 
 def _dotted(path: Path) -> list[str]:
@@ -91,19 +86,7 @@ def test_imports_only_go_down(path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(
-            p,
-            marks=pytest.mark.xfail(strict=True, reason="paper layer: rewired on its branch")
-            if ".".join(_dotted(p)) in PENDING_STATIC
-            else (),
-        )
-        for p in MODULES
-    ],
-    ids=lambda p: ".".join(_dotted(p)) or "spinemets",
-)
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: ".".join(_dotted(p)) or "spinemets")
 def test_imports_are_static(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     for fn in ast.walk(tree):

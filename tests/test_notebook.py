@@ -9,11 +9,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from spinemets import notebook, paths
-from spinemets.claims import load_claims
 from spinemets.cohort import CohortValidationError
 from spinemets.figures.style import PALETTE
 from spinemets.methods.cox import CoxConvergenceError, coxph
-from spinemets.survival import SURVIVAL_COMPUTATIONS
+from spinemets.paper.claims import load_claims
+from spinemets.paper.recompute import SURVIVAL_COMPUTATIONS
 
 
 @pytest.fixture(scope="module")

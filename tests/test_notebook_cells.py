@@ -20,10 +20,6 @@ CONTRIBUTING = paths.PROJECT_ROOT / "CONTRIBUTING.md"
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 ALLOWED_IMPORTS = ("spinemets", "IPython.display")
 SET_UP_CALL = "nb = notebook.start(patients_file, complications_file, output_dir, min_cell)"
-#: Notebooks of the paper layer that its own branch is rewriting; they follow these
-#: conventions once it is merged (strict: a listed notebook that passes fails the test).
-PENDING = {"00_data_and_reconstruction", "05_reproduction_scorecard"}
-PENDING_MARK = pytest.mark.xfail(strict=True, reason="rewritten on the paper layer's branch")
 
 
 def _max_lines() -> int:
@@ -63,9 +59,7 @@ def _problems(cell) -> list[str]:
 def _cells():
     for path in NOTEBOOKS:
         for k, cell in enumerate(_code_cells(path)):
-            pending = path.stem in PENDING and _problems(cell)
-            marks = [PENDING_MARK] if pending else []
-            yield pytest.param(path, k, cell, id=f"{path.stem}-code{k + 1}", marks=marks)
+            yield pytest.param(path, k, cell, id=f"{path.stem}-code{k + 1}")
 
 
 @pytest.mark.parametrize(("path", "k", "cell"), list(_cells()))
@@ -88,11 +82,7 @@ def _starts_right(path) -> bool:
     )
 
 
-@pytest.mark.parametrize(
-    "path",
-    [pytest.param(p, marks=[PENDING_MARK] if p.stem in PENDING else []) for p in NOTEBOOKS],
-    ids=lambda p: p.stem,
-)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_starts_with_the_one_set_up_call(path) -> None:
     """Imports, then the parameters, then ``nb = notebook.start(...)``."""
     assert _starts_right(path), (

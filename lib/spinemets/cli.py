@@ -25,8 +25,9 @@ import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import __version__, calibrate, cohort, reconstruct, reports, scorecard
+from . import __version__, cohort, reports
 from .errors import SpinemetsError
+from .paper import calibrate, reconstruct, scorecard
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them; each
 #: exposes ``register_cli(subparsers)``.

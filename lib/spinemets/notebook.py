@@ -10,7 +10,7 @@ run's output folder and the paper's claims, prints the same header in every note
 and returns a :class:`Notebook`: ``nb.cohort``, ``nb.patients``, ``nb.complications``,
 ``nb.out`` (:class:`~spinemets.output.RunOutput`), ``nb.label`` (the cohort's tag for
 titles: "SYNTHETIC cohort" for the bundled one), ``nb.claims`` (the published claims,
-one list of :class:`~spinemets.claims.Claim` in every notebook) and
+one list of :class:`~spinemets.paper.claims.Claim` in every notebook) and
 ``nb.reproduces_paper`` (True for the bundled cohort, built to reproduce the paper:
 cells about the paper's own numbers apply to it).
 
@@ -36,13 +36,14 @@ from IPython import get_ipython
 from IPython.display import display
 from matplotlib.figure import Figure
 
-from . import paths, scorecard
-from .claims import Claim, load_claims
+from . import paths
 from .cohort import Cohort, CohortValidationError, load_cohort
 from .errors import NotApplicable, ParameterError, SpinemetsError
 from .figures.style import apply_house_style
 from .output import RunOutput
-from .survival import SURVIVAL_COMPUTATIONS
+from .paper import scorecard
+from .paper.claims import Claim, load_claims
+from .paper.recompute import SURVIVAL_COMPUTATIONS
 
 __all__ = ["CLAIMS_SHOWN", "NOT_PAPER", "CellGuard", "Notebook", "setup", "start"]
 
@@ -242,7 +243,7 @@ class Notebook:
         return [self.value(claim_id) for claim_id in CLAIMS_SHOWN[section]]
 
     def compare(self, section_or_ids: str | Sequence[str]) -> pd.DataFrame:
-        """The paper's numbers beside this cohort's (:func:`spinemets.scorecard.compare`),
+        """The paper's numbers beside this cohort's (:func:`spinemets.paper.scorecard.compare`),
         for a section of :data:`CLAIMS_SHOWN` or a list of claim ids; NotApplicable
         (:data:`NOT_PAPER`) for a cohort that does not reproduce the paper.
         Tests: tests/test_notebook.py::test_compare_a_section.

@@ -26,10 +26,6 @@ from spinemets.reports.notebooks import discover_notebooks
 MIN_CELL = 5
 FREE_TEXT = ("Zebrowski", "555 0199")
 NUMBERED = [spec.stem for spec in discover_notebooks(paths.NOTEBOOKS_DIR)]
-#: Notebooks 00 and 05 are rewritten on the `paper` branch (notebook.start and
-#: nb.reproduces_paper for their paper-specific cells); until then they print the paper's
-#: quotes and this cohort's scorecard differences. Remove once merged.
-PAPER_BRANCH = {"00_data_and_reconstruction", "05_reproduction_scorecard"}
 #: Parameters that keep the batch short: fewer permutations and simulations.
 CHEAP = {
     "min_cell": MIN_CELL,
@@ -133,12 +129,7 @@ def test_the_scan_finds_what_it_looks_for(tmp_path) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "stem",
-    [
-        pytest.param(s, marks=pytest.mark.xfail(reason="paper branch", strict=False))
-        if s in PAPER_BRANCH
-        else s
-        for s in NUMBERED
-    ],
+    NUMBERED,
 )
 def test_no_small_count_free_text_or_synthetic_label(report, stem) -> None:
     run = report / "small"

@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
-from spinemets import scorecard
 from spinemets.cohort import Cohort
 from spinemets.errors import NotApplicable, SpinemetsError
 from spinemets.output import RunOutput
+from spinemets.paper import scorecard
 from spinemets.study import characteristics as tables
 from spinemets.study.characteristics import Variable
 
@@ -200,7 +200,7 @@ def test_missing_column_named(cohort: pd.DataFrame) -> None:
 
 
 def test_published_beside_reproduced(cohort: pd.DataFrame) -> None:
-    from spinemets.claims import Claim
+    from spinemets.paper.claims import Claim
 
     claims = [
         Claim(

@@ -385,3 +385,25 @@ def test_person_time_table(small: pd.DataFrame) -> None:
     treated = small["adjuvant_therapy"].eq("targeted") & (start < small["os_months"])
     assert before["person_months"].iloc[0] == pytest.approx(start[treated].clip(lower=0).sum())
     assert before["patients"].iloc[0] == int(treated.sum())
+
+
+def test_landmark_flags_a_tiny_group() -> None:
+    """One patient on targeted therapy from month 0.5: R's estimate is kept (finite), and
+    the note says it cannot be read; groups of UNSTABLE_GROUP or more get no such note."""
+    rng = np.random.default_rng(7)
+    n = 40
+    patients = pd.DataFrame(
+        {
+            "os_months": rng.integers(2, 60, n).astype(float),
+            "death": rng.integers(0, 2, n),
+            "adjuvant_therapy": ["targeted"] + ["cytokine"] * (n - 1),
+            "start": 0.5,
+        }
+    )
+    patients.loc[0, ["os_months", "death"]] = [3.0, 1]
+    tiny = lm.landmark_analyses(patients, [1], start_col="start")
+    assert tiny.loc[0, "n_treated"] == 1 and np.isfinite(tiny.loc[0, "hr"])
+    assert f"fewer than {lm.UNSTABLE_GROUP} patients" in tiny.loc[0, "note"]
+    patients["adjuvant_therapy"] = np.where(np.arange(n) < n // 2, "targeted", "cytokine")
+    balanced = lm.landmark_analyses(patients, [1], start_col="start")
+    assert balanced.loc[0, "n_treated"] == n // 2 and balanced.loc[0, "note"] == ""

@@ -11,6 +11,7 @@ and draws nothing:
 * :mod:`.endpoints` -- OS and LPFS: the contract tables (medians, rates, log-rank),
   interval transforms, the permutation log-rank table, the local progressions;
 * :mod:`.complications` -- Table 4;
+* :mod:`.overview` -- what a cohort holds, column by column, as aggregates only;
 * :mod:`.competing_risks` -- local progression with death as a competing event;
 * :mod:`.immortal_time` -- landmark analyses, time-dependent Cox, the simulation;
 * :mod:`.models` -- multivariable Cox models and their proportional-hazards tests;
@@ -36,6 +37,7 @@ from . import (
     immortal_time,
     models,
     outcomes,
+    overview,
     power,
     teaching,
 )
@@ -49,6 +51,7 @@ __all__ = [
     "immortal_time",
     "models",
     "outcomes",
+    "overview",
     "power",
     "teaching",
 ]

@@ -223,6 +223,10 @@ def landmark_data(
     )
 
 
+#: Fewer patients than this in a landmark group: the estimate is shown but flagged.
+UNSTABLE_GROUP = 5
+
+
 def landmark_analyses(
     patients: pd.DataFrame,
     landmarks: Sequence[float] = (1, 3, 6),
@@ -234,8 +238,11 @@ def landmark_analyses(
     not (Efron ties, R coxph default) with its Wald CI and p. ``columns`` are passed to
     :func:`landmark_data`. A landmark leaving fewer than two groups gets empty test
     columns; one where the Cox model has no finite estimate (a group without deaths)
-    gets an empty HR and says why in ``note``.
-    Tests: tests/study/test_immortal_time.py::test_landmark_matches_r.
+    gets an empty HR and says why in ``note``; one where a group has fewer than
+    :data:`UNSTABLE_GROUP` patients keeps R's estimate and says in ``note`` that it cannot
+    be read (with one patient in a group a single death decides the hazard ratio).
+    Tests: tests/study/test_immortal_time.py::test_landmark_matches_r,
+    tests/study/test_immortal_time.py::test_landmark_flags_a_tiny_group.
     """
     rows = []
     for lm in landmarks:
@@ -270,6 +277,11 @@ def landmark_analyses(
                 row.update(
                     hr=tab["hr"], hr_lower=tab["lower"], hr_upper=tab["upper"], hr_p=tab["p"]
                 )
+                if min(row["n_treated"], row["n_untreated"]) < UNSTABLE_GROUP:
+                    row["note"] = (
+                        f"a group of fewer than {UNSTABLE_GROUP} patients: "
+                        "the hazard ratio cannot be read"
+                    )
         rows.append(row)
     return pd.DataFrame(rows)
 

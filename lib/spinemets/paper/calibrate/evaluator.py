@@ -3,8 +3,8 @@
 All times are whole months on the grid 0..MAX_MONTH, so every curve is computed
 from per-cell counts (events and removals per month) with a handful of numpy
 operations on arrays of shape (candidates, curves, months). The conventions are
-R's survival package (checked against R by ``tests/test_calibrate_r.py``, and
-against a per-patient reference by ``tests/test_calibrate_evaluator.py``):
+R's survival package (checked against R by ``tests/paper/test_calibrate_r.py``, and
+against a per-patient reference by ``tests/paper/test_calibrate_evaluator.py``):
 
 * ``survfit``: a patient censored at t is still at risk at t; S(36) includes
   events at 36 (``summary(fit, times = 36)``).
@@ -23,19 +23,18 @@ against a per-patient reference by ``tests/test_calibrate_evaluator.py``):
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import erfc
 
-from .targets import CELLS, GROUPS, TARGETS
+from ...methods.km import confidence_band
+from ...methods.logrank import two_group_logrank
+from .targets import CELLS, GROUPS, LPFS_GROUPS, OS_GROUPS, RATE_TIMES, TARGETS
 
 #: Largest time (months) a patient may have; the grid is 0..MAX_MONTH.
 MAX_MONTH = 144
 GRID = MAX_MONTH + 1
-Z95 = 1.959963984540054  # qnorm(0.975), as R uses
+CONF_LEVEL = 0.95
 TOL = float(np.sqrt(np.finfo(float).eps))
 
 N_CELLS = len(CELLS)
-OS_GROUPS = ("all", "decompression", "metastasectomy", "cytokine", "targeted")
-LPFS_GROUPS = ("decompression", "metastasectomy", "cytokine", "targeted")
 
 
 def cell_counts(
@@ -78,16 +77,13 @@ def km(d: np.ndarray, n: np.ndarray) -> np.ndarray:
 
 
 def log_bands(s: np.ndarray, d: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise log-type 95% band (R: conf.type = "log"); NaN where S = 0."""
+    """Pointwise log-type 95% band (R: conf.type = "log"); NaN where S = 0.
+
+    The Greenwood standard error of the cumulative hazard on the month grid, then
+    :func:`spinemets.methods.km.confidence_band` (the package's one band)."""
     denom = n * (n - d)
     term = np.divide(d, denom, out=np.zeros_like(d), where=(d > 0) & (denom > 0))
-    se = np.sqrt(np.cumsum(term, axis=-1))
-    dead = s <= 0
-    lower = s * np.exp(-Z95 * se)
-    upper = np.minimum(s * np.exp(Z95 * se), 1.0)
-    lower[dead] = np.nan
-    upper[dead] = np.nan
-    return lower, upper
+    return confidence_band(s, np.sqrt(np.cumsum(term, axis=-1)), "log", CONF_LEVEL)
 
 
 def last_time(removed: np.ndarray) -> np.ndarray:
@@ -116,18 +112,12 @@ def _findq(y: np.ndarray, event: np.ndarray, last: np.ndarray, p: float = 0.5) -
 
 
 def logrank_p(d1: np.ndarray, n1: np.ndarray, d2: np.ndarray, n2: np.ndarray) -> np.ndarray:
-    """survdiff p-value for two groups (1 df), from per-month events and numbers at risk."""
-    n, d = n1 + n2, d1 + d2
-    frac = np.divide(n1, n, out=np.zeros_like(n1), where=n > 0)
-    e1 = (frac * d).sum(axis=-1)
-    w = np.divide(d * (n - d), n - 1, out=np.zeros_like(d), where=n > 1)
-    v = (w * frac * (1 - frac)).sum(axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        chisq = (d1.sum(axis=-1) - e1) ** 2 / v
-    return erfc(np.sqrt(chisq / 2))
+    """survdiff p-value for two groups (1 df), from per-month events and numbers at risk:
+    :func:`spinemets.methods.logrank.two_group_logrank` (the package's one log-rank)."""
+    return two_group_logrank(n1, d1, n2, d2)[1]
 
 
-_RATE_TIMES = np.array([36, 60])
+_RATE_TIMES = np.array(RATE_TIMES)
 _P_ORDER = (("os", "surgery"), ("os", "adjuvant_therapy"), ("lpfs", "surgery"))
 
 

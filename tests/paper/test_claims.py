@@ -1,7 +1,7 @@
 """The claims file is complete, consistent and validated; its key numbers are the paper's.
 
 Expected values below are written by hand from the paper's text (Ptashnikov et
-al. 2020), not read from the claims file or from ``spinemets.claims``.
+al. 2020), not read from the claims file or from ``spinemets.paper.claims``.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import math
 import re
 
-import pandas as pd
 import pytest
 import yaml
-from spinemets import claims, paths
-from spinemets.claims import Claim, ClaimsError
+from spinemets import paths
+from spinemets.paper import claims
+from spinemets.paper.claims import Claim, ClaimsError
 
 # spelled-out numbers; "All patients" is recorded as 100 percent
 WORDS = {"None": 0, "All": 100, "One": 1, "Three": 3, "Eight": 8, "Twelve": 12, "Sixteen": 16}
@@ -239,9 +239,10 @@ GOOD = {
 }
 
 
-def _write(tmp_path, entries) -> str:
+def _write(tmp_path, entries, derived=None) -> str:
     f = tmp_path / "claims.yaml"
-    f.write_text(yaml.safe_dump({"claims": entries}), encoding="utf-8")
+    doc = {"claims": entries} | ({"derived": derived} if derived is not None else {})
+    f.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     return f
 
 
@@ -298,7 +299,7 @@ def test_unreadable_file(tmp_path):
         claims.load_claims(f)
 
 
-# --- agreement and recomputation -----------------------------------------------------------
+# --- agreement --------------------------------------------------------------------------
 
 
 def test_agrees_at_printed_precision(by_id):
@@ -309,55 +310,6 @@ def test_agrees_at_printed_precision(by_id):
     assert p.agrees(3e-5) and not p.agrees(0.0001)
     ci = by_id["os_median_all_ci"]  # 17-29
     assert ci.agrees((17, 29)) and not ci.agrees((16, 29)) and not ci.agrees((17, math.inf))
-
-
-def test_recompute_descriptive_on_a_tiny_cohort():
-    patients = pd.DataFrame(
-        {
-            "patient_id": ["a", "b", "c", "d"],
-            "surgery": ["metastasectomy", "decompression", "decompression", "decompression"],
-            "vas_pre": [8, 6, 7, 9],
-            "vas_post": [2, 6, 3, 1],
-        }
-    )
-    complications = pd.DataFrame(
-        {"patient_id": ["a", "a", "c"], "category": ["wound", "implant", "wound"]}
-    )
-
-    def claim(computation, args, interval=False):
-        base = {"id": "t", "section": "results", "quote": "q", "printed": "q", "unit": "count"}
-        extra = {"interval": (0.0, 0.0)} if interval else {"value": 0.0}
-        return Claim(tolerance=0.5, computation=computation, args=args, **base, **extra)
-
-    def run(c):
-        return claims.recompute_descriptive(c, patients, complications)
-
-    assert run(claim("count", {"where": {"surgery": "decompression"}})) == 3
-    assert run(claim("percent", {"where": {"surgery": "metastasectomy"}})) == 25
-    assert run(claim("count", {"table": "complications", "where": {"category": "wound"}})) == 2
-    distinct = claim("count_distinct", {"table": "complications", "column": "patient_id"})
-    assert run(distinct) == 2
-    assert run(claim("count_greater", {"column": "vas_post", "than": "vas_pre"})) == 0
-    assert run(claim("mean", {"column": "vas_pre"})) == 7.5
-    assert run(claim("median", {"column": "vas_post"})) == 2.5
-    # mean 7.5, sd sqrt(5/3), t(0.975, 3) = 3.182446305284263
-    half = 3.182446305284263 * math.sqrt(5 / 3) / 2
-    lo, hi = run(claim("mean_ci", {"column": "vas_pre", "conf_level": 0.95}, interval=True))
-    assert (lo, hi) == pytest.approx((7.5 - half, 7.5 + half))
-    assert run(claim("km_median", {"endpoint": "os", "strata": "all", "group": "all"})) is None
-
-
-def test_bundled_cohort_meets_every_followed_descriptive_claim(by_id):
-    patients = pd.read_csv(paths.SYNTHETIC_PATIENTS)
-    complications = pd.read_csv(paths.SYNTHETIC_COMPLICATIONS)
-    checked = 0
-    for c in by_id.values():
-        got = claims.recompute_descriptive(c, patients, complications)
-        if got is None or c.id == "lp_median_time":  # survival-time dependent
-            continue
-        assert c.agrees(got) == c.followed, (c.id, got)
-        checked += 1
-    assert checked >= 50
 
 
 def test_claims_frame_is_one_row_per_claim(by_id):
@@ -381,15 +333,70 @@ def test_published_and_reproduced_text_follow_the_printed_precision(by_id):
     assert by_id["lp_n"].format_value(None) == ""
 
 
-def test_descriptive_check_statuses():
-    patients = pd.read_csv(paths.SYNTHETIC_PATIENTS)
-    complications = pd.read_csv(paths.SYNTHETIC_COMPLICATIONS)
-    check = claims.descriptive_check(patients, complications).set_index("id")
-    assert check.loc["n_targeted_methods", "status"] == claims.STATUS_NOT_FOLLOWED
-    assert check.loc["n_targeted_methods", "reproduced"] == "26"
-    assert check.loc["age_range", "reproduced"] == "23–74"
-    assert "os_median_all" not in check.index  # survival claims: the scorecard's job
-    worse = patients.assign(vas_post=patients["vas_pre"] + 1)
-    check = claims.descriptive_check(worse, complications).set_index("id")
-    assert check.loc["vas_worse_n", "status"] == claims.STATUS_DIFFERS
-    assert check.loc["vas_worse_n", "reproduced"] == "100"
+# --- derived numbers -----------------------------------------------------------------------
+
+
+def test_derived_numbers_by_hand():
+    # abstract: 100 patients, 39 metastasectomy (7 targeted), 61 decompression (19 targeted),
+    # 26 targeted; results: 16 progressions, 1 with targeted therapy
+    derived = claims.load_derived()
+    assert {k: d.value for k, d in derived.items()} == {
+        "n_cytokine": 74,
+        "n_metastasectomy_cytokine": 32,
+        "n_decompression_cytokine": 42,
+        "lp_cytokine_n": 15,
+    }
+    assert derived["n_cytokine"].of == ("n_patients_abstract", "n_targeted_abstract")
+    # the methods: "After spine surgery, all patients received adjuvant therapy."
+    assert {d.quote for d in derived.values()} == {
+        "After spine surgery, all patients received adjuvant therapy"
+    }
+
+
+def test_load_numbers_has_claim_values_and_derived_numbers():
+    numbers = claims.load_numbers()
+    assert numbers["deaths_n"] == 89 and numbers["n_cytokine"] == 74
+    assert "age_range" not in numbers  # an interval
+    assert claims.whole_number(numbers, "lp_n") == 16
+    with pytest.raises(ClaimsError, match="'no_such_id'"):
+        claims.whole_number(numbers, "no_such_id")
+    with pytest.raises(ClaimsError, match="expected a whole number"):
+        claims.whole_number(numbers, "os_3y_all")
+
+
+DERIVED = {
+    "id": "y_rest",
+    "quote": "all of them",
+    "rule": "difference",
+    "of": ["x_count", "x_other"],
+    "value": 1,
+}
+OTHER = GOOD | {"id": "x_other", "quote": "other 2", "printed": "2", "value": 2}
+
+
+def test_a_good_derived_number_loads(tmp_path):
+    f = _write(
+        tmp_path,
+        [GOOD, OTHER],
+        [DERIVED, DERIVED | {"id": "z", "rule": "sum", "of": ["x_count", "y_rest"], "value": 4}],
+    )
+    assert claims.load_numbers(f) == {"x_count": 3, "x_other": 2, "y_rest": 1, "z": 4}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"value": 2}, r"field 'value': 2; expected 1 \(difference of x_count, x_other\)"),
+        ({"rule": "product"}, r"field 'rule': 'product'"),
+        ({"of": ["x_count", "nope"]}, r"field 'of'.*ids of claims with a value"),
+        ({"of": ["x_count", "x_other", "x_count"]}, r"exactly two ids for 'difference'"),
+        ({"id": "x_count"}, r"field 'id': 'x_count'; expected an id used by no claim"),
+        ({"quote": ""}, r"field 'quote'.*required"),
+        ({"colour": "red"}, r"field 'colour'"),
+    ],
+)
+def test_derived_errors_name_file_entry_and_field(tmp_path, change, message):
+    f = _write(tmp_path, [GOOD, OTHER], [DERIVED | change])
+    with pytest.raises(ClaimsError, match=message) as info:
+        claims.load_claims(f)
+    assert "claims.yaml, derived 1" in str(info.value)

@@ -1,14 +1,25 @@
-"""The paper's numeric claims, machine-readable (``data/published/ptashnikov2020.yaml``).
+"""The paper's numbers, machine-readable: the one home of every number the paper prints.
 
-Each claim is one number (or one interval) the paper prints, with the verbatim
-phrase it comes from, the tolerance its printed precision implies (half the last
-printed digit) and the named computation that recomputes it from a cohort
-(:data:`COMPUTATIONS`; the vocabulary is documented in
-``data/published/README.md``). The file is validated on load: an unknown
-computation or argument, a missing field or a duplicate id raises
-:class:`ClaimsError` naming the file, the claim and the field.
+``data/published/ptashnikov2020.yaml`` holds two lists:
 
-Tested by ``tests/test_claims.py``.
+* ``claims``: each number (or interval) the paper prints, with the verbatim
+  phrase it comes from, the tolerance its printed precision implies (half the
+  last printed digit) and the named computation that recomputes it from a cohort
+  (:data:`COMPUTATIONS`; the vocabulary is documented in
+  ``data/published/README.md``; :mod:`spinemets.paper.recompute` evaluates it);
+* ``derived``: numbers the paper does not print but fixes by arithmetic on
+  printed ones (74 cytokine patients = 100 - 26), each with the sentence that
+  licenses the arithmetic; the value written in the file is checked on load.
+
+Everything else in the package that needs one of the paper's numbers (the
+reconstruction, the calibration targets, the consistency checks) reads it from
+here (:func:`load_claims`, :func:`load_numbers`), never from a literal of its own.
+
+The file is validated on load: an unknown computation or argument, a missing
+field, a duplicate id, or a derived value that its operands do not give raises
+:class:`ClaimsError` naming the file, the entry and the field.
+
+Tested by ``tests/paper/test_claims.py``.
 """
 
 from __future__ import annotations
@@ -16,19 +27,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import yaml
 
-from . import paths
-from .errors import SpinemetsError
-from .methods import contingency as stats
+from .. import paths
+from ..errors import SpinemetsError
 
 SECTIONS: tuple[str, ...] = ("abstract", "methods", "results", "figure_legend")
 UNITS: tuple[str, ...] = (
@@ -357,9 +366,8 @@ def _parse_claim(entry: Any, where: str) -> Claim:
     )
 
 
-def load_claims(path: str | Path = paths.CLAIMS_FILE) -> list[Claim]:
-    """Read and validate a claims file; raise :class:`ClaimsError` on any schema error."""
-    path = Path(path)
+def _read(path: Path) -> tuple[str, dict]:
+    """The file's display name and its parsed top-level mapping."""
     name = paths.display_path(path)
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -367,6 +375,10 @@ def load_claims(path: str | Path = paths.CLAIMS_FILE) -> list[Claim]:
         raise ClaimsError(f"{name}: cannot read claims ({error})") from error
     if not isinstance(doc, dict) or not isinstance(doc.get("claims"), list):
         raise ClaimsError(f"{name}: expected a mapping with a 'claims' list")
+    return name, doc
+
+
+def _parse_claims(name: str, doc: dict) -> list[Claim]:
     claims: list[Claim] = []
     seen: dict[str, int] = {}
     for i, entry in enumerate(doc["claims"], start=1):
@@ -386,6 +398,19 @@ def load_claims(path: str | Path = paths.CLAIMS_FILE) -> list[Claim]:
                     f"{name}, claim {i} (id {claim.id!r}), field 'conflicts_with': {other!r}; "
                     "expected the id of another claim"
                 )
+    return claims
+
+
+def load_claims(path: str | Path = paths.CLAIMS_FILE) -> list[Claim]:
+    """Read and validate a claims file; raise :class:`ClaimsError` on any schema error.
+
+    The file's ``derived`` list, if any, is validated too (:func:`load_derived`),
+    so a file that loads here is a file whose every number is consistent with
+    its own arithmetic.
+    """
+    name, doc = _read(Path(path))
+    claims = _parse_claims(name, doc)
+    _parse_derived(name, doc, claims)
     return claims
 
 
@@ -426,119 +451,118 @@ def claims_frame(path: str | Path = paths.CLAIMS_FILE) -> pd.DataFrame:
     return df
 
 
-# --------------------------------------------------------------------------- recomputation
+# --------------------------------------------------------------------------- derived numbers
 
-#: Computations :func:`recompute_descriptive` evaluates (no survival analysis needed).
-DESCRIPTIVE_COMPUTATIONS: frozenset[str] = frozenset(
-    "count count_distinct count_greater percent median range mean mean_ci chisq_yates "
-    "chisq_yates_p mcnemar_p wilcoxon_paired_p".split()
-)
-
-
-def _mask(df: pd.DataFrame, where: Mapping[str, Any] | None) -> pd.Series:
-    mask = pd.Series(True, index=df.index)
-    for column, wanted in (where or {}).items():
-        values = list(wanted) if isinstance(wanted, tuple | list) else [wanted]
-        mask &= df[column].isin(values)
-    return mask
+#: How a derived number is computed from its operands (claim or earlier derived ids).
+DERIVATION_RULES: tuple[str, ...] = ("sum", "difference")
+_DERIVED_FIELDS = ("id", "quote", "rule", "of", "value")
+_DERIVED_OPTIONAL = ("note",)
 
 
-def recompute_descriptive(
-    claim: Claim, patients: pd.DataFrame, complications: pd.DataFrame
-) -> float | tuple[float, float] | None:
-    """Recompute a descriptive claim from a cohort; ``None`` for survival and context claims.
+@dataclass(frozen=True)
+class DerivedNumber:
+    """A number the paper fixes without printing it: ``rule`` applied to ``of``.
 
-    ``count``/``percent``/``median``/``mean`` are the plain definitions (R
-    ``sum``, ``median``, ``mean``); ``mean_ci`` is R ``t.test``'s interval,
-    ``chisq_yates`` R ``chisq.test(correct = TRUE)``, ``mcnemar_p`` R
-    ``mcnemar.test`` on the 2 x 2 table of ``positive`` before vs after,
-    ``wilcoxon_paired_p`` R ``wilcox.test(paired = TRUE)`` (all via
-    :mod:`spinemets.stats`). Tested by ``tests/test_claims.py``.
+    ``sum`` adds the operands; ``difference`` is the first minus the second.
+    ``quote`` is the paper's sentence that makes the arithmetic valid (e.g. "all
+    patients received adjuvant therapy" for 74 = 100 - 26 cytokine patients).
     """
-    if claim.computation not in DESCRIPTIVE_COMPUTATIONS:
-        return None
-    a = claim.args
-    table = complications if a.get("table") == "complications" else patients
-    rows = table[_mask(table, a.get("where"))]
-    name = claim.computation
-    if name == "count":
-        return float(len(rows))
-    if name == "count_distinct":
-        return float(rows[a["column"]].nunique())
-    if name == "count_greater":
-        return float((rows[a["column"]] > rows[a["than"]]).sum())
-    if name == "percent":
-        among = table[_mask(table, a.get("among"))]
-        hits = _mask(among, a["where"]).sum()
-        return 100.0 * float(hits) / len(among)
-    if name == "median":
-        return float(rows[a["column"]].median())
-    if name == "range":
-        return float(rows[a["column"]].min()), float(rows[a["column"]].max())
-    if name == "mean":
-        return float(rows[a["column"]].mean())
-    if name == "mean_ci":
-        ci = stats.t_mean_ci(rows[a["column"]].to_numpy(float), float(a["conf_level"]))
-        return ci.lower, ci.upper
-    if name in ("chisq_yates", "chisq_yates_p"):
-        counts = pd.crosstab(rows[a["row"]], rows[a["column"]]).to_numpy()
-        result = stats.chisq_test(counts, correct=True)
-        return float(result.statistic) if name == "chisq_yates" else result.p_value
-    if name == "mcnemar_p":
-        before = rows[a["before"]].isin(list(a["positive"]))
-        after = rows[a["after"]].isin(list(a["positive"]))
-        counts = np.array(
-            [
-                [int((before & after).sum()), int((before & ~after).sum())],
-                [int((~before & after).sum()), int((~before & ~after).sum())],
-            ]
+
+    id: str
+    quote: str
+    rule: str
+    of: tuple[str, ...]
+    value: float
+    note: str | None = None
+
+
+def _parse_derived(name: str, doc: dict, claims: Sequence[Claim]) -> dict[str, DerivedNumber]:
+    entries = doc.get("derived") or []
+    if not isinstance(entries, list):
+        raise ClaimsError(f"{name}, field 'derived': expected a list of derived numbers")
+    known: dict[str, float] = {c.id: c.value for c in claims if c.value is not None}
+    claim_ids = {c.id for c in claims}
+    derived: dict[str, DerivedNumber] = {}
+    for i, entry in enumerate(entries, start=1):
+        label = entry.get("id") if isinstance(entry, dict) else None
+        where = f"{name}, derived {i} (id {label!r})"
+
+        def fail(fld: str, value: Any, expected: str, where: str = where) -> ClaimsError:
+            return ClaimsError(f"{where}, field {fld!r}: {value!r}; expected {expected}")
+
+        if not isinstance(entry, dict):
+            raise fail("(entry)", entry, "a mapping of fields")
+        for fld in _DERIVED_FIELDS:
+            if entry.get(fld) in (None, ""):
+                raise fail(fld, entry.get(fld), "a value (required field)")
+        unknown = sorted(set(entry) - set(_DERIVED_FIELDS) - set(_DERIVED_OPTIONAL))
+        if unknown:
+            raise fail(
+                unknown[0], entry[unknown[0]], f"one of {_DERIVED_FIELDS + _DERIVED_OPTIONAL}"
+            )
+        number_id = entry["id"]
+        if not isinstance(number_id, str) or not _ID_PATTERN.fullmatch(number_id):
+            raise fail("id", number_id, "snake_case text")
+        if number_id in claim_ids or number_id in derived:
+            raise fail("id", number_id, "an id used by no claim and no other derived number")
+        if not isinstance(entry["quote"], str) or not entry["quote"].strip():
+            raise fail("quote", entry["quote"], "non-empty text")
+        rule = entry["rule"]
+        if rule not in DERIVATION_RULES:
+            raise fail("rule", rule, f"one of {DERIVATION_RULES}")
+        operands = entry["of"]
+        if not isinstance(operands, list) or len(operands) < 2:
+            raise fail("of", operands, "a list of at least two ids")
+        if rule == "difference" and len(operands) != 2:
+            raise fail("of", operands, "exactly two ids for 'difference'")
+        missing = [o for o in operands if o not in known]
+        if missing:
+            raise fail("of", operands, "ids of claims with a value or of earlier derived numbers")
+        values = [known[o] for o in operands]
+        computed = sum(values) if rule == "sum" else values[0] - values[1]
+        if not _number(entry["value"]) or not math.isclose(entry["value"], computed, abs_tol=1e-9):
+            raise fail("value", entry["value"], f"{computed:g} ({rule} of {', '.join(operands)})")
+        derived[number_id] = DerivedNumber(
+            id=number_id,
+            quote=entry["quote"],
+            rule=rule,
+            of=tuple(operands),
+            value=float(computed),
+            note=entry.get("note"),
         )
-        return stats.mcnemar_test(counts, correct=True).p_value
-    # wilcoxon_paired_p
-    return stats.wilcox_test(
-        rows[a["before"]].to_numpy(float), rows[a["after"]].to_numpy(float), paired=True
-    ).p_value
+        known[number_id] = float(computed)
+    return derived
 
 
-#: Status words of :func:`descriptive_check`.
-STATUS_AGREES = "agrees"
-STATUS_NOT_FOLLOWED = "differs (statement not followed)"
-STATUS_DIFFERS = "differs"
+def load_derived(path: str | Path = paths.CLAIMS_FILE) -> dict[str, DerivedNumber]:
+    """The file's derived numbers by id, validated against the claims they are computed from."""
+    name, doc = _read(Path(path))
+    return _parse_derived(name, doc, _parse_claims(name, doc))
 
 
-def descriptive_check(
-    patients: pd.DataFrame,
-    complications: pd.DataFrame,
-    claim_list: list[Claim] | None = None,
-) -> pd.DataFrame:
-    """Published vs reproduced for every claim :func:`recompute_descriptive` can evaluate.
+def load_numbers(path: str | Path = paths.CLAIMS_FILE) -> dict[str, float]:
+    """Every single number of the file by id: each claim's ``value`` and each derived number.
 
-    One row per claim, in file order: id, section, quote, published, reproduced
-    (at the printed precision), unit, status (``agrees``; ``differs (statement not
-    followed)`` for a contradicted statement the cohort deliberately does not
-    follow; ``differs``). Survival claims are left to the scorecard. Tested by
-    ``tests/test_claims.py``.
+    Interval claims (a range, a confidence interval) are left out: read them with
+    :func:`load_claims`. This is how the rest of the package reads the paper's
+    numbers (cell sizes, deaths, progressions), so the claims file stays their
+    only home.
     """
-    rows = []
-    for c in load_claims() if claim_list is None else claim_list:
-        got = recompute_descriptive(c, patients, complications)
-        if got is None:
-            continue
-        if c.agrees(got):
-            status = STATUS_AGREES
-        else:
-            status = STATUS_DIFFERS if c.followed else STATUS_NOT_FOLLOWED
-        rows.append(
-            {
-                "id": c.id,
-                "section": c.section,
-                "quote": c.quote,
-                "published": c.published,
-                "reproduced": c.format_value(got),
-                "unit": c.unit,
-                "status": status,
-            }
+    name, doc = _read(Path(path))
+    claims = _parse_claims(name, doc)
+    numbers = {c.id: c.value for c in claims if c.value is not None}
+    numbers |= {d.id: d.value for d in _parse_derived(name, doc, claims).values()}
+    return numbers
+
+
+def whole_number(numbers: Mapping[str, float], number_id: str) -> int:
+    """``numbers[number_id]`` as an int; a missing id or a fraction raises :class:`ClaimsError`."""
+    if number_id not in numbers:
+        raise ClaimsError(
+            f"{paths.display_path(paths.CLAIMS_FILE)}: no claim or derived number "
+            f"{number_id!r}; expected it in the claims file"
         )
-    return pd.DataFrame(
-        rows, columns=["id", "section", "quote", "published", "reproduced", "unit", "status"]
-    )
+    value = numbers[number_id]
+    if value != int(value):
+        raise ClaimsError(f"claim {number_id!r}: {value!r}; expected a whole number")
+    return int(value)

@@ -4,18 +4,26 @@ The study's patient-level data are not public. This module builds 100 synthetic
 patients (``S001`` .. ``S100``) and their complications, deterministically from
 :data:`RECONSTRUCTION_SEED`, so that every count, percentage and summary value
 the paper's text prints is reproduced exactly at its printed precision (see
-``data/published/ptashnikov2020.yaml`` and ``data/synthetic/README.md``).
+``data/synthetic/README.md``).
+
+Every number of the paper used here is read from the claims file
+``data/published/ptashnikov2020.yaml`` (:func:`spinemets.paper.claims.load_numbers`);
+the literals left in this module are the reconstruction's own choices where the
+paper gives only margins (how a total splits by surgery, the Frankel grade-by-grade
+table, the detail of complications), each split written for metastasectomy with
+decompression taking the rest of the published total.
 
 Design:
 
-* **Cells.** Each patient sits in one of four cells (surgery x adjuvant therapy):
-  metastasectomy+targeted 7, metastasectomy+cytokine 32, decompression+targeted
-  19, decompression+cytokine 42 (the abstract's 7 + 19 = 26 targeted).
+* **Cells.** Each patient sits in one of four cells (surgery x adjuvant therapy),
+  :mod:`spinemets.paper.cells`: metastasectomy+targeted 7, metastasectomy+cytokine
+  32, decompression+targeted 19, decompression+cytokine 42 (the abstract's 7 + 19
+  = 26 targeted).
 * **Covariates** (age, region, metastasis sites, Frankel, VAS, ...) are fixed
   counts placed on patients by seeded permutations, one independent random
   stream per covariate, so changing one never moves another.
 * **Survival times** come from ``data/synthetic/survival_times.csv`` when that
-  file exists (written by ``spinemets.calibrate``, fitted to the published
+  file exists (written by :mod:`spinemets.paper.calibrate`, fitted to the published
   Kaplan-Meier results): the rows of each cell are given to the cell's patients
   by a seeded permutation (:func:`survival_assignment`), so ids do not follow
   the file's sort order. Without it, plausible whole-month
@@ -24,7 +32,7 @@ Design:
 
 Public API: :func:`build_cohort`, :func:`write_cohort`, :func:`check_cohort`,
 :func:`plausible_survival_times`, :func:`read_survival_times`, :func:`survival_assignment`,
-the ``spinemets reconstruct`` command. Checked by ``tests/test_reconstruct.py``
+the ``spinemets reconstruct`` command. Checked by ``tests/paper/test_reconstruct.py``
 against hand-written values from the paper.
 """
 
@@ -37,41 +45,78 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from . import paths
-from .errors import SpinemetsError
-from .output import table_to_csv_text
+from .. import paths
+from ..cohort.spec import COMPLICATION_CATEGORIES, SURGERIES
+from ..errors import SpinemetsError
+from ..output import table_to_csv_text
+from .cells import cells
+from .claims import ClaimsError, load_claims, load_numbers, whole_number
 
 #: The named seed of the bundled cohort (the paper's first page, 14(6):982, in 2020).
 RECONSTRUCTION_SEED = 20200982
 
-N_PATIENTS = 100
+# --- The paper's numbers, read from the claims file (never typed here) ----------------------
 
-#: Patients per (surgery, adjuvant_therapy) cell, following the abstract (7 + 19 targeted).
+_NUMBERS: dict[str, float] = load_numbers()
+_INTERVALS: dict[str, tuple[float, float]] = {
+    c.id: c.interval for c in load_claims() if c.interval is not None
+}
+
+
+def _count(number_id: str) -> int:
+    """A count the paper prints (or derives), as an int."""
+    return whole_number(_NUMBERS, number_id)
+
+
+def _percent_of_cohort(number_id: str) -> int:
+    """A printed percentage of all patients, as a number of patients (it must be whole)."""
+    patients = _NUMBERS[number_id] * N_PATIENTS / 100
+    if patients != int(patients):
+        raise ClaimsError(f"claim {number_id!r}: {patients:g} patients; expected a whole number")
+    return int(patients)
+
+
+N_PATIENTS = _count("n_patients_methods")
+
+#: Patients per (surgery, adjuvant_therapy) cell, from the claims file (the abstract's
+#: 7 + 19 targeted; the cytokine cells by subtraction): see :mod:`spinemets.paper.cells`.
 CELL_SIZES: dict[tuple[str, str], int] = {
-    ("metastasectomy", "targeted"): 7,
-    ("metastasectomy", "cytokine"): 32,
-    ("decompression", "targeted"): 19,
-    ("decompression", "cytokine"): 42,
+    (c.surgery, c.adjuvant_therapy): c.patients for c in cells()
 }
 
-#: Local progressions per cell: margins 3/13 by surgery and 1/15 by therapy (paper);
-#: the split (1, 2, 0, 13) is the one that fits the published LPFS curves best.
+#: Local progressions per cell: the paper's margins by surgery and by therapy, with the
+#: single targeted progression after metastasectomy (cells.TARGETED_PROGRESSION_SURGERY).
 CELL_LOCAL_PROGRESSIONS: dict[tuple[str, str], int] = {
-    ("metastasectomy", "targeted"): 1,
-    ("metastasectomy", "cytokine"): 2,
-    ("decompression", "targeted"): 0,
-    ("decompression", "cytokine"): 13,
+    (c.surgery, c.adjuvant_therapy): c.local_progressions for c in cells()
 }
 
-#: Survivors per cell in the plausible (uncalibrated) times; 11 in all.
-CELL_SURVIVORS: dict[tuple[str, str], int] = {
-    ("metastasectomy", "targeted"): 2,
-    ("metastasectomy", "cytokine"): 2,
-    ("decompression", "targeted"): 5,
-    ("decompression", "cytokine"): 2,
-}
+_MET, _DEC = SURGERIES
+
+
+def _split_by_surgery(totals: dict[str, int], metastasectomy: dict[str, int]) -> dict:
+    """The choice for metastasectomy; decompression gets the rest of each published total."""
+    rest = {k: totals[k] - metastasectomy[k] for k in totals}
+    if min(rest.values()) < 0:
+        raise AssertionError(f"metastasectomy split {metastasectomy} exceeds totals {totals}")
+    return {_MET: dict(metastasectomy), _DEC: rest}
+
+
+# --- Choices where the paper gives margins only (documented in data/synthetic/README.md) ---
+
+#: Survivors per cell in the plausible (uncalibrated) times; the last cell gets the rest
+#: of the published survivors.
+_PLAUSIBLE_SURVIVORS_FIRST_CELLS = (2, 2, 5)
+CELL_SURVIVORS: dict[tuple[str, str], int] = dict(
+    zip(
+        CELL_SIZES,
+        [
+            *_PLAUSIBLE_SURVIVORS_FIRST_CELLS,
+            _count("alive_n") - sum(_PLAUSIBLE_SURVIVORS_FIRST_CELLS),
+        ],
+        strict=True,
+    )
+)
 
 #: Median months to death used to draw the plausible times, per cell.
 _PLAUSIBLE_MEDIAN_DEATH: dict[tuple[str, str], float] = {
@@ -81,7 +126,7 @@ _PLAUSIBLE_MEDIAN_DEATH: dict[tuple[str, str], float] = {
     ("decompression", "cytokine"): 18.0,
 }
 
-#: Months to the 16 plausible local progressions: mostly the first year, median 5.
+#: Months to the plausible local progressions: mostly the first year, median 5 (the paper's).
 _PLAUSIBLE_PROGRESSION_MONTHS = (1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 7, 8, 10, 12, 15, 22)
 
 PATIENT_COLUMNS: tuple[str, ...] = (
@@ -121,21 +166,32 @@ SURVIVAL_COLUMNS: tuple[str, ...] = (
     "local_progression",
 )
 
-#: The calibrated survival times, used when present (written by spinemets.calibrate).
+#: The calibrated survival times, used when present (written by spinemets.paper.calibrate).
 SURVIVAL_TIMES_FILE: Path = paths.SYNTHETIC_DIR / "survival_times.csv"
 
-# --- Choices where the paper gives margins only (documented in data/synthetic/README.md) ---
+# --- Covariate margins: the paper's totals, split by surgery by choice ----------------------
 
-#: Spine region by surgery; totals thoracic 48, lumbar 37, cervical 15.
-_REGION_BY_SURGERY = {
-    "metastasectomy": {"thoracic": 24, "lumbar": 10, "cervical": 5},
-    "decompression": {"thoracic": 24, "lumbar": 27, "cervical": 10},
-}
+#: Spine region: the paper's totals; the metastasectomy share is a choice.
+_REGION_BY_SURGERY = _split_by_surgery(
+    {r: _percent_of_cohort(f"region_{r}_pct") for r in ("thoracic", "lumbar", "cervical")},
+    {"thoracic": 24, "lumbar": 10, "cervical": 5},
+)
 
 #: The metastatic-site categories of Table 1 sum to 100 % (8+42+33+7+5+3+2), so each
-#: patient has exactly one: solitary spine or one site outside the operated spine.
-_SITE_BY_SURGERY = {
-    "metastasectomy": {
+#: patient has exactly one: solitary spine or one site outside the operated spine. The
+#: metastasectomy share is a choice (all solitary spinal metastases had metastasectomy).
+_SITE_COLUMNS = (
+    "solitary_spine",
+    "mets_bone",
+    "mets_lung",
+    "mets_liver",
+    "mets_lymph_node",
+    "mets_kidney",
+    "mets_brain",
+)
+_SITE_BY_SURGERY = _split_by_surgery(
+    {site: _percent_of_cohort(f"{site}_pct") for site in _SITE_COLUMNS},
+    {
         "solitary_spine": 8,
         "mets_bone": 12,
         "mets_lung": 13,
@@ -144,26 +200,21 @@ _SITE_BY_SURGERY = {
         "mets_kidney": 2,
         "mets_brain": 0,
     },
-    "decompression": {
-        "solitary_spine": 0,
-        "mets_bone": 30,
-        "mets_lung": 20,
-        "mets_liver": 5,
-        "mets_lymph_node": 3,
-        "mets_kidney": 1,
-        "mets_brain": 2,
-    },
+)
+
+_RADIOTHERAPY_POSTOP_BY_SURGERY = {
+    _MET: _count("radiotherapy_postop_metastasectomy_n"),
+    _DEC: _count("radiotherapy_postop_decompression_n"),
 }
-_SITE_COLUMNS = tuple(_SITE_BY_SURGERY["metastasectomy"])
+_NEPHRECTOMY_ABSENT = N_PATIENTS - _percent_of_cohort("nephrectomy_pct")
+#: Thoracic patients whose kyphotic deformity was operated before nephrectomy (paper).
+_METASTASECTOMY_BEFORE_NEPHRECTOMY = _count("metastasectomy_before_nephrectomy_n")
+_SYNCHRONOUS = _percent_of_cohort("synchronous_pct")
+_BIOPSY = _percent_of_cohort("biopsy_pct")  # the paper's "other 44%"
 
-_RADIOTHERAPY_POSTOP_BY_SURGERY = {"metastasectomy": 5, "decompression": 18}
-_NEPHRECTOMY_ABSENT = 13  # 87 % had nephrectomy before spinal surgery
-_METASTASECTOMY_BEFORE_NEPHRECTOMY = 3  # thoracic, kyphotic deformity (paper)
-_SYNCHRONOUS = 66
-_BIOPSY = 44  # the paper's "other 44%"
-
-#: Frankel transitions (pre, post, patients): 50 non-ambulatory (A-C) before surgery,
-#: 29 of them walk afterwards, nobody gets worse; 79 ambulatory (D-E) after surgery.
+#: Frankel transitions (pre, post, patients), a plausible grade-by-grade choice whose
+#: margins are the paper's: non-ambulatory (A-C) before surgery, ambulatory (D-E) after,
+#: nobody worse. :func:`_frankel` holds them to the claims file.
 _FRANKEL_TRANSITIONS_NONAMBULATORY = (
     ("A", "A", 3),
     ("A", "B", 1),
@@ -176,38 +227,74 @@ _FRANKEL_TRANSITIONS_NONAMBULATORY = (
     ("C", "E", 5),
 )
 _FRANKEL_TRANSITIONS_AMBULATORY = (("D", "D", 16), ("D", "E", 20), ("E", "E", 14))
-#: Non-ambulatory patients before surgery by surgery (decompression was chosen for
-#: "severe neurological status"); 12 + 38 = 50.
-_NONAMBULATORY_BY_SURGERY = {"metastasectomy": 12, "decompression": 38}
+#: Non-ambulatory patients before surgery after metastasectomy (a choice: decompression
+#: was chosen for "severe neurological status", so it gets the rest).
+_NONAMBULATORY_METASTASECTOMY = 12
+_NONAMBULATORY_BY_SURGERY = {
+    _MET: _NONAMBULATORY_METASTASECTOMY,
+    _DEC: _count("frankel_nonambulatory_pre_n") - _NONAMBULATORY_METASTASECTOMY,
+}
 
-#: VAS targets: the paper's mean (95 % t-CI) rounded to 1 decimal, before and day 7.
-VAS_PRE_PRINTED = (7.1, 6.7, 7.4)
-VAS_POST_PRINTED = (2.6, 2.3, 2.8)
-# Sums and sums of squares near the centre of the printed intervals (a sum of squares
-# has the parity of the sum).
+# VAS: integer scores whose sums and sums of squares put the mean and the t-based 95% CI
+# inside the paper's printed values (a sum of squares has the parity of the sum); checked
+# against the claims by tests/paper/test_reconstruct.py.
 _VAS_PRE_TARGET = (707, 5307)  # mean 7.07, t half-width ~0.35
 _VAS_POST_TARGET = (256, 800)  # mean 2.56, t half-width ~0.24
 
-#: Complications: (category, detail, events). 51 events: 8 + 17 + 14 + 12.
-COMPLICATION_EVENTS = (
-    ("neurological", "temporary", 7),
-    ("neurological", "irreversible", 1),  # after preoperative embolization
-    ("wound", "surgical site infection", 9),
-    ("wound", "wound hematoma", 5),
-    ("wound", "liquorrhea", 3),
-    ("implant", "implant failure", 9),
-    ("implant", "junctional disorder", 5),
-    ("medical", "cardiac event", 3),
-    ("medical", "ileus", 2),
-    ("medical", "pneumonia", 3),
-    ("medical", "thrombosis", 2),
-    ("medical", "urinary tract infection", 2),
+#: Complications: (category, detail, events). The category totals and the neurological
+#: split are the paper's; the split of the other categories by detail is a choice, the
+#: last detail of each category taking the rest.
+_COMPLICATION_DETAIL_CHOICES = {
+    "wound": (("surgical site infection", 9), ("wound hematoma", 5), ("liquorrhea", None)),
+    "implant": (("implant failure", 9), ("junctional disorder", None)),
+    "medical": (
+        ("cardiac event", 3),
+        ("ileus", 2),
+        ("pneumonia", 3),
+        ("thrombosis", 2),
+        ("urinary tract infection", None),
+    ),
+}
+
+
+def _complication_events() -> tuple[tuple[str, str, int], ...]:
+    events = [
+        ("neurological", "temporary", _count("complications_neurological_temporary_n")),
+        # after preoperative embolization (paper)
+        ("neurological", "irreversible", _count("complications_neurological_irreversible_n")),
+    ]
+    for category, details in _COMPLICATION_DETAIL_CHOICES.items():
+        total = _count(f"complications_{category}_n")
+        chosen = sum(k for _, k in details if k is not None)
+        events += [(category, d, total - chosen if k is None else k) for d, k in details]
+    return tuple(events)
+
+
+COMPLICATION_EVENTS = _complication_events()
+#: Patients with three complications (a choice); with the paper's events and patients,
+#: the rest have one or two: doubles = events - patients - 2 x triples.
+_PATIENTS_WITH_THREE_COMPLICATIONS = 2
+_DOUBLES = (
+    _count("complications_n")
+    - _count("complications_patients_n")
+    - 2 * _PATIENTS_WITH_THREE_COMPLICATIONS
 )
-#: 38 patients with complications: 27 with one, 9 with two, 2 with three (= 51 events);
-#: by surgery 17 metastasectomy, 21 decompression.
-_COMPLICATIONS_PER_PATIENT = (1,) * 27 + (2,) * 9 + (3,) * 2
-_COMPLICATED_BY_SURGERY = {"metastasectomy": 17, "decompression": 21}
-_CATEGORY_ORDER = ("neurological", "wound", "implant", "medical")
+_COMPLICATIONS_PER_PATIENT = (
+    (1,) * (_count("complications_patients_n") - _DOUBLES - _PATIENTS_WITH_THREE_COMPLICATIONS)
+    + (2,) * _DOUBLES
+    + (3,) * _PATIENTS_WITH_THREE_COMPLICATIONS
+)
+#: Patients with complications after metastasectomy (a choice); decompression the rest.
+_COMPLICATED_METASTASECTOMY = 17
+_COMPLICATED_BY_SURGERY = {
+    _MET: _COMPLICATED_METASTASECTOMY,
+    _DEC: _count("complications_patients_n") - _COMPLICATED_METASTASECTOMY,
+}
+_CATEGORY_ORDER = COMPLICATION_CATEGORIES
+
+#: Age: the paper's median and range.
+_AGE_MEDIAN = _count("age_median")
+_AGE_RANGE = tuple(int(x) for x in _INTERVALS["age_range"])
 
 # Independent random streams, one per concern: default_rng([seed, stream]).
 _STREAMS = {
@@ -249,13 +336,14 @@ def _assign_cells(seed: int) -> pd.DataFrame:
 
 
 def _ages(seed: int, n: int) -> np.ndarray:
-    """Integer ages with median exactly 56 and range exactly 23-74 (paper)."""
+    """Integer ages with the paper's median and range exactly (56; 23-74)."""
     rng = _rng(seed, "age")
     half = (n - 2) // 2
-    lower = np.clip(np.rint(56 - np.abs(rng.normal(0, 9, half))), 24, 56).astype(int)
-    upper = np.clip(np.rint(56 + np.abs(rng.normal(0, 7, half))), 56, 73).astype(int)
-    lower[0], upper[0] = 23, 74
-    ages = np.concatenate([lower, upper, [56, 56]])
+    med, (low, high) = _AGE_MEDIAN, _AGE_RANGE
+    lower = np.clip(np.rint(med - np.abs(rng.normal(0, 9, half))), low + 1, med).astype(int)
+    upper = np.clip(np.rint(med + np.abs(rng.normal(0, 7, half))), med, high - 1).astype(int)
+    lower[0], upper[0] = low, high
+    ages = np.concatenate([lower, upper, [med, med]])
     return ages[rng.permutation(n)]
 
 
@@ -266,14 +354,6 @@ def _place(rng: np.random.Generator, index: Sequence[int], counts: dict[str, int
         raise AssertionError(f"{len(labels)} labels for {len(index)} patients")
     chosen = rng.permutation(np.asarray(index))
     return dict(zip(chosen.tolist(), labels, strict=True))
-
-
-def _vas_summary(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and t-based 95 % CI, each rounded to 1 decimal (as the paper prints)."""
-    n = len(values)
-    mean = float(np.mean(values))
-    half = float(stats.t.ppf(0.975, n - 1) * np.std(values, ddof=1) / math.sqrt(n))
-    return round(mean, 1), round(mean - half, 1), round(mean + half, 1)
 
 
 def _fit_integers(
@@ -324,6 +404,11 @@ def _vas(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
 def _frankel(rng: np.random.Generator, surgery: pd.Series) -> tuple[dict, dict]:
     nonamb = [(a, b) for a, b, k in _FRANKEL_TRANSITIONS_NONAMBULATORY for _ in range(k)]
     amb = [(a, b) for a, b, k in _FRANKEL_TRANSITIONS_AMBULATORY for _ in range(k)]
+    walking_after = sum(b in "DE" for _, b in nonamb + amb)
+    if len(nonamb) != _count("frankel_nonambulatory_pre_n") or len(nonamb + amb) != N_PATIENTS:
+        raise AssertionError("Frankel transitions do not give the published non-ambulatory count")
+    if walking_after != _percent_of_cohort("frankel_ambulatory_post_pct"):
+        raise AssertionError("Frankel transitions do not give the published ambulatory share")
     nonamb = [nonamb[i] for i in rng.permutation(len(nonamb))]
     amb = [amb[i] for i in rng.permutation(len(amb))]
     pre: dict[int, str] = {}
@@ -479,7 +564,7 @@ def survival_assignment(seed: int = RECONSTRUCTION_SEED) -> dict[tuple[str, str]
     ``assignment[cell][k]`` is the index, among the cell's patients sorted by
     ``patient_id``, of the patient who receives the cell's ``k``-th row of the
     survival-times file. A seeded permutation, so that a file sorted by time (as
-    ``spinemets.calibrate`` writes it) does not make ids increase with survival.
+    ``spinemets.paper.calibrate`` writes it) does not make ids increase with survival.
     """
     rng = _rng(seed, "survival_assignment")
     return {cell: rng.permutation(size) for cell, size in CELL_SIZES.items()}
@@ -539,7 +624,7 @@ def build_cohort(
 
     ``survival_times``: the calibrated times file, used when it exists; ``None``
     or a missing file gives :func:`plausible_survival_times`. Tested by
-    ``tests/test_reconstruct.py`` (every published count, percentage and VAS
+    ``tests/paper/test_reconstruct.py`` (every published count, percentage and VAS
     summary, determinism).
     """
     patients = _covariates(seed)

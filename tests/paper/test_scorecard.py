@@ -1,6 +1,6 @@
 """The reproduction scorecard: statuses by hand-made claims, the bundled cohort, the guard.
 
-Expected statuses come from the definitions in ``spinemets.scorecard``'s
+Expected statuses come from the definitions in ``spinemets.paper.scorecard``'s
 docstring applied by hand to hand-made claims (e.g. 29.7 printed, tolerance
 0.05: 29.70 is within rounding, 30.5 close, 31 differs); values on the bundled
 cohort are recomputed here with plain pandas, not with the package.
@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 import yaml
 from spinemets import cli, paths
-from spinemets import scorecard as sc
-from spinemets.claims import Claim
 from spinemets.cohort import load_cohort
 from spinemets.errors import SpinemetsError
+from spinemets.paper import scorecard as sc
+from spinemets.paper.claims import Claim, load_claims
 
 
 def claim(**kw) -> Claim:
@@ -151,10 +151,10 @@ def test_every_row_not_reproduced_says_why(card):
     assert (rest["note"].str.len() > 10).all()
 
 
-def test_cytokine_lpfs_points_to_the_audit(card):
-    note = card.set_index("id").loc["lpfs_5y_cytokine", "note"]
-    if card.set_index("id").loc["lpfs_5y_cytokine", "status"] not in sc.REPRODUCED:
-        assert "audit" in note
+def test_cytokine_lpfs_points_to_the_consistency_proof(card):
+    row = card.set_index("id").loc["lpfs_5y_cytokine"]
+    assert row["status"] not in sc.REPRODUCED  # impossible (tests/paper/test_consistency.py)
+    assert "cannot all hold here (consistency: cytokine LPFS" in row["note"]
 
 
 def test_a_users_cohort_is_compared_with_the_paper(cohort):
@@ -198,7 +198,7 @@ def test_summary_of_the_bundled_cohort_adds_up(card):
 
 @pytest.mark.skipif(
     not (paths.SYNTHETIC_DIR / "survival_times.csv").exists(),
-    reason="survival times not calibrated yet (spinemets.calibrate)",
+    reason="survival times not calibrated yet (spinemets.paper.calibrate)",
 )
 def test_calibrated_cohort_reproduces_at_least_90_percent(card):
     assert sc.reproduction_rate(card) >= 0.9
@@ -210,7 +210,7 @@ def test_calibrated_cohort_reproduces_at_least_90_percent(card):
 def test_no_claim_is_worse_than_the_committed_baseline(card):
     worse = sc.regressions(card, sc.read_baseline())
     assert worse.empty, (
-        "scorecard statuses got worse than tests/fixtures/scorecard_baseline.csv:\n"
+        f"scorecard statuses got worse than {paths.display_path(sc.BASELINE_FILE)}:\n"
         + worse.to_string()
         + "\nIf intended, regenerate with `spinemets scorecard --write-baseline` and commit."
     )
@@ -218,6 +218,12 @@ def test_no_claim_is_worse_than_the_committed_baseline(card):
 
 def test_baseline_covers_every_claim(card):
     assert list(sc.read_baseline()["id"]) == list(card["id"])
+
+
+def test_baseline_lives_beside_the_claims_it_scores():
+    # the package never writes into tests/: the baseline belongs to the paper layer's data
+    assert sc.BASELINE_FILE.parent == paths.CLAIMS_FILE.parent
+    assert paths.PROJECT_ROOT / "tests" not in sc.BASELINE_FILE.parents
 
 
 def test_regressions_by_hand():
@@ -284,8 +290,6 @@ def test_cli_check_and_refusal(monkeypatch, tmp_path, capsys):
 
 
 def test_with_conf_type_changes_only_survival_ci_claims():
-    from spinemets.claims import load_claims
-
     original = load_claims()
     plain = sc.with_conf_type(original, "plain")
     changed = [a.id for a, b in zip(original, plain, strict=True) if a != b]
@@ -297,9 +301,6 @@ def test_with_conf_type_changes_only_survival_ci_claims():
 
 
 def test_compare_is_the_scorecard_for_those_claims() -> None:
-    from spinemets.cohort import load_cohort
-    from spinemets.errors import SpinemetsError
-
     cohort = load_cohort()
     ids = ["os_median_all", "n_metastasectomy", "vas_pre_ci"]
     table = sc.compare(cohort, ids)
@@ -312,3 +313,11 @@ def test_compare_is_the_scorecard_for_those_claims() -> None:
     assert table["status"].tolist() == full
     with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
         sc.compare(cohort, ["nope"])
+
+
+def test_close_bands() -> None:
+    table = sc.close_bands()
+    assert list(table.columns) == ["unit", "close_band"]
+    assert table["unit"].tolist() == sorted(sc.CLOSE_TOLERANCES)
+    # percentages: within 1 percentage point is close (module docstring's table)
+    assert table.set_index("unit").loc["percent", "close_band"] == 1.0

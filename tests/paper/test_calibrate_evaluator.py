@@ -6,10 +6,11 @@ import math
 
 import numpy as np
 import pytest
-from spinemets.calibrate.evaluator import statistics
-from spinemets.calibrate.search import CELL, initial_state
-from spinemets.calibrate.targets import CELLS, GROUPS, TARGETS
-from test_calibrate_reference import logrank_p, median_ci, rate
+from spinemets.paper.calibrate.evaluator import statistics
+from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.targets import CELLS, GROUPS, TARGETS
+
+from .test_calibrate_reference import logrank_p, median_ci, rate
 
 
 def random_cohort(rng: np.random.Generator) -> tuple[np.ndarray, ...]:

@@ -12,7 +12,7 @@ import math
 import pandas as pd
 import pytest
 from spinemets import paths
-from spinemets.calibrate import SURVIVAL_TIMES_FILE, evaluate
+from spinemets.paper.calibrate import SURVIVAL_TIMES_FILE, evaluate
 
 FIXTURE = paths.PROJECT_ROOT / "tests" / "fixtures" / "r_calibration.json"
 

@@ -1,11 +1,10 @@
 """The reproduction scorecard: every numeric claim of the paper vs the value a cohort gives.
 
 Each claim of ``data/published/ptashnikov2020.yaml`` is recomputed with the
-functions the notebooks use -- :func:`spinemets.claims.recompute_descriptive`
-(counts, percentages, medians, means with t CIs, chi-square, McNemar, paired
-Wilcoxon) and :func:`spinemets.survival.recompute_survival` (Kaplan-Meier
-medians, CIs and rates as R ``survfit``, log-rank p as R ``survdiff``) -- and
-classified:
+functions the notebooks use (:func:`spinemets.paper.recompute.recompute`:
+counts, percentages, medians, means with t CIs, chi-square, McNemar, paired
+Wilcoxon; Kaplan-Meier medians, CIs and rates as R ``survfit``, log-rank p as R
+``survdiff``) -- and classified:
 
 =================  ==========================================================
 ``exact``          the reproduced number *is* the printed number (|x - v| <=
@@ -14,12 +13,12 @@ classified:
                    ("P < .0001") the inequality holds
 ``within rounding``  not exact, but it rounds to the printed number: |x - v| <=
                    half the printed step (the claim's ``tolerance``;
-                   :meth:`spinemets.claims.Claim.agrees`); intervals: both ends
+                   :meth:`spinemets.paper.claims.Claim.agrees`); intervals: both ends
 ``close``          outside rounding but within the wider band of
                    :data:`CLOSE_TOLERANCES` (by unit); counts have no band
 ``differs``        anything else, including an estimate that does not exist on
                    the cohort (a median not reached) or a failed inequality
-``not followed``   a statement the paper contradicts elsewhere and the bundled
+``not followed``   a statement the paper gives differently elsewhere and the bundled
                    cohort deliberately does not follow (``followed: false``,
                    e.g. the methods' 34 targeted vs the abstract's 26), when
                    the cohort does not meet it; not a failure of the
@@ -36,9 +35,9 @@ deliberate commit), ``spinemets scorecard --check`` exits 1 if a status got wors
 
 Agreement on the bundled cohort is agreement by construction: that cohort is
 SYNTHETIC and was fitted to these very numbers, so the scorecard checks the
-pipeline and the paper's internal consistency (:mod:`spinemets.audit`), not the
+pipeline and the paper's internal consistency (:mod:`spinemets.paper.consistency`), not the
 paper's clinical claims. On a user's own cohort it compares that cohort with
-the paper. Tested by ``tests/test_scorecard.py``.
+the paper. Tested by ``tests/paper/test_scorecard.py``.
 """
 
 from __future__ import annotations
@@ -52,14 +51,14 @@ from types import MappingProxyType
 
 import pandas as pd
 
-from . import paths
-from .audit import audit, inconsistent_claims
-from .claims import COMPUTATIONS, Claim, load_claims, recompute_descriptive
-from .cohort import Cohort, load_cohort
-from .errors import SpinemetsError
-from .methods.km import CONF_TYPES
-from .output import table_to_csv_text, table_to_markdown
-from .survival import SURVIVAL_COMPUTATIONS, recompute_survival
+from .. import paths
+from ..cohort import Cohort, load_cohort
+from ..errors import SpinemetsError
+from ..methods.km import CONF_TYPES
+from ..output import table_to_csv_text, table_to_markdown
+from .claims import COMPUTATIONS, Claim, load_claims
+from .consistency import VERDICT_IMPOSSIBLE, audit, contested_claims
+from .recompute import SURVIVAL_COMPUTATIONS, Recomputed, recompute
 
 STATUS_EXACT = "exact"
 STATUS_WITHIN_ROUNDING = "within rounding"
@@ -90,8 +89,9 @@ CLOSE_TOLERANCES: dict[str, float] = {
 #: Relative tolerance of ``exact`` (binary floating point only).
 EXACT_EPS = 1e-9
 
-#: The committed status of every claim on the bundled cohort (the regression guard).
-BASELINE_FILE: Path = paths.PROJECT_ROOT / "tests" / "fixtures" / "scorecard_baseline.csv"
+#: The committed status of every claim on the bundled cohort (the regression guard),
+#: beside the claims file it scores.
+BASELINE_FILE: Path = paths.PUBLISHED_DIR / "ptashnikov2020_scorecard_baseline.csv"
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -107,18 +107,7 @@ COLUMNS: tuple[str, ...] = (
     "conflict",
 )
 
-Reproduced = float | tuple[float, float] | None
-
-
-def reproduce(claim: Claim, patients: pd.DataFrame, complications: pd.DataFrame) -> Reproduced:
-    """The claim's value on a cohort (None for context claims and absent estimates).
-
-    Dispatches to :func:`spinemets.claims.recompute_descriptive` or
-    :func:`spinemets.survival.recompute_survival`; computes nothing itself.
-    """
-    if claim.computation in SURVIVAL_COMPUTATIONS:
-        return recompute_survival(claim, patients)
-    return recompute_descriptive(claim, patients, complications)
+Reproduced = Recomputed
 
 
 def _ends(claim: Claim, x: Reproduced) -> list[tuple[float, float]]:
@@ -211,7 +200,7 @@ def _note(
         return f"context, not a result of any cohort: {why}"
     if status == STATUS_NOT_FOLLOWED:
         return (
-            "the paper contradicts this statement elsewhere; the bundled cohort follows "
+            "the paper gives this number differently elsewhere; the bundled cohort follows "
             "the other statement (see conflict)"
         )
     parts: list[str] = []
@@ -223,7 +212,9 @@ def _note(
         parts.append(_miss(claim, x))
         checks = audit_refs.get(claim.id, [])
         if checks:
-            parts.append("the paper is inconsistent here (audit: " + "; ".join(checks) + ")")
+            parts.append(
+                "the paper's numbers cannot all hold here (consistency: " + "; ".join(checks) + ")"
+            )
         elif synthetic and claim.computation in SURVIVAL_COMPUTATIONS:
             parts.append(
                 "the synthetic survival times are fitted to all survival targets at once "
@@ -234,6 +225,14 @@ def _note(
     if not claim.followed and status in REPRODUCED:
         parts.append("a statement the bundled cohort does not follow, met by this cohort")
     return "; ".join(parts)
+
+
+def close_bands() -> pd.DataFrame:
+    """:data:`CLOSE_TOLERANCES` as a table (unit, close_band), units sorted.
+
+    Tests: tests/paper/test_scorecard.py::test_close_bands.
+    """
+    return pd.DataFrame(sorted(CLOSE_TOLERANCES.items()), columns=["unit", "close_band"])
 
 
 def with_conf_type(claims: Sequence[Claim], conf_type: str) -> list[Claim]:
@@ -265,12 +264,12 @@ def scorecard(cohort: Cohort, claims: Sequence[Claim] | None = None) -> pd.DataF
     """
     claim_list = list(load_claims() if claims is None else claims)
     try:
-        audit_refs = inconsistent_claims(audit(claim_list))
+        audit_refs = contested_claims(audit(claim_list), verdicts=(VERDICT_IMPOSSIBLE,))
     except SpinemetsError:  # another paper's claims: no audit of this one applies
         audit_refs = {}
     rows = []
     for c in claim_list:
-        x = reproduce(c, cohort.patients, cohort.complications) if c.recomputable else None
+        x = recompute(c, cohort.patients, cohort.complications) if c.recomputable else None
         status = status_of(c, x)
         rows.append(
             {
@@ -301,7 +300,7 @@ def compare(
     reproduction scorecard of notebook 05 shows), as columns claim, quote,
     published, reproduced, status. Notebooks 01-04 show these next to their
     analyses. An unknown id raises :class:`SpinemetsError`.
-    Tests: tests/test_scorecard.py::test_compare_is_the_scorecard_for_those_claims.
+    Tests: tests/paper/test_scorecard.py::test_compare_is_the_scorecard_for_those_claims.
     """
     claim_list = list(load_claims() if claims is None else claims)
     known = {c.id for c in claim_list}

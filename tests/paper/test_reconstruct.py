@@ -1,7 +1,7 @@
 """The bundled synthetic cohort reproduces every count the paper's text prints.
 
 Expected values are written by hand from Ptashnikov et al. 2020 (never read from
-``spinemets.reconstruct``) and recomputed here with pandas and scipy directly.
+``spinemets.paper.reconstruct``) and recomputed here with pandas and scipy directly.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from spinemets import paths, reconstruct
+from spinemets import paths
+from spinemets.cli import main
 from spinemets.errors import SpinemetsError
+from spinemets.paper import reconstruct
 
 AMBULATORY = {"D", "E"}
 
@@ -279,8 +281,6 @@ def test_no_nan_anywhere(patients, complications):
 
 
 def test_cli_writes_and_checks(tmp_path, capsys):
-    from spinemets.cli import main
-
     out = tmp_path / "cohort"
     assert main(["reconstruct", "--check", "--out", str(out)]) == 1  # nothing written yet
     assert main(["reconstruct", "--out", str(out)]) == 0
