@@ -22,6 +22,8 @@ SYNTHETIC_PATIENTS: Path = SYNTHETIC_DIR / "patients.csv"
 SYNTHETIC_COMPLICATIONS: Path = SYNTHETIC_DIR / "complications.csv"
 #: Every numeric statement of the paper, machine-readable.
 CLAIMS_FILE: Path = PUBLISHED_DIR / "ptashnikov2020.yaml"
+#: A referee's reading of the paper's inference against STROBE (spinemets.paper.referee).
+STROBE_REVIEW_FILE: Path = PUBLISHED_DIR / "ptashnikov2020_strobe_review.yaml"
 #: Where notebooks opened interactively (not through ``spinemets report``) write.
 INTERACTIVE_OUTPUT_DIR: Path = REPORTS_DIR / "interactive"
 #: The environment variable that names the file where ``RunOutput`` lists every file it

@@ -13,6 +13,8 @@ The layer of the package that knows Ptashnikov et al. 2020 (DESIGN.md, "paper/")
 * :mod:`.reconstruct` -- the bundled SYNTHETIC cohort built from the claims;
 * :mod:`.calibrate` -- its survival times fitted to the published Kaplan-Meier
   results;
+* :mod:`.referee` -- a referee's checklist of the paper's inference against STROBE
+  (``data/published/ptashnikov2020_strobe_review.yaml``);
 * :mod:`.uncertainty` -- how much the results the paper never printed vary over
   equally valid reconstructions.
 
