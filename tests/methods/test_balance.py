@@ -72,3 +72,21 @@ def test_bad_input() -> None:
         standardized_difference([1, 2, 3], ["a", "b", "c"], "continuous")
     with pytest.raises(SpinemetsError, match="kind"):
         standardized_difference([1, 2], ["a", "b"], "ordinal")  # type: ignore[arg-type]
+
+
+def test_weighted_smd_by_hand() -> None:
+    """Treated 1, 3 with weights 3, 1: weighted mean 1.5, sum w (x - m)^2 = 3 * 0.25 +
+    2.25 = 3, Austin & Stuart's factor sum w / ((sum w)^2 - sum w^2) = 4 / 6, variance 2;
+    untreated 0, 0: variance 0. d = 1.5 / sqrt(1) = 1.5; unit weights give the plain SMD
+    (means 2 and 0, variances 2 and 0: d = 2). A binary variable with weights: weighted
+    proportions 3/4 and 0 -> |0.75 - 0| / sqrt((0.1875 + 0) / 2)."""
+    x, t = [1, 3, 0, 0], [1, 1, 0, 0]
+    assert standardized_difference(x, t, "continuous", [3, 1, 1, 1]) == pytest.approx(1.5)
+    assert standardized_difference(x, t, "continuous", [1, 1, 1, 1]) == pytest.approx(
+        standardized_difference(x, t, "continuous")
+    )
+    assert standardized_difference(x, t, "continuous") == pytest.approx(2.0)
+    binary = standardized_difference([1, 0, 0, 0], t, "categorical", [3, 1, 1, 1])
+    assert binary == pytest.approx(0.75 / math.sqrt(0.1875 / 2))
+    with pytest.raises(SpinemetsError, match="weights must be finite"):
+        standardized_difference(x, t, "continuous", [1, -1, 1, 1])

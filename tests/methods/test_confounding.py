@@ -5,7 +5,6 @@ standardised difference by hand."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -50,16 +49,6 @@ def test_propensity_refuses_separation() -> None:
     x = pd.DataFrame({"z": np.arange(20.0)})
     with pytest.raises(SpinemetsError, match="separate the groups"):
         cf.propensity_scores(x, (np.arange(20) >= 10).astype(int))
-
-
-def test_standardized_difference_by_hand() -> None:
-    """Treated 1, 3 (mean 2, variance 1), untreated 0, 2, 4 (mean 2 ... ) -> shifted:
-    untreated 0, 0 (mean 0, variance 0): d = 2 / sqrt(0.5) = 2.828427; with weights 3, 1
-    on the treated: mean 1.5, variance (3 * 0.25 + 2.25) / 4 = 0.75, d = 1.5 / sqrt(0.375)."""
-    assert cf.standardized_difference([1, 3, 0, 0], [1, 1, 0, 0]) == pytest.approx(2.828427, 1e-6)
-    got = cf.standardized_difference([1, 3, 0, 0], [1, 1, 0, 0], [3, 1, 1, 1])
-    assert got == pytest.approx(1.5 / math.sqrt(0.375), rel=1e-12)
-    assert cf.standardized_difference([1, 1, 1, 1], [1, 1, 0, 0]) == 0.0
 
 
 def test_e_value_by_hand() -> None:

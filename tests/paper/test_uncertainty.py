@@ -19,7 +19,7 @@ def test_beyond_paper_results_are_the_notebooks(patients: pd.DataFrame) -> None:
     results = uncertainty.beyond_paper_results(patients).set_index("quantity")["value"]
     assert list(results.index) == [
         "gray_p_surgery", "shr_metastasectomy", "csh_metastasectomy",
-        "td_hr_targeted", "adj_hr_metastasectomy", "adj_hr_targeted",
+        "td_hr_targeted", "adj_hr_metastasectomy", "adj_td_hr_targeted",
     ]  # fmt: skip
     # each equals the study function the notebooks call (06, 07, 08), row by row
     gray = competing_risks.gray_tests(patients).set_index(["strata", "cause"])["p"]
@@ -31,9 +31,10 @@ def test_beyond_paper_results_are_the_notebooks(patients: pd.DataFrame) -> None:
     starts = immortal_time.adjuvant_starts(patients, seed=20201982)
     td = immortal_time.time_dependent_cox(starts.patients, 0.95).set_index("model")["hr"]
     assert results["td_hr_targeted"] == td["time_dependent"]
-    table = models.model_table(models.fit_os_models(patients), 0.95)
-    main = table[table["model"] == "main"].set_index("term")["hr"]
-    assert results["adj_hr_targeted"] == main["targeted_therapy"]
+    fits = models.fit_os_models(patients) | models.therapy_models(starts.patients)
+    table = models.model_table(fits, 0.95).set_index(["model", "term"])["hr"]
+    assert results["adj_hr_metastasectomy"] == table["main", "metastasectomy"]
+    assert results["adj_td_hr_targeted"] == table["therapy_time_dependent", "treated"]
     assert 0 < results["gray_p_surgery"] < 1 and (results.drop("gray_p_surgery") > 0).all()
 
 

@@ -34,7 +34,9 @@ __all__ = ["SMD_KINDS", "standardized_difference"]
 SMD_KINDS = ("continuous", "categorical")
 
 
-def _two_groups(values: pd.Series, group: pd.Series) -> list[pd.Series]:
+def _two_groups(
+    values: pd.Series, group: pd.Series, weights: pd.Series
+) -> list[tuple[pd.Series, np.ndarray]]:
     keep = values.notna() & group.notna()
     labels = sorted(group[keep].astype(str).unique())
     if len(labels) != 2:
@@ -42,33 +44,57 @@ def _two_groups(values: pd.Series, group: pd.Series) -> list[pd.Series]:
             f"standardized_difference: groups {labels}; expected exactly two groups"
         )
     as_text = group[keep].astype(str)
-    return [values[keep][as_text == label] for label in labels]
+    return [
+        (values[keep][as_text == label], weights[keep][as_text == label].to_numpy(float))
+        for label in labels
+    ]
+
+
+def _weighted_variance(x: np.ndarray, w: np.ndarray) -> float:
+    """Austin & Stuart's (2015) weighted variance, sum(w) / (sum(w)^2 - sum(w^2)) *
+    sum(w (x - mean_w)^2): the sample variance (n - 1) when every weight is 1."""
+    mean = np.average(x, weights=w)
+    denominator = w.sum() ** 2 - (w**2).sum()
+    if denominator <= 0:
+        return float("nan")
+    return float(w.sum() / denominator * np.sum(w * (x - mean) ** 2))
 
 
 def standardized_difference(
-    values: ArrayLike, group: ArrayLike, kind: Literal["continuous", "categorical"]
+    values: ArrayLike,
+    group: ArrayLike,
+    kind: Literal["continuous", "categorical"],
+    weights: ArrayLike | None = None,
 ) -> float:
     """The absolute standardised mean difference of ``values`` between two groups.
 
     ``kind`` ``continuous`` (Austin's pooled-SD difference of means) or ``categorical``
     (the multinomial SMD of Yang and Dalton; 0/1 variables are categorical with two
-    levels). NaN when a group's variance is 0 in both groups (continuous) or every
-    level has the same proportion with no variance. Tests:
+    levels). With ``weights`` (e.g. inverse probability weights) the means, proportions
+    and variances are weighted as Austin & Stuart 2015 (Stat Med 34:3661) define them
+    (:func:`_weighted_variance`); without, they are the plain ones above. NaN when a
+    group's variance is 0 in both groups (continuous) or every level has the same
+    proportion with no variance. Tests:
     tests/methods/test_balance.py::test_smd_matches_r_formulas,
-    ::test_two_levels_is_the_binary_formula.
+    ::test_two_levels_is_the_binary_formula, ::test_weighted_smd_by_hand.
     """
     if kind not in SMD_KINDS:
         raise SpinemetsError(f"kind {kind!r}; expected one of {', '.join(SMD_KINDS)}")
-    first, second = _two_groups(pd.Series(np.asarray(values)), pd.Series(np.asarray(group)))
+    series = pd.Series(np.asarray(values))
+    w = pd.Series(np.ones(len(series)) if weights is None else np.asarray(weights, float))
+    if len(w) != len(series) or not np.all(np.isfinite(w)) or (w < 0).any():
+        raise SpinemetsError("standardized_difference: weights must be finite, >= 0, one per value")
+    (first, w1), (second, w2) = _two_groups(series, pd.Series(np.asarray(group)), w)
     if min(len(first), len(second)) == 0:
         return float("nan")
     if kind == "continuous":
-        a, b = first.astype(float), second.astype(float)
-        pooled = np.sqrt((a.var(ddof=1) + b.var(ddof=1)) / 2)
-        return float(abs(a.mean() - b.mean()) / pooled) if pooled > 0 else float("nan")
+        a, b = first.to_numpy(float), second.to_numpy(float)
+        pooled = np.sqrt((_weighted_variance(a, w1) + _weighted_variance(b, w2)) / 2)
+        difference = np.average(a, weights=w1) - np.average(b, weights=w2)
+        return float(abs(difference) / pooled) if pooled > 0 else float("nan")
     levels = sorted(pd.concat([first, second]).astype(str).unique())
-    p1 = np.array([np.mean(first.astype(str) == lv) for lv in levels])[1:]
-    p2 = np.array([np.mean(second.astype(str) == lv) for lv in levels])[1:]
+    p1 = np.array([np.average(first.astype(str) == lv, weights=w1) for lv in levels])[1:]
+    p2 = np.array([np.average(second.astype(str) == lv, weights=w2) for lv in levels])[1:]
     if p1.size == 0:
         return 0.0
     s = -(np.outer(p1, p1) + np.outer(p2, p2)) / 2

@@ -1,5 +1,7 @@
-"""Measured and unmeasured confounding: propensity scores, inverse probability weights,
-standardised differences, and the E-value.
+"""Measured and unmeasured confounding: propensity scores, inverse probability weights
+and the E-value (the balance check of a weighting, the weighted standardised
+difference, lives with the other standardised differences in
+:func:`spinemets.methods.balance.standardized_difference`).
 
 * :func:`propensity_scores`: P(treated | x) from a logistic regression (statsmodels
   ``GLM`` with a binomial family, logit link; R ``glm(family = binomial)``, fitted
@@ -12,9 +14,6 @@ standardised differences, and the E-value.
   **marginal** hazard ratio (the population's, had everyone or no one been treated),
   which differs from the **conditional** hazard ratio of a covariate-adjusted Cox model
   even without any confounding, because hazard ratios are non-collapsible.
-* :func:`standardized_difference`: the difference of means over the pooled standard
-  deviation, ``(m1 - m0) / sqrt((v1 + v0) / 2)``, weighted or not (Austin 2009): the
-  balance check of a weighting (|d| < 0.1 is the usual aim).
 * :func:`e_value`: the minimum strength of association, on the risk-ratio scale, that an
   unmeasured confounder would need with both the treatment and the outcome to explain
   away an observed association (VanderWeele & Ding 2017, Ann Intern Med 167:268):
@@ -47,7 +46,6 @@ __all__ = [
     "e_value",
     "ipw_weights",
     "propensity_scores",
-    "standardized_difference",
 ]
 
 
@@ -103,26 +101,6 @@ def ipw_weights(treated: object, propensity: object, stabilized: bool = True) ->
         share = t.mean()
         weights = weights * np.where(t == 1, share, 1 - share)
     return weights
-
-
-def standardized_difference(
-    values: object, treated: object, weights: object | None = None
-) -> float:
-    """(weighted) mean difference treated - untreated over sqrt((v1 + v0) / 2), with
-    the weighted variances ``sum w (x - m)^2 / sum w`` (Austin 2009, Stat Med 28:3083).
-    Tests: tests/methods/test_confounding.py::test_standardized_difference_by_hand.
-    """
-    x = np.asarray(values, dtype=np.float64).ravel()
-    t = _binary(treated)
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=np.float64).ravel()
-    moments = []
-    for group in (1.0, 0.0):
-        xg, wg = x[t == group], w[t == group]
-        mean = float(np.average(xg, weights=wg))
-        moments.append((mean, float(np.average((xg - mean) ** 2, weights=wg))))
-    (m1, v1), (m0, v0) = moments
-    pooled = math.sqrt((v1 + v0) / 2)
-    return (m1 - m0) / pooled if pooled > 0 else 0.0
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,11 @@ def beyond_paper_results(patients: pd.DataFrame, start_seed: int = 20201982) -> 
     ``gray_p_surgery``: Gray's test of local progression by surgery (notebook 06);
     ``shr_metastasectomy``: its Fine-Gray subdistribution HR; ``csh_metastasectomy``: the
     cause-specific HR; ``td_hr_targeted``: the time-dependent Cox HR of adjuvant targeted
-    therapy with assumed start times (notebook 07, ``start_seed``); ``adj_hr_metastasectomy``
-    and ``adj_hr_targeted``: the main multivariable Cox model of OS (notebook 08).
+    therapy with assumed start times (notebook 07, ``start_seed``); ``adj_hr_metastasectomy``:
+    surgery adjusted for the pre-operative factors (notebook 08's model ``main``);
+    ``adj_td_hr_targeted``: targeted therapy as a time-dependent covariate, adjusted for
+    surgery and the pre-operative factors (notebook 08's ``therapy_time_dependent``, same
+    start times).
     Tests: tests/paper/test_uncertainty.py::test_beyond_paper_results_are_the_notebooks.
     """
     gray = competing_risks.gray_tests(patients)
@@ -60,15 +63,17 @@ def beyond_paper_results(patients: pd.DataFrame, start_seed: int = 20201982) -> 
     surgery = hrs[hrs["strata"] == "surgery"].set_index("model")["hr"]
     starts = immortal_time.adjuvant_starts(patients, seed=start_seed)
     td = immortal_time.time_dependent_cox(starts.patients, 0.95).set_index("model")["hr"]
-    table = models.model_table(models.fit_os_models(patients), 0.95)
+    fits = models.fit_os_models(patients) | models.therapy_models(starts.patients)
+    table = models.model_table(fits, 0.95)
     main = table[table["model"] == "main"].set_index("term")["hr"]
+    therapy = table[table["model"] == "therapy_time_dependent"].set_index("term")["hr"]
     rows = [
         ("gray_p_surgery", gray_p),
         ("shr_metastasectomy", surgery["fine_gray"]),
         ("csh_metastasectomy", surgery["cause_specific"]),
         ("td_hr_targeted", td["time_dependent"]),
         ("adj_hr_metastasectomy", main["metastasectomy"]),
-        ("adj_hr_targeted", main["targeted_therapy"]),
+        ("adj_td_hr_targeted", therapy["treated"]),
     ]
     return pd.DataFrame([(q, float(v)) for q, v in rows], columns=list(RESULT_COLUMNS))
 

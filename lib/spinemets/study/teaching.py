@@ -35,12 +35,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SpinemetsError
-from ..methods.confounding import (
-    e_value,
-    ipw_weights,
-    propensity_scores,
-    standardized_difference,
-)
+from ..methods.balance import standardized_difference
+from ..methods.confounding import e_value, ipw_weights, propensity_scores
 from ..methods.cox import coxph
 
 __all__ = [
@@ -210,9 +206,16 @@ def adjustment_table(
     return pd.DataFrame(rows)
 
 
+def _smd_kind(values: pd.Series) -> str:
+    """0/1 confounders as categories (the binary SMD), the others as numbers."""
+    return "categorical" if set(values.unique()) <= {0, 1} else "continuous"
+
+
 def balance_table(cohort: pd.DataFrame) -> pd.DataFrame:
-    """Standardised differences (metastasectomy - decompression) of each confounder,
-    before and after the inverse probability weighting of :func:`adjustment_table`.
+    """Absolute standardised differences between the operated and the others of each
+    confounder (:func:`spinemets.methods.balance.standardized_difference`: binary SMD
+    for 0/1 confounders, Austin's for age), before and after the inverse probability
+    weighting of :func:`adjustment_table`.
     Columns: covariate, smd_unweighted, smd_weighted.
     Tests: tests/study/test_teaching.py::test_weighting_balances_the_confounders.
     """
@@ -222,8 +225,8 @@ def balance_table(cohort: pd.DataFrame) -> pd.DataFrame:
         [
             {
                 "covariate": c,
-                "smd_unweighted": standardized_difference(cohort[c], t),
-                "smd_weighted": standardized_difference(cohort[c], t, w),
+                "smd_unweighted": standardized_difference(cohort[c], t, _smd_kind(cohort[c])),
+                "smd_weighted": standardized_difference(cohort[c], t, _smd_kind(cohort[c]), w),
             }
             for c in CONFOUNDERS
         ]
