@@ -52,14 +52,22 @@ def test_a_users_cohort_is_labelled_by_its_file_and_not_the_paper(tmp_path, caps
         notebook.start(bad, complications, tmp_path / "out")
 
 
-def test_show_and_save_write_the_run_outputs(nb) -> None:
+def test_show_and_save_write_the_run_outputs(nb, monkeypatch) -> None:
     table = pd.DataFrame({"group": ["a"], "n": [3]})
     assert nb.show(table, "toy") is table
     assert (nb.out.tables / "toy.csv").read_text() == "group,n\na,3\n"
-    fig, _ = plt.subplots()
+    fig, _ = plt.subplots(figsize=(3, 2))
+    shown = []
+    monkeypatch.setattr(notebook, "display", shown.append)
     assert nb.save(fig, "toy") is None
-    assert (nb.out.figures / "toy.png").is_file() and (nb.out.figures / "toy.svg").is_file()
-    plt.close(fig)
+    png = nb.out.figures / "toy.png"
+    assert png.is_file() and (nb.out.figures / "toy.svg").is_file()
+    # the notebook shows the PNG written, at figure.dpi; the figure is closed (drawn once)
+    [image] = shown
+    assert image.data == png.read_bytes() and image.format == "png"
+    pixels = int.from_bytes(image.data[16:20], "big")
+    assert image.width == round(pixels * plt.rcParams["figure.dpi"] / 150)
+    assert not plt.fignum_exists(fig.number)
 
 
 def test_claim_queries(nb) -> None:

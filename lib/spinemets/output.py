@@ -31,6 +31,7 @@ Without the variable nothing is recorded. Tested in ``tests/reports/test_cache.p
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import os
@@ -181,24 +182,25 @@ class RunOutput:
         note_written(csv_path, self.tables / f"{name}.md")
         return csv_path
 
-    def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> Path:
-        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG path.
+    def write_figure(self, fig: mpl.figure.Figure, name: str, dpi: int = 150) -> bytes:
+        """Write ``figures/<name>.png`` and ``figures/<name>.svg``; return the PNG's bytes.
 
         Counts in the figure's texts below ``min_cell`` are masked first, in place
-        (:func:`spinemets.privacy.mask_figure_text`).
+        (:func:`spinemets.privacy.mask_figure_text`). Both files are cropped to the same
+        box, the figure's tight bounding box padded by ``savefig.pad_inches``, computed
+        once: each file is drawn once (``bbox_inches="tight"`` would draw each twice).
         """
         privacy.mask_figure_text(fig, self.min_cell)
         self.figures.mkdir(parents=True, exist_ok=True)
-        png = self.figures / f"{name}.png"
+        png, svg = self.figures / f"{name}.png", self.figures / f"{name}.svg"
         with mpl.rc_context({"svg.hashsalt": "spinemets", "svg.fonttype": "path"}):
-            fig.savefig(png, dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
-            fig.savefig(
-                self.figures / f"{name}.svg",
-                metadata={"Date": None, "Creator": None},
-                bbox_inches="tight",
-            )
-        note_written(png, self.figures / f"{name}.svg")
-        return png
+            box = fig.get_tightbbox().padded(mpl.rcParams["savefig.pad_inches"])
+            image = io.BytesIO()
+            fig.savefig(image, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches=box)
+            fig.savefig(svg, metadata={"Date": None, "Creator": None}, bbox_inches=box)
+        png.write_bytes(image.getvalue())
+        note_written(png, svg)
+        return image.getvalue()
 
     def __repr__(self) -> str:  # never show an absolute path to a reader
         return f"RunOutput({paths.display_path(self.root)!r})"
