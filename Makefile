@@ -23,12 +23,15 @@ help:
 	@echo "make notebooks                     re-execute the committed notebooks in place (maintainers)"
 	@echo "make bench                         run the benchmarks; results in benchmarks/results/"
 
-# Set-up runs only when the pins change (or the venv is missing).
+# Set-up runs only when the pins change (or the venv is missing). pip installs the pinned
+# uv (its pin is in requirements.lock), and uv installs the locked environment: the same
+# versions as pip would, in about a fifth of the time.
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "spinemets needs Python 3.11, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -E '^uv==' requirements.lock)"
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (spinemets)" > /dev/null
 	touch $(STAMP)
 
