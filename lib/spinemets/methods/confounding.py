@@ -36,8 +36,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+from statsmodels.tools.tools import add_constant
 
 from ..errors import SpinemetsError
 
@@ -69,10 +71,10 @@ def propensity_scores(x: pd.DataFrame, treated: object) -> np.ndarray:
     Tests: tests/methods/test_confounding.py::test_propensity_and_weighted_cox_match_r.
     """
     t = _binary(treated)
-    design = sm.add_constant(x.astype(float), has_constant="add")
+    design = add_constant(x.astype(float), has_constant="add")
     with warnings.catch_warnings():  # separation is refused below, in one clear line
         warnings.simplefilter("ignore", PerfectSeparationWarning)
-        fit = sm.GLM(t, design, family=sm.families.Binomial()).fit(tol=1e-12, maxiter=100)
+        fit = GLM(t, design, family=Binomial()).fit(tol=1e-12, maxiter=100)
     ps = np.asarray(fit.fittedvalues, dtype=np.float64)
     if (ps < 1e-8).any() or (ps > 1 - 1e-8).any():
         raise SpinemetsError(
