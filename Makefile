@@ -14,7 +14,7 @@ JOBS   ?= 2
 KERNEL := spinemets
 LAB    := lab
 
-.PHONY: help setup reports test lint lab notebooks lock bench clean
+.PHONY: help setup bytecode reports test lint lab notebooks lock bench clean
 
 help:
 	@echo "make reports [RUNS=file] [JOBS=n]  regenerate reports (default: the paper on the bundled synthetic cohort)"
@@ -30,21 +30,27 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "spinemets needs Python 3.11, found " + sys.version.split()[0]'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "$$(grep -E '^uv==' requirements.lock)"
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (spinemets)" > /dev/null
 	touch $(STAMP)
 
 setup: $(STAMP)
 
-reports: $(STAMP)
+# Compiled modules of the package, written once here: where PYTHONDONTWRITEBYTECODE is set,
+# every kernel would otherwise compile lib/spinemets again (the installed libraries are
+# compiled at set-up).
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q lib
+
+reports: bytecode
 	$(BIN)/spinemets report $(RUNS) --jobs $(JOBS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 
-test: lint
+test: lint bytecode
 	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
