@@ -25,7 +25,7 @@ import yaml
 
 from .. import paths
 from ..errors import SpinemetsError
-from .claims import load_claims
+from .claims import SAFE_LOADER, load_claims
 
 #: How far the paper meets a STROBE item, from best to worst.
 VERDICTS: tuple[str, ...] = ("reported", "partly reported", "not reported", "not supported")
@@ -100,7 +100,7 @@ def load_review(
     """
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except (OSError, yaml.YAMLError) as error:
         raise ReviewError(f"{path.name}: cannot be read as YAML: {error}") from None
     if not isinstance(doc, dict) or doc.get("schema_version") != 1 or "items" not in doc:
