@@ -58,6 +58,10 @@ def forest_figure(table: pd.DataFrame, title: str = "", cohort_label: str = "") 
     return fig
 
 
+#: Above this many points a scatter is rasterised in vector files.
+RASTER_POINTS = 2000
+
+
 def zph_figure(fit: CoxFit, terms: Sequence[str] | None = None, transform: str = "km") -> Figure:
     """Scaled Schoenfeld residuals against transformed time, one panel per term, as R
     ``plot(cox.zph(fit, transform))`` (:func:`spinemets.methods.cox_zph.cox_zph`): the
@@ -72,7 +76,8 @@ def zph_figure(fit: CoxFit, terms: Sequence[str] | None = None, transform: str =
     bins = np.clip(np.searchsorted(edges, zph.x, side="right") - 1, 0, 4)
     for ax, term in zip(axes[0], terms, strict=True):
         y = zph.residuals[term].to_numpy()
-        ax.scatter(zph.x, y, s=8, color=colour(0), alpha=0.6)
+        # thousands of points: drawn as one image in the SVG (not one path per point)
+        ax.scatter(zph.x, y, s=8, color=colour(0), alpha=0.6, rasterized=len(y) > RASTER_POINTS)
         centres = [zph.x[bins == b].mean() for b in range(5) if np.any(bins == b)]
         means = [y[bins == b].mean() for b in range(5) if np.any(bins == b)]
         ax.plot(centres, means, color=colour(1), marker="o", label="mean of each fifth")
