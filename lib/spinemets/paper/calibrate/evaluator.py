@@ -23,6 +23,7 @@ against a per-patient reference by ``tests/paper/test_calibrate_evaluator.py``):
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtri
 
 from ...methods.km import confidence_band
 from ...methods.logrank import two_group_logrank
@@ -225,3 +226,128 @@ def statistics(
     )
     out = flat[:, _OUTPUT_INDEX]
     return out
+
+
+class ApproximateEvaluator:
+    """``statistics(..., horizon, approximate=True)`` for valid cohorts, in few numpy calls.
+
+    The search evaluates a few dozen small cohorts per step, so numpy's per-call
+    overhead, not arithmetic, sets its speed. This evaluator counts every curve
+    (5 OS and 4 LPFS groups) with one ``bincount`` and computes all curves together;
+    every floating-point operation that feeds a value is the one :func:`statistics`
+    does on the same operands in the same order (d / n, the product of 1 - d / n
+    along months, the cumulative sum of d / (n (n - d)), its square root, the band's
+    exponentials, the log-rank of :func:`logrank_p`), and integer-valued quantities
+    (counts, numbers at risk, the median progression time) are exact in any order,
+    so each valid row's values equal :func:`statistics`' bit for bit (rows are
+    independent of the batch they are evaluated in). Rows that break a constraint of
+    the cohort (the search gives them an infinite loss) may differ.
+    Tests: tests/paper/test_calibrate_evaluator.py::test_approximate_evaluator_is_bit_identical.
+    """
+
+    def __init__(self, cell: np.ndarray, horizon: int) -> None:
+        cell = np.asarray(cell)
+        self.horizon = horizon
+        groups = [GROUPS[g] for g in OS_GROUPS] + [GROUPS[g] for g in LPFS_GROUPS]
+        # per patient, the OS curves (3: all, surgery, therapy) and LPFS curves (2) it is in
+        curve = np.array(
+            [[k for k, members in enumerate(groups) if c in members] for c in cell]
+        ).T  # (5, patients)
+        if curve.shape[0] != 5 or not (curve[:3] < len(OS_GROUPS)).all():
+            raise ValueError("each cell must be in 3 OS groups and 2 LPFS groups")
+        self._curve_offset = curve * (2 * GRID)
+        self._n_curves = len(groups)
+        self._keys: dict[int, np.ndarray] = {}
+        n_os = len(OS_GROUPS)
+        self._first = np.array(
+            [OS_GROUPS.index("decompression"), OS_GROUPS.index("cytokine")]
+            + [n_os + LPFS_GROUPS.index("decompression")]
+        )
+        self._second = np.array(
+            [OS_GROUPS.index("metastasectomy"), OS_GROUPS.index("targeted")]
+            + [n_os + LPFS_GROUPS.index("metastasectomy")]
+        )
+        self._all_lp = self._first[2], self._second[2]  # the two surgery groups: everyone
+        z = float(ndtri(1.0 - (1.0 - CONF_LEVEL) / 2.0))
+        self._z = np.array([-z, z])[:, None, None, None]
+
+    def _key_base(self, b: int) -> np.ndarray:
+        """(b, 5, patients) offsets of each count in the flat (b, curves, 2, months) grid."""
+        if b not in self._keys:
+            per_candidate = np.arange(b)[:, None, None] * (self._n_curves * 2 * GRID)
+            self._keys[b] = per_candidate + self._curve_offset[None]
+        return self._keys[b]
+
+    def values(
+        self,
+        os_months: np.ndarray,
+        death: np.ndarray,
+        lp_months: np.ndarray,
+        prog: np.ndarray,
+        n_prog: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(candidates, targets) values from (candidates, patients) integer arrays on the
+        grid (times already within 0..MAX_MONTH; death and prog 0 or 1).
+
+        ``n_prog``: per row, the number of progressors whose middle one(s) give the median
+        progression time; None: the first row's count for every row, as :func:`statistics`
+        takes it (a batch evaluated in parts passes each part's first row's count)."""
+        b = os_months.shape[0]
+        h = self.horizon + 1
+        h_km = max(h, _RATE_TIMES.max() + 1)  # the rates need S up to 60 months
+        base = self._key_base(b)
+        keys = np.empty(base.shape, dtype=np.int64)
+        # key = curve, status (0 censored, 1 event), month
+        np.add(base[:, :3], (death * GRID + os_months)[:, None, :], out=keys[:, :3])
+        np.add(base[:, 3:], (prog * GRID + lp_months)[:, None, :], out=keys[:, 3:])
+        size = b * self._n_curves * 2 * GRID
+        counts = np.bincount(keys.ravel(), minlength=size).astype(float)
+        counts = counts.reshape(b, self._n_curves, 2, GRID)
+        d = counts[:, :, 1]
+        removed = counts[:, :, 0] + d
+        n = np.cumsum(removed[..., ::-1], axis=-1)[..., ::-1]  # at risk: time >= t
+        # Kaplan-Meier on months 0..horizon (d / n, 0 where n = 0, where d = 0 too)
+        s = d[..., :h_km] / np.maximum(n[..., :h_km], 1.0)
+        np.subtract(1.0, s, out=s)
+        np.cumprod(s, axis=-1, out=s)
+        # log band of the OS curves: Greenwood term d / (n (n - d)), 0 where undefined
+        n_os, d_os, s_os = n[:, :5, :h], d[:, :5, :h], s[:, :5, :h]
+        denom = n_os - d_os
+        denom *= n_os
+        term = np.divide(d_os, denom, out=np.zeros_like(denom), where=denom > 0)
+        np.cumsum(term, axis=-1, out=term)
+        np.sqrt(term, out=term)
+        curves = np.empty((3, *s_os.shape))  # S, lower, upper
+        np.multiply(self._z, term[None], out=curves[1:])
+        np.exp(curves[1:], out=curves[1:])
+        curves[0] = np.where(s_os == 0, np.nan, s_os)
+        curves[1:] *= curves[0]
+        np.minimum(curves[2], 1.0, out=curves[2])
+        curves[0] = s_os
+        # first month below 0.5 (the approximate median and limits)
+        below = (curves < 0.5 - TOL).any(axis=-1)
+        months = (curves >= 0.5 - TOL).sum(axis=-1).astype(float)
+        meds = np.where(below, months, np.nan)  # (3 kinds, candidates, 5 groups)
+        # rates at 36 and 60 months: NaN once nobody is left (last time < t)
+        rates = np.where(n[..., _RATE_TIMES] == 0, np.nan, 100.0 * s[..., _RATE_TIMES])
+        pvals = logrank_p(
+            d[:, self._first], n[:, self._first], d[:, self._second], n[:, self._second]
+        )
+        # median progression time among progressors (integer months: exact from counts)
+        if n_prog is None:
+            n_prog = np.full(b, int(prog[0].sum()))
+        first, second = self._all_lp
+        progressed = np.cumsum(d[:, first] + d[:, second], axis=-1)
+        ranks = np.stack([(n_prog - 1) // 2, n_prog // 2], axis=1)  # (candidates, 2)
+        nth = (progressed[:, None, :] <= ranks[..., None]).sum(axis=-1).astype(float)
+        lp_median = (nth[:, 0] + nth[:, 1]) / 2.0
+        flat = np.concatenate(
+            [
+                meds.transpose(1, 0, 2).reshape(b, -1),
+                rates.reshape(b, -1),
+                pvals,
+                lp_median[:, None],
+            ],
+            axis=1,
+        )
+        return flat[:, _OUTPUT_INDEX]
