@@ -245,29 +245,52 @@ class ApproximateEvaluator:
     Tests: tests/paper/test_calibrate_evaluator.py::test_approximate_evaluator_is_bit_identical.
     """
 
+    #: Curves in the order computed: the log-rank pairs side by side (first groups at
+    #: 1..3, second groups at 4..6) and the OS curves among the first six.
+    CURVES: tuple[tuple[str, str], ...] = (
+        ("os", "all"),
+        ("os", "decompression"),
+        ("os", "cytokine"),
+        ("lpfs", "decompression"),
+        ("os", "metastasectomy"),
+        ("os", "targeted"),
+        ("lpfs", "metastasectomy"),
+        ("lpfs", "cytokine"),
+        ("lpfs", "targeted"),
+    )
+
     def __init__(self, cell: np.ndarray, horizon: int) -> None:
         cell = np.asarray(cell)
         self.horizon = horizon
-        groups = [GROUPS[g] for g in OS_GROUPS] + [GROUPS[g] for g in LPFS_GROUPS]
-        # per patient, the OS curves (3: all, surgery, therapy) and LPFS curves (2) it is in
-        curve = np.array(
-            [[k for k, members in enumerate(groups) if c in members] for c in cell]
-        ).T  # (5, patients)
-        if curve.shape[0] != 5 or not (curve[:3] < len(OS_GROUPS)).all():
+        curves = self.CURVES
+        # per patient, its OS curves (all, surgery, therapy) and LPFS curves (surgery, therapy)
+        os_of = [
+            [k for k, (e, g) in enumerate(curves) if e == "os" and c in GROUPS[g]] for c in cell
+        ]
+        lp_of = [
+            [k for k, (e, g) in enumerate(curves) if e == "lpfs" and c in GROUPS[g]] for c in cell
+        ]
+        if {len(k) for k in os_of} != {3} or {len(k) for k in lp_of} != {2}:
             raise ValueError("each cell must be in 3 OS groups and 2 LPFS groups")
-        self._curve_offset = curve * (2 * GRID)
-        self._n_curves = len(groups)
+        self._curve_offset = np.concatenate([np.array(os_of).T, np.array(lp_of).T]) * (2 * GRID)
+        self._n_curves = len(curves)
+        self._curve_size = np.array(
+            [np.isin(cell, GROUPS[g]).sum() for _, g in curves], dtype=float
+        )[:, None]
         self._keys: dict[int, np.ndarray] = {}
-        n_os = len(OS_GROUPS)
-        self._first = np.array(
-            [OS_GROUPS.index("decompression"), OS_GROUPS.index("cytokine")]
-            + [n_os + LPFS_GROUPS.index("decompression")]
+        self._os_order = [curves.index(("os", g)) for g in OS_GROUPS]
+        self._rate_order = self._os_order + [curves.index(("lpfs", g)) for g in LPFS_GROUPS]
+        self._n_band = max(self._os_order) + 1
+        pairs = [("os", "decompression", "metastasectomy"), ("os", "cytokine", "targeted")]
+        pairs.append(("lpfs", "decompression", "metastasectomy"))
+        if [curves.index((e, g1)) for e, g1, _ in pairs] != [1, 2, 3] or [
+            curves.index((e, g2)) for e, _, g2 in pairs
+        ] != [4, 5, 6]:
+            raise ValueError("the log-rank pairs must sit at curves 1..3 and 4..6")
+        self._lp_everyone = (
+            curves.index(("lpfs", "decompression")),
+            curves.index(("lpfs", "metastasectomy")),
         )
-        self._second = np.array(
-            [OS_GROUPS.index("metastasectomy"), OS_GROUPS.index("targeted")]
-            + [n_os + LPFS_GROUPS.index("metastasectomy")]
-        )
-        self._all_lp = self._first[2], self._second[2]  # the two surgery groups: everyone
         z = float(ndtri(1.0 - (1.0 - CONF_LEVEL) / 2.0))
         self._z = np.array([-z, z])[:, None, None, None]
 
@@ -305,13 +328,18 @@ class ApproximateEvaluator:
         counts = counts.reshape(b, self._n_curves, 2, GRID)
         d = counts[:, :, 1]
         removed = counts[:, :, 0] + d
-        n = np.cumsum(removed[..., ::-1], axis=-1)[..., ::-1]  # at risk: time >= t
+        # at risk at t: everyone in the curve but those removed before t
+        n = np.cumsum(removed, axis=-1)
+        np.subtract(removed, n, out=n)
+        n += self._curve_size
         # Kaplan-Meier on months 0..horizon (d / n, 0 where n = 0, where d = 0 too)
         s = d[..., :h_km] / np.maximum(n[..., :h_km], 1.0)
         np.subtract(1.0, s, out=s)
         np.cumprod(s, axis=-1, out=s)
-        # log band of the OS curves: Greenwood term d / (n (n - d)), 0 where undefined
-        n_os, d_os, s_os = n[:, :5, :h], d[:, :5, :h], s[:, :5, :h]
+        # log band of the OS curves (and one LPFS curve among them, not used): Greenwood
+        # term d / (n (n - d)), 0 where undefined
+        m = self._n_band
+        n_os, d_os, s_os = n[:, :m, :h], d[:, :m, :h], s[:, :m, :h]
         denom = n_os - d_os
         denom *= n_os
         term = np.divide(d_os, denom, out=np.zeros_like(denom), where=denom > 0)
@@ -320,26 +348,29 @@ class ApproximateEvaluator:
         curves = np.empty((3, *s_os.shape))  # S, lower, upper
         np.multiply(self._z, term[None], out=curves[1:])
         np.exp(curves[1:], out=curves[1:])
-        curves[0] = np.where(s_os == 0, np.nan, s_os)
-        curves[1:] *= curves[0]
-        np.minimum(curves[2], 1.0, out=curves[2])
         curves[0] = s_os
+        if (s_os[..., -1] == 0).any():  # S is non-increasing: a zero shows at the end
+            curves[1:] *= np.where(s_os == 0, np.nan, s_os)
+        else:
+            curves[1:] *= s_os
+        np.minimum(curves[2], 1.0, out=curves[2])
         # first month below 0.5 (the approximate median and limits)
         below = (curves < 0.5 - TOL).any(axis=-1)
         months = (curves >= 0.5 - TOL).sum(axis=-1).astype(float)
-        meds = np.where(below, months, np.nan)  # (3 kinds, candidates, 5 groups)
+        meds = np.where(below, months, np.nan)[..., self._os_order]  # (3, candidates, 5)
         # rates at 36 and 60 months: NaN once nobody is left (last time < t)
-        rates = np.where(n[..., _RATE_TIMES] == 0, np.nan, 100.0 * s[..., _RATE_TIMES])
-        pvals = logrank_p(
-            d[:, self._first], n[:, self._first], d[:, self._second], n[:, self._second]
-        )
+        at = n[:, self._rate_order][..., _RATE_TIMES]
+        rates = np.where(at == 0, np.nan, 100.0 * s[:, self._rate_order][..., _RATE_TIMES])
+        pvals = logrank_p(d[:, 1:4], n[:, 1:4], d[:, 4:7], n[:, 4:7])
         # median progression time among progressors (integer months: exact from counts)
-        if n_prog is None:
-            n_prog = np.full(b, int(prog[0].sum()))
-        first, second = self._all_lp
+        first, second = self._lp_everyone
         progressed = np.cumsum(d[:, first] + d[:, second], axis=-1)
-        ranks = np.stack([(n_prog - 1) // 2, n_prog // 2], axis=1)  # (candidates, 2)
-        nth = (progressed[:, None, :] <= ranks[..., None]).sum(axis=-1).astype(float)
+        if n_prog is None:
+            k = int(prog[0].sum())
+            ranks = np.array([(k - 1) // 2, k // 2])[:, None]
+        else:
+            ranks = np.stack([(n_prog - 1) // 2, n_prog // 2], axis=1)[..., None]
+        nth = (progressed[:, None, :] <= ranks).sum(axis=-1).astype(float)
         lp_median = (nth[:, 0] + nth[:, 1]) / 2.0
         flat = np.concatenate(
             [

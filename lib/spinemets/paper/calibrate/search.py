@@ -229,19 +229,29 @@ def initial_state(rng: np.random.Generator, progressions: tuple[int, ...] | None
 
 #: Probabilities of the eight kinds of move (see :func:`propose`).
 _MOVE_P = [0.3, 0.15, 0.1, 0.08, 0.2, 0.07, 0.05, 0.05]
+#: Their cumulative distribution as ``Generator.choice(8, p=_MOVE_P)`` computes it.
+_MOVE_CDF = np.cumsum(np.array(_MOVE_P, dtype=float))
+_MOVE_CDF /= _MOVE_CDF[-1]
+_SIGNS = np.array([-1, 1])
 
 
 def _draws(rng: np.random.Generator, chains: int) -> tuple[np.ndarray, ...]:
     """Every random number one step of :func:`propose` takes for ``chains`` chains, in the
     order drawn: the kind of move, patients i and j, the step's size and sign, the
     uniforms picking a progressor, a dead and an alive patient, and the uniform times of
-    moves 7 then 6. How many are drawn depends on the kinds only, never on the state."""
-    kind = rng.choice(8, size=chains, p=_MOVE_P)
+    moves 7 then 6. How many are drawn depends on the kinds only, never on the state.
+
+    ``rng.choice(8, p=_MOVE_P)`` is drawn as what it is (a uniform looked up in the
+    cumulative distribution) and ``rng.choice([-1, 1])`` as an index ``integers(0, 2)``:
+    the same numbers from the same bits, with less overhead per call
+    (tests/paper/test_calibrate_fit.py::test_draws_equal_generator_choice).
+    """
+    kind = np.searchsorted(_MOVE_CDF, rng.random(chains), side="right")
     i = rng.integers(0, N, size=chains)
     j = rng.integers(0, N, size=chains)
     size = np.where(rng.random(chains) < 0.7, 1, rng.integers(2, 9, size=chains))
-    step = size * rng.choice([-1, 1], size=chains)
-    picks = np.stack([rng.random(chains) for _ in range(3)])
+    step = size * _SIGNS[rng.integers(0, 2, size=chains)]
+    picks = rng.random((3, chains))
     uniform_7 = rng.random(np.count_nonzero(kind == 7))
     uniform_6 = rng.random(np.count_nonzero(kind == 6))
     return kind, i, j, step, picks, uniform_7, uniform_6
@@ -259,9 +269,13 @@ def _block_draws(rngs: list[np.random.Generator], sizes: list[int]) -> tuple[np.
 def _pick(masks: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """One random True column per row of (..., chains, patients) masks: the k-th True
     (k = floor(u * count)); column 0 where a row has none."""
-    seen = np.cumsum(masks, axis=-1)
-    k = np.floor(uniforms * seen[..., -1]).astype(np.int64)
-    return np.argmax(seen > k[..., None], axis=-1)
+    flat = masks.reshape(-1, masks.shape[-1])
+    counts = flat.sum(axis=-1)
+    k = np.floor(uniforms.ravel() * counts).astype(np.int64)
+    _, columns = np.nonzero(flat)  # row by row, columns ascending
+    first = np.cumsum(counts) - counts
+    picked = columns[np.minimum(first + k, columns.size - 1)] if columns.size else 0
+    return np.where(counts > 0, picked, 0).reshape(uniforms.shape)
 
 
 def _move(pop: np.ndarray, draws: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -395,6 +409,74 @@ def anneal(
     Returns each chain's best state and loss.
     """
     return anneal_blocks([pop], [rng], iterations, t_start, t_end, goal)[0]
+
+
+def _part_draws(draws: tuple[np.ndarray, ...], rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The draws of the chains ``rows`` among one step's :func:`_draws` of a whole block."""
+    kind, i, j, step, picks, uniform_7, uniform_6 = draws
+    mine = kind[rows]
+    at_7 = (np.cumsum(kind == 7) - 1)[rows][mine == 7]
+    at_6 = (np.cumsum(kind == 6) - 1)[rows][mine == 6]
+    return mine, i[rows], j[rows], step[rows], picks[:, rows], uniform_7[at_7], uniform_6[at_6]
+
+
+def _anneal_part(args: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`anneal` of a whole block (seeded by ``seed``) followed for the chains ``rows``
+    only: every step draws the whole block's numbers and keeps those of ``rows``. Chain 0
+    must be among them (a batch's first row sets the number of progressors of the median
+    progression time, see :func:`batch_loss`). Returns their best (4, rows, patients)
+    states and losses."""
+    pop, seed, rows, iterations, t_start, t_end, goal = args
+    rng = np.random.default_rng(seed)
+    chains = pop.os.shape[0]
+    cur = np.stack([pop.os, pop.death, pop.lp, pop.prog])[:, rows]
+    cur_loss = batch_loss(*cur, goal=goal)
+    best, best_loss = cur.copy(), cur_loss.copy()
+    ratio = t_end / t_start
+    for step in range(iterations):
+        temp = t_start * ratio ** (step / iterations)
+        cand = _move(cur, _part_draws(_draws(rng, chains), rows))
+        losses = batch_loss(*cand, goal=goal)
+        u = rng.random(chains)[rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            accept = np.isfinite(losses) & (
+                (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
+            )
+        np.copyto(cur, cand, where=accept[:, None])
+        cur_loss = np.where(accept, losses, cur_loss)
+        better = cur_loss < best_loss
+        np.copyto(best, cur, where=better[:, None])
+        best_loss = np.where(better, cur_loss, best_loss)
+    return best, best_loss
+
+
+def anneal_shared(
+    pop: State,
+    seed: np.random.SeedSequence,
+    iterations: int,
+    t_start: float,
+    t_end: float,
+    goal: Objective = FULL,
+    workers: int = 1,
+) -> tuple[State, np.ndarray]:
+    """``anneal(pop, np.random.default_rng(seed), ...)``, its chains shared among ``workers``
+    processes: each process replays the block's draws and follows its share of the
+    chains (and chain 0, which sets the batch's number of progressors), so the result
+    is :func:`anneal`'s bit for bit.
+    Tests: tests/paper/test_calibrate_fit.py::test_shared_anneal_equals_anneal.
+    """
+    chains = pop.os.shape[0]
+    shares = [part for part in np.array_split(np.arange(chains), workers) if part.size]
+    if len(shares) < 2:
+        return anneal(pop, np.random.default_rng(seed), iterations, t_start, t_end, goal)
+    rows = [part if part[0] == 0 else np.concatenate([[0], part]) for part in shares]
+    jobs = [(pop, seed, r, iterations, t_start, t_end, goal) for r in rows]
+    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        done = list(pool.map(_anneal_part, jobs))
+    skip = [0 if part[0] == 0 else 1 for part in shares]
+    best = np.concatenate([b[:, k:] for (b, _), k in zip(done, skip, strict=True)], axis=1)
+    losses = np.concatenate([v[k:] for (_, v), k in zip(done, skip, strict=True)])
+    return State(*(best[f].copy() for f in range(4))), losses
 
 
 def _neighbourhood(state: State) -> tuple[np.ndarray, ...]:
@@ -587,17 +669,20 @@ def hold_stage(
     goal: Objective,
     chains: int,
     polish_rounds: int,
+    workers: int = 1,
 ) -> tuple[State, float]:
     """From the canonical order of ``state``: anneal ``chains`` copies and polish under
-    ``goal`` (its held targets stay within rounding). Returns the state and its loss."""
+    ``goal`` (its held targets stay within rounding). Returns the state and its loss.
+    ``workers`` processes share the chains (:func:`anneal_shared`; the same result)."""
     state = canonical(state)
     start = float(
         batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), goal=goal)[0]
     )
     if not np.isfinite(start) or start == 0:
         return state, start
-    rng = np.random.default_rng(seed)
-    best, losses = anneal(stack([state] * chains), rng, steps, t_start, t_end, goal=goal)
+    best, losses = anneal_shared(
+        stack([state] * chains), seed, steps, t_start, t_end, goal=goal, workers=workers
+    )
     k = int(np.argmin(losses))
     if losses[k] < start:
         state = row(best, k)
@@ -679,15 +764,15 @@ def _first_stage(
     best = int(np.argmin(losses))  # first of equal losses
     state, value = results[best][1], results[best][0]
     if value > 0 and settings.refine_steps > 0:
-        rng = np.random.default_rng(refine_seed)
         pop = stack([state] * block)
-        refined, refined_losses = anneal(
+        refined, refined_losses = anneal_shared(
             pop,
-            rng,
+            refine_seed,
             settings.refine_steps,
             settings.refine_t_start,
             settings.refine_t_end,
             goal=goal,
+            workers=workers,
         )
         k = int(np.argmin(refined_losses))
         if refined_losses[k] < value:
@@ -724,6 +809,7 @@ def run_search(
             objective(hard=met_targets(state)),
             settings.hold_chains,
             settings.polish_rounds,
+            workers,
         )
     if value > 0 and settings.final_steps > 0:
         state, value = final_stage(state, later[0], settings)
