@@ -545,22 +545,51 @@ def _neighbourhood(state: State) -> tuple[np.ndarray, ...]:
     return os_, death, lp, prog
 
 
-def _losses(cand: tuple[np.ndarray, ...], goal: Objective = FULL, chunk: int = 2048) -> np.ndarray:
-    """Exact loss of many candidates, evaluated in chunks."""
-    return np.concatenate(
-        [
-            batch_loss(*(a[s : s + chunk] for a in cand), exact=True, goal=goal)
-            for s in range(0, len(cand[0]), chunk)
-        ]
-    )
+def _exact_losses(args: tuple) -> np.ndarray:
+    """Exact loss of one chunk of candidates (a task of :func:`_losses`)."""
+    chunk, goal = args
+    return batch_loss(*chunk, exact=True, goal=goal)
+
+
+def _losses(
+    cand: tuple[np.ndarray, ...],
+    goal: Objective = FULL,
+    chunk: int = 2048,
+    pool: ProcessPoolExecutor | None = None,
+) -> np.ndarray:
+    """Exact loss of many candidates, evaluated in chunks (by ``pool``'s processes if
+    given: the same chunks, so the same losses)."""
+    tasks = [(tuple(a[s : s + chunk] for a in cand), goal) for s in range(0, len(cand[0]), chunk)]
+    if pool is None or len(tasks) < 2:
+        return np.concatenate([_exact_losses(t) for t in tasks])
+    return np.concatenate(list(pool.map(_exact_losses, tasks)))
 
 
 def greedy_polish(
-    state: State, max_rounds: int = 50, pair_candidates: int = 150, goal: Objective = FULL
+    state: State,
+    max_rounds: int = 50,
+    pair_candidates: int = 150,
+    goal: Objective = FULL,
+    workers: int = 1,
 ) -> tuple[State, float]:
     """Best-improvement descent: over every single change, and, when none improves,
     over every pair of two of the ``pair_candidates`` best single changes that touch
-    different patients (so a move that costs here and one that gains there combine)."""
+    different patients (so a move that costs here and one that gains there combine).
+    ``workers`` processes share each round's chunks of candidates (the same result)."""
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return _descend(state, max_rounds, pair_candidates, goal, pool)
+    return _descend(state, max_rounds, pair_candidates, goal, None)
+
+
+def _descend(
+    state: State,
+    max_rounds: int,
+    pair_candidates: int,
+    goal: Objective,
+    pool: ProcessPoolExecutor | None,
+) -> tuple[State, float]:
+    """The descent of :func:`greedy_polish`."""
     cur = state.copy()
     cur_loss = float(
         _losses(tuple(a[None] for a in (cur.os, cur.death, cur.lp, cur.prog)), goal)[0]
@@ -569,7 +598,7 @@ def greedy_polish(
         if cur_loss == 0:
             break
         cand = _neighbourhood(cur)
-        losses = _losses(cand, goal)
+        losses = _losses(cand, goal, pool=pool)
         k = int(np.argmin(losses))
         if losses[k] < cur_loss:
             cur = State(*(a[k].copy() for a in cand))
@@ -587,7 +616,7 @@ def greedy_polish(
         if ia.size == 0:
             break
         pairs = base[None] + diffs[ia] + diffs[ib]
-        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), goal)
+        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), goal, pool=pool)
         k = int(np.argmin(pair_losses))
         if not pair_losses[k] < cur_loss:
             break
@@ -686,7 +715,7 @@ def hold_stage(
     k = int(np.argmin(losses))
     if losses[k] < start:
         state = row(best, k)
-    return greedy_polish(state, polish_rounds, goal=goal)
+    return greedy_polish(state, polish_rounds, goal=goal, workers=workers)
 
 
 def final_stage(
@@ -778,7 +807,7 @@ def _first_stage(
         if refined_losses[k] < value:
             state, value = row(refined, k), float(refined_losses[k])
     if value > 0 and settings.polish_rounds > 0:
-        state, value = greedy_polish(state, settings.polish_rounds, goal=goal)
+        state, value = greedy_polish(state, settings.polish_rounds, goal=goal, workers=workers)
     return state, value, losses
 
 
