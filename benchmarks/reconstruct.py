@@ -3,7 +3,9 @@
 Runs the full fit with the committed seed and settings on 2 workers, checks the
 result equals the committed data/synthetic/survival_times.csv, and writes
 benchmarks/results/reconstruct.json and .md. Timing varies with the machine and
-its load; it is recorded, never asserted.
+its load; it is recorded, never asserted: wall time, CPU time of this process and
+of its worker processes (less sensitive to other load on the machine), and the
+1-minute load average before and after the fit.
 
     .venv/bin/python benchmarks/reconstruct.py [--workers N]
 """
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import time
 
 import numpy as np
@@ -44,13 +47,24 @@ def evaluator_speed(batch: int, repeats: int) -> float:
     return (time.perf_counter() - start) / (repeats * batch) * 1e6
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
+    cpu_start = cpu_seconds()
     times = fit_survival_times(workers=args.workers)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_start
+    load_after = os.getloadavg()[0]
     report = evaluate(times)
     survival = report.iloc[: len(TARGETS)]
     result = {
@@ -58,6 +72,9 @@ def main() -> None:
         "restarts": DEFAULT_RESTARTS,
         "workers": args.workers,
         "fit_seconds": round(seconds, 1),
+        "fit_cpu_seconds": round(cpu, 1),
+        "load_average_1min_before": round(load_before, 2),
+        "load_average_1min_after": round(load_after, 2),
         "reproduces_committed_file": table_csv_text(times)
         == SURVIVAL_TIMES_FILE.read_text(encoding="utf-8"),
         "targets_within_rounding": int(survival["within_rounding"].sum()),

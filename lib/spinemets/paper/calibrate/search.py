@@ -14,18 +14,27 @@ leaves its rounding.
 Restarts are independent annealing chains run as a population: each step draws
 one move per chain and evaluates all of them in one vectorised call. Chains run
 in fixed blocks, each block seeded by a child of one
-:class:`numpy.random.SeedSequence`, so running blocks on 1 or 2 worker processes
-gives the same result, bit for bit. The best chain is refined by a cooler anneal
-and a greedy best-improvement descent over every single change and every pair of
-the best single changes. A last stage (``hold_met_steps``) anneals once more with
-every target already met held within its rounding, so the remaining misses can
-only improve, and polishes again. An optional final stage (``final_steps``, off
-by default) holds the medians, limits and p-values instead.
+:class:`numpy.random.SeedSequence`; a block's draws (:func:`_draws`: how many
+depends on the kinds of move only, never on the state) and its chains' losses do
+not depend on which process runs it or on what else is evaluated with it, so 1, 2
+or more workers give the same result, bit for bit. Stage 1 gives each worker
+consecutive blocks and runs them in lockstep (:func:`anneal_blocks`: each block's
+moves and acceptances from its own generator, one evaluation of all their
+candidates per step). The best chain is refined by a cooler anneal and a greedy
+best-improvement descent over every single change and every pair of the best
+single changes. A last stage (``hold_met_steps``) anneals once more with every
+target already met held within its rounding, so the remaining misses can only
+improve, and polishes again. An optional final stage (``final_steps``, off by
+default) holds the medians, limits and p-values instead. These later anneals share
+their chains between the workers (:func:`anneal_shared`: each process replays the
+block's draws and follows its share of the chains) and the descents share each
+round's chunks of candidates, again without changing a number.
 
 The annealing reads medians as "first month below 0.5" (exact except on a 0.5
 plateau); the descent and every reported number use the exact R rules.
 Tests: tests/paper/test_calibrate_fit.py (determinism, worker independence, held
-targets, the committed fit meeting the done criteria).
+targets, the committed fit meeting the done criteria), tests/paper/test_calibrate_search.py
+(the fast paths against a straightforward reference: same draws, same per-row losses).
 """
 
 from __future__ import annotations
@@ -244,7 +253,7 @@ def _draws(rng: np.random.Generator, chains: int) -> tuple[np.ndarray, ...]:
     ``rng.choice(8, p=_MOVE_P)`` is drawn as what it is (a uniform looked up in the
     cumulative distribution) and ``rng.choice([-1, 1])`` as an index ``integers(0, 2)``:
     the same numbers from the same bits, with less overhead per call
-    (tests/paper/test_calibrate_fit.py::test_draws_equal_generator_choice).
+    (tests/paper/test_calibrate_search.py::test_draws_equal_generator_choice).
     """
     kind = np.searchsorted(_MOVE_CDF, rng.random(chains), side="right")
     i = rng.integers(0, N, size=chains)
@@ -362,7 +371,7 @@ def anneal_blocks(
     block are evaluated in one call (the loss of a row does not depend on the other
     rows), so each block's result is the one :func:`anneal` gives it, bit for bit, at
     a fraction of the numpy calls. Returns each block's (best states, best losses).
-    Tests: tests/paper/test_calibrate_fit.py::test_lockstep_blocks_equal_blocks_run_alone.
+    Tests: tests/paper/test_calibrate_search.py::test_lockstep_blocks_equal_blocks_run_alone.
     """
     sizes = [p.os.shape[0] for p in pops]
     cur = np.concatenate([np.stack([p.os, p.death, p.lp, p.prog]) for p in pops], axis=1)
@@ -463,7 +472,7 @@ def anneal_shared(
     processes: each process replays the block's draws and follows its share of the
     chains (and chain 0, which sets the batch's number of progressors), so the result
     is :func:`anneal`'s bit for bit.
-    Tests: tests/paper/test_calibrate_fit.py::test_shared_anneal_equals_anneal.
+    Tests: tests/paper/test_calibrate_search.py::test_shared_anneal_equals_anneal.
     """
     chains = pop.os.shape[0]
     shares = [part for part in np.array_split(np.arange(chains), workers) if part.size]
