@@ -18,6 +18,10 @@ against a per-patient reference by ``tests/paper/test_calibrate_evaluator.py``):
   and upper bands gives the CI limits (the upper band need not be monotone).
 * ``survdiff``: log-rank chi-square (O1 - E1)^2 / V1 with the hypergeometric
   variance, p from chi-square with 1 degree of freedom.
+
+:class:`ApproximateEvaluator` is the search's annealing evaluator: the values of
+``statistics(..., approximate=True)`` for valid cohorts, bit for bit, in fewer numpy
+calls (tests/paper/test_calibrate_evaluator.py::test_approximate_evaluator_is_bit_identical).
 """
 
 from __future__ import annotations
@@ -317,7 +321,7 @@ class ApproximateEvaluator:
         takes it (a batch evaluated in parts passes each part's first row's count)."""
         b = os_months.shape[0]
         h = self.horizon + 1
-        h_km = max(h, _RATE_TIMES.max() + 1)  # the rates need S up to 60 months
+        h_km = max(h, int(_RATE_TIMES.max()) + 1)  # the rates need S up to 60 months
         base = self._key_base(b)
         keys = np.empty(base.shape, dtype=np.int64)
         # key = curve, status (0 censored, 1 event), month
