@@ -29,21 +29,26 @@ from spinemets.paper.calibrate import (
     evaluate,
     fit_survival_times,
 )
-from spinemets.paper.calibrate.evaluator import statistics
-from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.evaluator import ApproximateEvaluator, statistics
+from spinemets.paper.calibrate.search import CELL, HORIZON, initial_state
 from spinemets.paper.calibrate.table import table_csv_text
 
 RESULTS = paths.PROJECT_ROOT / "benchmarks" / "results"
 
 
-def evaluator_speed(batch: int, repeats: int) -> float:
-    """Microseconds per candidate cohort for the vectorised evaluator."""
+def evaluator_speed(batch: int, repeats: int, approximate: bool = False) -> float:
+    """Microseconds per candidate cohort for the vectorised evaluator (exact, or the
+    annealing's approximate one)."""
     rng = np.random.default_rng(0)
     states = [initial_state(rng) for _ in range(batch)]
     arrays = [np.stack([getattr(s, f) for s in states]) for f in ("os", "death", "lp", "prog")]
+    evaluator = ApproximateEvaluator(CELL, HORIZON)
     start = time.perf_counter()
     for _ in range(repeats):
-        statistics(*arrays, CELL)
+        if approximate:
+            evaluator.values(*arrays)
+        else:
+            statistics(*arrays, CELL)
     return (time.perf_counter() - start) / (repeats * batch) * 1e6
 
 
@@ -84,6 +89,7 @@ def main() -> None:
         ),
         "evaluator_us_per_cohort_batch1": round(evaluator_speed(1, 200), 1),
         "evaluator_us_per_cohort_batch256": round(evaluator_speed(256, 10), 1),
+        "annealing_evaluator_us_per_cohort_batch16": round(evaluator_speed(16, 500, True), 1),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }
