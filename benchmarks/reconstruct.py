@@ -3,7 +3,9 @@
 Runs the full fit with the committed seed and settings on 2 workers, checks the
 result equals the committed data/synthetic/survival_times.csv, and writes
 benchmarks/results/reconstruct.json and .md. Timing varies with the machine and
-its load; it is recorded, never asserted.
+its load; it is recorded, never asserted: wall time, CPU time of this process and
+of its worker processes (less sensitive to other load on the machine), and the
+1-minute load average before and after the fit.
 
     .venv/bin/python benchmarks/reconstruct.py [--workers N]
 """
@@ -14,6 +16,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import time
 
 import numpy as np
@@ -26,31 +29,47 @@ from spinemets.paper.calibrate import (
     evaluate,
     fit_survival_times,
 )
-from spinemets.paper.calibrate.evaluator import statistics
-from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.evaluator import ApproximateEvaluator, statistics
+from spinemets.paper.calibrate.search import CELL, HORIZON, initial_state
 from spinemets.paper.calibrate.table import table_csv_text
 
 RESULTS = paths.PROJECT_ROOT / "benchmarks" / "results"
 
 
-def evaluator_speed(batch: int, repeats: int) -> float:
-    """Microseconds per candidate cohort for the vectorised evaluator."""
+def evaluator_speed(batch: int, repeats: int, approximate: bool = False) -> float:
+    """Microseconds per candidate cohort for the vectorised evaluator (exact, or the
+    annealing's approximate one)."""
     rng = np.random.default_rng(0)
     states = [initial_state(rng) for _ in range(batch)]
     arrays = [np.stack([getattr(s, f) for s in states]) for f in ("os", "death", "lp", "prog")]
+    evaluator = ApproximateEvaluator(CELL, HORIZON)
     start = time.perf_counter()
     for _ in range(repeats):
-        statistics(*arrays, CELL)
+        if approximate:
+            evaluator.values(*arrays)
+        else:
+            statistics(*arrays, CELL)
     return (time.perf_counter() - start) / (repeats * batch) * 1e6
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     start = time.perf_counter()
+    cpu_start = cpu_seconds()
     times = fit_survival_times(workers=args.workers)
     seconds = time.perf_counter() - start
+    cpu = cpu_seconds() - cpu_start
+    load_after = os.getloadavg()[0]
     report = evaluate(times)
     survival = report.iloc[: len(TARGETS)]
     result = {
@@ -58,6 +77,9 @@ def main() -> None:
         "restarts": DEFAULT_RESTARTS,
         "workers": args.workers,
         "fit_seconds": round(seconds, 1),
+        "fit_cpu_seconds": round(cpu, 1),
+        "load_average_1min_before": round(load_before, 2),
+        "load_average_1min_after": round(load_after, 2),
         "reproduces_committed_file": table_csv_text(times)
         == SURVIVAL_TIMES_FILE.read_text(encoding="utf-8"),
         "targets_within_rounding": int(survival["within_rounding"].sum()),
@@ -67,6 +89,7 @@ def main() -> None:
         ),
         "evaluator_us_per_cohort_batch1": round(evaluator_speed(1, 200), 1),
         "evaluator_us_per_cohort_batch256": round(evaluator_speed(256, 10), 1),
+        "annealing_evaluator_us_per_cohort_batch16": round(evaluator_speed(16, 500, True), 1),
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
     }

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from spinemets.paper.calibrate.evaluator import statistics
-from spinemets.paper.calibrate.search import CELL, initial_state
+from spinemets.paper.calibrate.evaluator import ApproximateEvaluator, statistics
+from spinemets.paper.calibrate.search import CELL, HORIZON, initial_state
 from spinemets.paper.calibrate.targets import CELLS, GROUPS, TARGETS
 
 from .test_calibrate_reference import logrank_p, median_ci, rate
@@ -84,3 +84,30 @@ def test_exact_half_plateau_uses_midpoint() -> None:
 
 def test_cells_match_published_sizes() -> None:
     assert [int((CELL == k).sum()) for k in range(len(CELLS))] == [7, 32, 19, 42]
+
+
+def test_approximate_evaluator_is_bit_identical() -> None:
+    """The search's few-call evaluator gives statistics(approximate=True)'s floats exactly,
+    whatever batch a cohort is evaluated in."""
+    rng = np.random.default_rng(77)
+    cohorts = [random_cohort(rng) for _ in range(48)]
+    batch = [np.stack([c[f] for c in cohorts]) for f in range(4)]
+    evaluator = ApproximateEvaluator(CELL, HORIZON)
+    expected = np.concatenate(
+        [
+            statistics(*(a[k : k + 1] for a in batch), CELL, HORIZON, approximate=True)
+            for k in range(48)
+        ]
+    )
+    n_prog = batch[3].sum(axis=1)  # each row its own number of progressors
+    got = evaluator.values(*batch, n_prog=n_prog)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.isnan(expected).any() and np.isfinite(expected).any()
+    for size in (1, 5, 16):
+        for s in range(0, 48, size):
+            part = [a[s : s + size] for a in batch]
+            assert np.array_equal(
+                evaluator.values(*part),
+                statistics(*part, CELL, HORIZON, approximate=True),
+                equal_nan=True,
+            )

@@ -14,18 +14,27 @@ leaves its rounding.
 Restarts are independent annealing chains run as a population: each step draws
 one move per chain and evaluates all of them in one vectorised call. Chains run
 in fixed blocks, each block seeded by a child of one
-:class:`numpy.random.SeedSequence`, so running blocks on 1 or 2 worker processes
-gives the same result, bit for bit. The best chain is refined by a cooler anneal
-and a greedy best-improvement descent over every single change and every pair of
-the best single changes. A last stage (``hold_met_steps``) anneals once more with
-every target already met held within its rounding, so the remaining misses can
-only improve, and polishes again. An optional final stage (``final_steps``, off
-by default) holds the medians, limits and p-values instead.
+:class:`numpy.random.SeedSequence`; a block's draws (:func:`_draws`: how many
+depends on the kinds of move only, never on the state) and its chains' losses do
+not depend on which process runs it or on what else is evaluated with it, so 1, 2
+or more workers give the same result, bit for bit. Stage 1 gives each worker
+consecutive blocks and runs them in lockstep (:func:`anneal_blocks`: each block's
+moves and acceptances from its own generator, one evaluation of all their
+candidates per step). The best chain is refined by a cooler anneal and a greedy
+best-improvement descent over every single change and every pair of the best
+single changes. A last stage (``hold_met_steps``) anneals once more with every
+target already met held within its rounding, so the remaining misses can only
+improve, and polishes again. An optional final stage (``final_steps``, off by
+default) holds the medians, limits and p-values instead. These later anneals share
+their chains between the workers (:func:`anneal_shared`: each process replays the
+block's draws and follows its share of the chains) and the descents share each
+round's chunks of candidates, again without changing a number.
 
 The annealing reads medians as "first month below 0.5" (exact except on a 0.5
 plateau); the descent and every reported number use the exact R rules.
 Tests: tests/paper/test_calibrate_fit.py (determinism, worker independence, held
-targets, the committed fit meeting the done criteria).
+targets, the committed fit meeting the done criteria), tests/paper/test_calibrate_search.py
+(the fast paths against a straightforward reference: same draws, same per-row losses).
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells import cells
-from .evaluator import MAX_MONTH, statistics
+from .evaluator import MAX_MONTH, ApproximateEvaluator, statistics
 from .table import to_frame
 from .targets import CELLS, DEATHS, TARGETS
 
@@ -110,6 +119,10 @@ class State:
         return State(self.os.copy(), self.death.copy(), self.lp.copy(), self.prog.copy())
 
 
+#: The annealing's evaluator (first month below 0.5 as the median, up to HORIZON).
+_APPROXIMATE = ApproximateEvaluator(CELL, HORIZON)
+
+
 def loss(values: np.ndarray, goal: Objective = FULL) -> np.ndarray:
     """Loss of (candidates, targets) reconstructed values (0 = all within rounding).
 
@@ -145,11 +158,15 @@ def batch_loss(
     prog: np.ndarray,
     exact: bool = False,
     goal: Objective = FULL,
+    block_sizes: list[int] | None = None,
 ) -> np.ndarray:
     """Loss of each row; infinite for rows breaking a constraint.
 
     The annealing uses the approximate medians (first month below 0.5, see
     :func:`~spinemets.paper.calibrate.evaluator.statistics`); the polish is exact.
+    ``block_sizes``: the rows are consecutive blocks evaluated as if each alone (the
+    median progression time takes its number of progressors from the block's first
+    row, as :func:`~spinemets.paper.calibrate.evaluator.statistics` does for a batch).
     """
     ok = valid(os_, death, lp, prog)
     grid = (0, MAX_MONTH)
@@ -157,7 +174,11 @@ def batch_loss(
     if exact:
         vals = statistics(os_c, death, lp_c, prog, CELL)
     else:
-        vals = statistics(os_c, death, lp_c, prog, CELL, HORIZON, approximate=True)
+        n_prog = None
+        if block_sizes is not None and len(block_sizes) > 1:
+            starts = np.cumsum([0, *block_sizes[:-1]])
+            n_prog = np.repeat(prog[starts].sum(axis=-1), block_sizes)
+        vals = _APPROXIMATE.values(os_c, death, lp_c, prog, n_prog)
     return np.where(ok, loss(vals, goal), np.inf)
 
 
@@ -215,33 +236,67 @@ def initial_state(rng: np.random.Generator, progressions: tuple[int, ...] | None
     return State(os_, death, lp, prog)
 
 
-def _pick(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """One random True column per row of a (chains, patients) mask."""
-    counts = mask.sum(axis=1)
-    k = np.floor(rng.random(mask.shape[0]) * counts).astype(np.int64)
-    order = np.argsort(~mask, axis=1, kind="stable")
-    return order[np.arange(mask.shape[0]), k]
+#: Probabilities of the eight kinds of move (see :func:`propose`).
+_MOVE_P = [0.3, 0.15, 0.1, 0.08, 0.2, 0.07, 0.05, 0.05]
+#: Their cumulative distribution as ``Generator.choice(8, p=_MOVE_P)`` computes it.
+_MOVE_CDF = np.cumsum(np.array(_MOVE_P, dtype=float))
+_MOVE_CDF /= _MOVE_CDF[-1]
+_SIGNS = np.array([-1, 1])
 
 
-def propose(pop: State, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
-    """One random move for each chain of a population of (chains, patients) arrays.
+def _draws(rng: np.random.Generator, chains: int) -> tuple[np.ndarray, ...]:
+    """Every random number one step of :func:`propose` takes for ``chains`` chains, in the
+    order drawn: the kind of move, patients i and j, the step's size and sign, the
+    uniforms picking a progressor, a dead and an alive patient, and the uniform times of
+    moves 7 then 6. How many are drawn depends on the kinds only, never on the state.
 
-    Moves: shift an OS time; shift a progression time; swap death and censoring;
-    move a progression to another patient of the same cell; swap (time, status)
-    of two patients; shift a progressor's OS and progression times together.
-    Rows that break a constraint are rejected by :func:`batch_loss`.
+    ``rng.choice(8, p=_MOVE_P)`` is drawn as what it is (a uniform looked up in the
+    cumulative distribution) and ``rng.choice([-1, 1])`` as an index ``integers(0, 2)``:
+    the same numbers from the same bits, with less overhead per call
+    (tests/paper/test_calibrate_search.py::test_draws_equal_generator_choice).
     """
-    os_, death, lp, prog = pop.os.copy(), pop.death.copy(), pop.lp.copy(), pop.prog.copy()
-    chains = os_.shape[0]
-    kind = rng.choice(8, size=chains, p=[0.3, 0.15, 0.1, 0.08, 0.2, 0.07, 0.05, 0.05])
-    rows = np.arange(chains)
+    kind = np.searchsorted(_MOVE_CDF, rng.random(chains), side="right")
     i = rng.integers(0, N, size=chains)
     j = rng.integers(0, N, size=chains)
     size = np.where(rng.random(chains) < 0.7, 1, rng.integers(2, 9, size=chains))
-    step = size * rng.choice([-1, 1], size=chains)
-    p_i = _pick(prog == 1, rng)
-    a_dead = _pick(death == 1, rng)
-    b_alive = _pick(death == 0, rng)
+    step = size * _SIGNS[rng.integers(0, 2, size=chains)]
+    picks = rng.random((3, chains))
+    uniform_7 = rng.random(np.count_nonzero(kind == 7))
+    uniform_6 = rng.random(np.count_nonzero(kind == 6))
+    return kind, i, j, step, picks, uniform_7, uniform_6
+
+
+def _block_draws(rngs: list[np.random.Generator], sizes: list[int]) -> tuple[np.ndarray, ...]:
+    """:func:`_draws` of each block (its own generator), joined in chain order."""
+    if len(rngs) == 1:
+        return _draws(rngs[0], sizes[0])
+    parts = [_draws(rng, size) for rng, size in zip(rngs, sizes, strict=True)]
+    axes = (0, 0, 0, 0, 1, 0, 0)
+    return tuple(np.concatenate([p[f] for p in parts], axis=axes[f]) for f in range(len(axes)))
+
+
+def _pick(masks: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """One random True column per row of (..., chains, patients) masks: the k-th True
+    (k = floor(u * count)); column 0 where a row has none."""
+    flat = masks.reshape(-1, masks.shape[-1])
+    counts = flat.sum(axis=-1)
+    k = np.floor(uniforms.ravel() * counts).astype(np.int64)
+    _, columns = np.nonzero(flat)  # row by row, columns ascending
+    first = np.cumsum(counts) - counts
+    picked = columns[np.minimum(first + k, columns.size - 1)] if columns.size else 0
+    return np.where(counts > 0, picked, 0).reshape(uniforms.shape)
+
+
+def _move(pop: np.ndarray, draws: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The moves of :func:`propose` on a stacked (4, chains, patients) population
+    (os, death, lp, prog), given the step's :func:`_draws`; returns a new array."""
+    kind, i, j, step, picks, uniform_7, uniform_6 = draws
+    i, j = i.copy(), j.copy()
+    cand = pop.copy()
+    os_, death, lp, prog = cand
+    chains = os_.shape[0]
+    rows = np.arange(chains)
+    p_i, a_dead, b_alive = _pick(np.stack([prog == 1, death == 1, death == 0]), picks)
     # 0: shift one patient's OS time (a non-progressor's lp follows)
     r = rows[kind == 0]
     os_[r, i[r]] += step[r]
@@ -267,10 +322,10 @@ def propose(pop: State, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     dst = CELL_START[c] + (j[r] % (CELL_START[c + 1] - CELL_START[c]))
     prog[r, src], lp[r, src] = 0, os_[r, src]
     prog[r, dst] += 1
-    lp[r, dst] = 1 + np.floor(rng.random(r.size) * os_[r, dst]).astype(np.int64)
+    lp[r, dst] = 1 + np.floor(uniform_7 * os_[r, dst]).astype(np.int64)
     # 6: a progression time drawn uniformly up to the patient's OS time
     r = rows[kind == 6]
-    lp[r, p_i[r]] = 1 + np.floor(rng.random(r.size) * os_[r, p_i[r]]).astype(np.int64)
+    lp[r, p_i[r]] = 1 + np.floor(uniform_6 * os_[r, p_i[r]]).astype(np.int64)
     # 4: swap (time, status) between two patients of different cells; progressions stay
     r = rows[kind == 4]
     same = CELL[i[r]] == CELL[j[r]]
@@ -284,11 +339,69 @@ def propose(pop: State, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     os_[r, p_i[r]] += step[r]
     lp[r, p_i[r]] += step[r]
     # non-progressors are censored for LP at their OS time
-    lp = np.where(prog == 0, os_, lp)
+    np.copyto(lp, os_, where=prog == 0)
     bad = (prog > 1).any(axis=1)
-    prog = np.minimum(prog, 1)
+    np.minimum(prog, 1, out=prog)
     os_[bad] = 0  # marks the row invalid
-    return os_, death, lp, prog
+    return cand
+
+
+def propose(pop: State, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    """One random move for each chain of a population of (chains, patients) arrays.
+
+    Moves: shift an OS time; shift a progression time; swap death and censoring;
+    move a progression to another patient of the same cell; swap (time, status)
+    of two patients; shift a progressor's OS and progression times together.
+    Rows that break a constraint are rejected by :func:`batch_loss`.
+    """
+    stacked = np.stack([pop.os, pop.death, pop.lp, pop.prog])
+    return tuple(_move(stacked, _draws(rng, stacked.shape[1])))
+
+
+def anneal_blocks(
+    pops: list[State],
+    rngs: list[np.random.Generator],
+    iterations: int,
+    t_start: float,
+    t_end: float,
+    goal: Objective = FULL,
+) -> list[tuple[State, np.ndarray]]:
+    """:func:`anneal` of several blocks in lockstep: block k's moves and acceptances draw
+    from ``rngs[k]`` exactly as if it ran alone, and each step's candidates of every
+    block are evaluated in one call (the loss of a row does not depend on the other
+    rows), so each block's result is the one :func:`anneal` gives it, bit for bit, at
+    a fraction of the numpy calls. Returns each block's (best states, best losses).
+    Tests: tests/paper/test_calibrate_search.py::test_lockstep_blocks_equal_blocks_run_alone.
+    """
+    sizes = [p.os.shape[0] for p in pops]
+    cur = np.concatenate([np.stack([p.os, p.death, p.lp, p.prog]) for p in pops], axis=1)
+    cur_loss = batch_loss(*cur, goal=goal, block_sizes=sizes)
+    best, best_loss = cur.copy(), cur_loss.copy()
+    ratio = t_end / t_start
+    for step in range(iterations):
+        temp = t_start * ratio ** (step / iterations)
+        cand = _move(cur, _block_draws(rngs, sizes))
+        losses = batch_loss(*cand, goal=goal, block_sizes=sizes)
+        u = rngs[0].random(sizes[0]) if len(rngs) == 1 else _uniforms(rngs, sizes)
+        with np.errstate(over="ignore", invalid="ignore"):
+            accept = np.isfinite(losses) & (
+                (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
+            )
+        np.copyto(cur, cand, where=accept[:, None])
+        cur_loss = np.where(accept, losses, cur_loss)
+        better = cur_loss < best_loss
+        np.copyto(best, cur, where=better[:, None])
+        best_loss = np.where(better, cur_loss, best_loss)
+    bounds = np.cumsum([0, *sizes])
+    return [
+        (State(*(best[f, a:b].copy() for f in range(4))), best_loss[a:b].copy())
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+def _uniforms(rngs: list[np.random.Generator], sizes: list[int]) -> np.ndarray:
+    """One uniform per chain, each block's from its own generator."""
+    return np.concatenate([rng.random(size) for rng, size in zip(rngs, sizes, strict=True)])
 
 
 def anneal(
@@ -304,31 +417,75 @@ def anneal(
 
     Returns each chain's best state and loss.
     """
-    cur = pop.copy()
-    cur_loss = batch_loss(cur.os, cur.death, cur.lp, cur.prog, goal=goal)
+    return anneal_blocks([pop], [rng], iterations, t_start, t_end, goal)[0]
+
+
+def _part_draws(draws: tuple[np.ndarray, ...], rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The draws of the chains ``rows`` among one step's :func:`_draws` of a whole block."""
+    kind, i, j, step, picks, uniform_7, uniform_6 = draws
+    mine = kind[rows]
+    at_7 = (np.cumsum(kind == 7) - 1)[rows][mine == 7]
+    at_6 = (np.cumsum(kind == 6) - 1)[rows][mine == 6]
+    return mine, i[rows], j[rows], step[rows], picks[:, rows], uniform_7[at_7], uniform_6[at_6]
+
+
+def _anneal_part(args: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`anneal` of a whole block (seeded by ``seed``) followed for the chains ``rows``
+    only: every step draws the whole block's numbers and keeps those of ``rows``. Chain 0
+    must be among them (a batch's first row sets the number of progressors of the median
+    progression time, see :func:`batch_loss`). Returns their best (4, rows, patients)
+    states and losses."""
+    pop, seed, rows, iterations, t_start, t_end, goal = args
+    rng = np.random.default_rng(seed)
+    chains = pop.os.shape[0]
+    cur = np.stack([pop.os, pop.death, pop.lp, pop.prog])[:, rows]
+    cur_loss = batch_loss(*cur, goal=goal)
     best, best_loss = cur.copy(), cur_loss.copy()
     ratio = t_end / t_start
     for step in range(iterations):
         temp = t_start * ratio ** (step / iterations)
-        cand = propose(cur, rng)
+        cand = _move(cur, _part_draws(_draws(rng, chains), rows))
         losses = batch_loss(*cand, goal=goal)
-        u = rng.random(losses.size)
+        u = rng.random(chains)[rows]
         with np.errstate(over="ignore", invalid="ignore"):
             accept = np.isfinite(losses) & (
                 (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
             )
-        for a, b in zip((cur.os, cur.death, cur.lp, cur.prog), cand, strict=True):
-            a[accept] = b[accept]
+        np.copyto(cur, cand, where=accept[:, None])
         cur_loss = np.where(accept, losses, cur_loss)
         better = cur_loss < best_loss
-        for a, b in zip(
-            (best.os, best.death, best.lp, best.prog),
-            (cur.os, cur.death, cur.lp, cur.prog),
-            strict=True,
-        ):
-            a[better] = b[better]
+        np.copyto(best, cur, where=better[:, None])
         best_loss = np.where(better, cur_loss, best_loss)
     return best, best_loss
+
+
+def anneal_shared(
+    pop: State,
+    seed: np.random.SeedSequence,
+    iterations: int,
+    t_start: float,
+    t_end: float,
+    goal: Objective = FULL,
+    workers: int = 1,
+) -> tuple[State, np.ndarray]:
+    """``anneal(pop, np.random.default_rng(seed), ...)``, its chains shared among ``workers``
+    processes: each process replays the block's draws and follows its share of the
+    chains (and chain 0, which sets the batch's number of progressors), so the result
+    is :func:`anneal`'s bit for bit.
+    Tests: tests/paper/test_calibrate_search.py::test_shared_anneal_equals_anneal.
+    """
+    chains = pop.os.shape[0]
+    shares = [part for part in np.array_split(np.arange(chains), workers) if part.size]
+    if len(shares) < 2:
+        return anneal(pop, np.random.default_rng(seed), iterations, t_start, t_end, goal)
+    rows = [part if part[0] == 0 else np.concatenate([[0], part]) for part in shares]
+    jobs = [(pop, seed, r, iterations, t_start, t_end, goal) for r in rows]
+    with ProcessPoolExecutor(max_workers=len(jobs)) as pool:
+        done = list(pool.map(_anneal_part, jobs))
+    skip = [0 if part[0] == 0 else 1 for part in shares]
+    best = np.concatenate([b[:, k:] for (b, _), k in zip(done, skip, strict=True)], axis=1)
+    losses = np.concatenate([v[k:] for (_, v), k in zip(done, skip, strict=True)])
+    return State(*(best[f].copy() for f in range(4))), losses
 
 
 def _neighbourhood(state: State) -> tuple[np.ndarray, ...]:
@@ -397,22 +554,51 @@ def _neighbourhood(state: State) -> tuple[np.ndarray, ...]:
     return os_, death, lp, prog
 
 
-def _losses(cand: tuple[np.ndarray, ...], goal: Objective = FULL, chunk: int = 2048) -> np.ndarray:
-    """Exact loss of many candidates, evaluated in chunks."""
-    return np.concatenate(
-        [
-            batch_loss(*(a[s : s + chunk] for a in cand), exact=True, goal=goal)
-            for s in range(0, len(cand[0]), chunk)
-        ]
-    )
+def _exact_losses(args: tuple) -> np.ndarray:
+    """Exact loss of one chunk of candidates (a task of :func:`_losses`)."""
+    chunk, goal = args
+    return batch_loss(*chunk, exact=True, goal=goal)
+
+
+def _losses(
+    cand: tuple[np.ndarray, ...],
+    goal: Objective = FULL,
+    chunk: int = 2048,
+    pool: ProcessPoolExecutor | None = None,
+) -> np.ndarray:
+    """Exact loss of many candidates, evaluated in chunks (by ``pool``'s processes if
+    given: the same chunks, so the same losses)."""
+    tasks = [(tuple(a[s : s + chunk] for a in cand), goal) for s in range(0, len(cand[0]), chunk)]
+    if pool is None or len(tasks) < 2:
+        return np.concatenate([_exact_losses(t) for t in tasks])
+    return np.concatenate(list(pool.map(_exact_losses, tasks)))
 
 
 def greedy_polish(
-    state: State, max_rounds: int = 50, pair_candidates: int = 150, goal: Objective = FULL
+    state: State,
+    max_rounds: int = 50,
+    pair_candidates: int = 150,
+    goal: Objective = FULL,
+    workers: int = 1,
 ) -> tuple[State, float]:
     """Best-improvement descent: over every single change, and, when none improves,
     over every pair of two of the ``pair_candidates`` best single changes that touch
-    different patients (so a move that costs here and one that gains there combine)."""
+    different patients (so a move that costs here and one that gains there combine).
+    ``workers`` processes share each round's chunks of candidates (the same result)."""
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            return _descend(state, max_rounds, pair_candidates, goal, pool)
+    return _descend(state, max_rounds, pair_candidates, goal, None)
+
+
+def _descend(
+    state: State,
+    max_rounds: int,
+    pair_candidates: int,
+    goal: Objective,
+    pool: ProcessPoolExecutor | None,
+) -> tuple[State, float]:
+    """The descent of :func:`greedy_polish`."""
     cur = state.copy()
     cur_loss = float(
         _losses(tuple(a[None] for a in (cur.os, cur.death, cur.lp, cur.prog)), goal)[0]
@@ -421,7 +607,7 @@ def greedy_polish(
         if cur_loss == 0:
             break
         cand = _neighbourhood(cur)
-        losses = _losses(cand, goal)
+        losses = _losses(cand, goal, pool=pool)
         k = int(np.argmin(losses))
         if losses[k] < cur_loss:
             cur = State(*(a[k].copy() for a in cand))
@@ -439,7 +625,7 @@ def greedy_polish(
         if ia.size == 0:
             break
         pairs = base[None] + diffs[ia] + diffs[ib]
-        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), goal)
+        pair_losses = _losses(tuple(pairs[:, f] for f in range(4)), goal, pool=pool)
         k = int(np.argmin(pair_losses))
         if not pair_losses[k] < cur_loss:
             break
@@ -521,21 +707,24 @@ def hold_stage(
     goal: Objective,
     chains: int,
     polish_rounds: int,
+    workers: int = 1,
 ) -> tuple[State, float]:
     """From the canonical order of ``state``: anneal ``chains`` copies and polish under
-    ``goal`` (its held targets stay within rounding). Returns the state and its loss."""
+    ``goal`` (its held targets stay within rounding). Returns the state and its loss.
+    ``workers`` processes share the chains (:func:`anneal_shared`; the same result)."""
     state = canonical(state)
     start = float(
         batch_loss(*(a[None] for a in (state.os, state.death, state.lp, state.prog)), goal=goal)[0]
     )
     if not np.isfinite(start) or start == 0:
         return state, start
-    rng = np.random.default_rng(seed)
-    best, losses = anneal(stack([state] * chains), rng, steps, t_start, t_end, goal=goal)
+    best, losses = anneal_shared(
+        stack([state] * chains), seed, steps, t_start, t_end, goal=goal, workers=workers
+    )
     k = int(np.argmin(losses))
     if losses[k] < start:
         state = row(best, k)
-    return greedy_polish(state, polish_rounds, goal=goal)
+    return greedy_polish(state, polish_rounds, goal=goal, workers=workers)
 
 
 def final_stage(
@@ -556,18 +745,34 @@ def final_stage(
     )
 
 
+def run_blocks(
+    jobs: list[tuple[np.random.SeedSequence, int]], settings: SearchSettings
+) -> list[list[tuple[float, State]]]:
+    """Anneal blocks of chains from random starts, block k with ``jobs[k]`` = (its seed,
+    its chains), in lockstep (:func:`anneal_blocks`); each block's chains' best
+    (loss, state), the same as :func:`run_block` of each block alone."""
+    rngs = [np.random.default_rng(seed) for seed, _ in jobs]
+    pops = [
+        stack([initial_state(rng, settings.progressions) for _ in range(chains)])
+        for rng, (_, chains) in zip(rngs, jobs, strict=True)
+    ]
+    annealed = anneal_blocks(
+        pops, rngs, settings.steps, settings.t_start, settings.t_end, goal=FULL
+    )
+    return [
+        [(float(losses[k]), row(best, k)) for k in range(len(losses))] for best, losses in annealed
+    ]
+
+
 def run_block(
     seed: np.random.SeedSequence, chains: int, settings: SearchSettings
 ) -> list[tuple[float, State]]:
     """Anneal ``chains`` chains from random starts; each chain's best (loss, state)."""
-    rng = np.random.default_rng(seed)
-    pop = stack([initial_state(rng, settings.progressions) for _ in range(chains)])
-    best, losses = anneal(pop, rng, settings.steps, settings.t_start, settings.t_end, goal=FULL)
-    return [(float(losses[k]), row(best, k)) for k in range(chains)]
+    return run_blocks([(seed, chains)], settings)[0]
 
 
-def _run_block_args(args: tuple) -> list[tuple[float, State]]:
-    return run_block(*args)
+def _run_blocks_args(args: tuple) -> list[list[tuple[float, State]]]:
+    return run_blocks(*args)
 
 
 def _first_stage(
@@ -582,32 +787,36 @@ def _first_stage(
     goal = FULL
     block = settings.chains_per_block
     sizes = [min(block, restarts - b) for b in range(0, restarts, block)]
-    jobs = [(block_seeds[b], size, settings) for b, size in enumerate(sizes)]
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            blocks = list(pool.map(_run_block_args, jobs))
+    jobs = [(block_seeds[b], size) for b, size in enumerate(sizes)]
+    # consecutive blocks per worker, each worker's blocks in lockstep
+    shares = [list(part) for part in np.array_split(np.arange(len(jobs)), workers) if part.size]
+    work = [([jobs[b] for b in share], settings) for share in shares]
+    if len(work) > 1:
+        with ProcessPoolExecutor(max_workers=len(work)) as pool:
+            done = list(pool.map(_run_blocks_args, work))
     else:
-        blocks = [_run_block_args(j) for j in jobs]
+        done = [_run_blocks_args(w) for w in work]
+    blocks = [block for worker in done for block in worker]
     results = [r for block in blocks for r in block]
     losses = [r[0] for r in results]
     best = int(np.argmin(losses))  # first of equal losses
     state, value = results[best][1], results[best][0]
     if value > 0 and settings.refine_steps > 0:
-        rng = np.random.default_rng(refine_seed)
         pop = stack([state] * block)
-        refined, refined_losses = anneal(
+        refined, refined_losses = anneal_shared(
             pop,
-            rng,
+            refine_seed,
             settings.refine_steps,
             settings.refine_t_start,
             settings.refine_t_end,
             goal=goal,
+            workers=workers,
         )
         k = int(np.argmin(refined_losses))
         if refined_losses[k] < value:
             state, value = row(refined, k), float(refined_losses[k])
     if value > 0 and settings.polish_rounds > 0:
-        state, value = greedy_polish(state, settings.polish_rounds, goal=goal)
+        state, value = greedy_polish(state, settings.polish_rounds, goal=goal, workers=workers)
     return state, value, losses
 
 
@@ -638,6 +847,7 @@ def run_search(
             objective(hard=met_targets(state)),
             settings.hold_chains,
             settings.polish_rounds,
+            workers,
         )
     if value > 0 and settings.final_steps > 0:
         state, value = final_stage(state, later[0], settings)
