@@ -358,6 +358,31 @@ def propose(pop: State, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
     return tuple(_move(stacked, _draws(rng, stacked.shape[1])))
 
 
+def _metropolis(
+    cur: np.ndarray,
+    cur_loss: np.ndarray,
+    best: np.ndarray,
+    best_loss: np.ndarray,
+    cand: np.ndarray,
+    losses: np.ndarray,
+    u: np.ndarray,
+    temp: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Metropolis step of stacked (4, chains, patients) states, in place: each chain
+    accepts its candidate if the loss is finite and not worse, or with probability
+    exp(-increase / temp) (``u`` its uniform); each chain's best state is kept.
+    Returns the current and the best losses."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        accept = np.isfinite(losses) & (
+            (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
+        )
+    np.copyto(cur, cand, where=accept[:, None])
+    cur_loss = np.where(accept, losses, cur_loss)
+    better = cur_loss < best_loss
+    np.copyto(best, cur, where=better[:, None])
+    return cur_loss, np.where(better, cur_loss, best_loss)
+
+
 def anneal_blocks(
     pops: list[State],
     rngs: list[np.random.Generator],
@@ -383,15 +408,7 @@ def anneal_blocks(
         cand = _move(cur, _block_draws(rngs, sizes))
         losses = batch_loss(*cand, goal=goal, block_sizes=sizes)
         u = rngs[0].random(sizes[0]) if len(rngs) == 1 else _uniforms(rngs, sizes)
-        with np.errstate(over="ignore", invalid="ignore"):
-            accept = np.isfinite(losses) & (
-                (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
-            )
-        np.copyto(cur, cand, where=accept[:, None])
-        cur_loss = np.where(accept, losses, cur_loss)
-        better = cur_loss < best_loss
-        np.copyto(best, cur, where=better[:, None])
-        best_loss = np.where(better, cur_loss, best_loss)
+        cur_loss, best_loss = _metropolis(cur, cur_loss, best, best_loss, cand, losses, u, temp)
     bounds = np.cumsum([0, *sizes])
     return [
         (State(*(best[f, a:b].copy() for f in range(4))), best_loss[a:b].copy())
@@ -447,15 +464,7 @@ def _anneal_part(args: tuple) -> tuple[np.ndarray, np.ndarray]:
         cand = _move(cur, _part_draws(_draws(rng, chains), rows))
         losses = batch_loss(*cand, goal=goal)
         u = rng.random(chains)[rows]
-        with np.errstate(over="ignore", invalid="ignore"):
-            accept = np.isfinite(losses) & (
-                (losses <= cur_loss) | (u < np.exp(-(losses - cur_loss) / temp))
-            )
-        np.copyto(cur, cand, where=accept[:, None])
-        cur_loss = np.where(accept, losses, cur_loss)
-        better = cur_loss < best_loss
-        np.copyto(best, cur, where=better[:, None])
-        best_loss = np.where(better, cur_loss, best_loss)
+        cur_loss, best_loss = _metropolis(cur, cur_loss, best, best_loss, cand, losses, u, temp)
     return best, best_loss
 
 
