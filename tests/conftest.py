@@ -35,3 +35,13 @@ def landmark_cohort() -> pd.DataFrame:
             "start": "adjuvant_start_months",
         }
     )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The runner over the corpus (marker ``reports_corpus``, minutes long) first.
+
+    ``make test`` distributes whole files to two workers in collection order
+    (``--dist loadfile``): started first, the longest file runs beside the others
+    instead of alone at the end. The order of the other tests is kept.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("reports_corpus") is None)
