@@ -50,11 +50,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 
-# One pytest session for the tests and the notebooks' outputs (nbval), so that two workers
-# share all of it (whole files each: --dist loadfile).
 test: lint bytecode
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 # Interactive work happens on copies in lab/ (git-ignored), so that running a notebook on
 # a private cohort never writes its outputs into the committed notebooks/. A copy is made

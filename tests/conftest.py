@@ -14,8 +14,6 @@ matplotlib.use("Agg")
 from spinemets.cohort import Cohort, load_cohort
 
 FIXTURES = Path(__file__).parent / "fixtures"
-#: The fixtures' notebooks are inputs of the runner's tests, not notebooks nbval checks.
-collect_ignore_glob = ["fixtures/*/*.ipynb"]
 
 
 @pytest.fixture(scope="session")
