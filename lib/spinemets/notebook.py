@@ -41,7 +41,7 @@ from matplotlib.figure import Figure
 from . import paths
 from .cohort import Cohort, CohortValidationError, load_cohort
 from .errors import NotApplicable, ParameterError, SpinemetsError
-from .figures.style import apply_house_style
+from .figures.style import HOUSE_RC, apply_house_style
 from .output import RunOutput
 from .paper import scorecard
 from .paper.claims import Claim, load_claims
@@ -51,7 +51,7 @@ __all__ = ["CLAIMS_SHOWN", "NOT_PAPER", "CellGuard", "Notebook", "setup", "start
 
 #: Resolution of the saved PNG figures, and the one they are displayed at in a notebook
 #: (the house style's ``savefig.dpi`` and ``figure.dpi``).
-SAVED_DPI, DISPLAY_DPI = 150, 100
+SAVED_DPI, DISPLAY_DPI = int(HOUSE_RC["savefig.dpi"]), int(HOUSE_RC["figure.dpi"])
 
 #: Why a comparison with the paper's printed numbers is skipped (:attr:`Notebook.reproduces_paper`).
 NOT_PAPER = (
