@@ -246,12 +246,12 @@ def _simulate_block(
     bound = TOLERANCE * np.maximum(1.0, np.abs(ordered).max(axis=1, keepdims=True))
     near = ((gaps > 0) & (gaps <= bound)).any(axis=1)  # aeqSurv's fast path cannot rule out
     start = np.arange(events)
-    table = EventTable(
-        start,
-        np.r_[np.ones(events), np.zeros(n - events)],
-        start,
-        n - start.astype(float),
-        np.ones(events),
+    table = EventTable(  # the labels below are already in time order
+        order=np.arange(n),
+        event=np.r_[np.ones(events), np.zeros(n - events)],
+        start=start,
+        n_risk=n - start.astype(float),
+        deaths=np.ones(events),
     )
     chisq = logrank_statistics(table, group[order[~near]])
     rejections = int((chisq > critical).sum())
