@@ -61,7 +61,9 @@ def _imports(path: Path) -> list[tuple[int, list[str]]]:
                     continue
                 found.append((node.lineno, target))
             elif node.module and node.module.split(".")[0] == "spinemets":
-                found.append((node.lineno, node.module.split(".")[1:]))
+                # from spinemets(.x) import a, b: a name is a module or a name of the base
+                base = node.module.split(".")[1:]
+                found += [(node.lineno, _module_or_package(base, a.name)) for a in node.names]
         elif isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "spinemets":
