@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 from spinemets import paths
+from spinemets.reports.kernels import SERVER_SCRIPT
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "notebooks"
 SPINEMETS = Path(sys.executable).with_name("spinemets")
@@ -145,10 +146,15 @@ def private_folders(tmp: Path) -> list[str]:
 
 
 def kernel_processes(processes: list[psutil.Process]) -> list[psutil.Process]:
+    """The kernels among ``processes``: started as ``python -m ipykernel_launcher``, or
+    forked by a kernel server (they keep its command line; the server is their parent)."""
     found = []
     for p in processes:
         try:
-            if "ipykernel_launcher" in " ".join(p.cmdline()):
+            command = " ".join(p.cmdline())
+            parent = p.parent()
+            forked = parent is not None and SERVER_SCRIPT.name in " ".join(parent.cmdline())
+            if "ipykernel_launcher" in command or (SERVER_SCRIPT.name in command and forked):
                 found.append(p)
         except psutil.Error:
             continue

@@ -15,6 +15,9 @@ One module per concern:
   contents), the export step of :mod:`~spinemets.reports.execute`;
 - :mod:`~spinemets.reports.pool`: worker processes with hard time budgets, that
   never outlive the runner;
+- :mod:`~spinemets.reports.kernels`: each worker's kernels, forked from a server
+  process that has imported the notebooks' libraries once
+  (:mod:`~spinemets.reports.kernel_server`, a script);
 - :mod:`~spinemets.reports.folders`: what the runner owns in an output folder
   (markers, locks, staging, the swap, the sweep of dead runs);
 - :mod:`~spinemets.reports.interrupt`: SIGINT/SIGTERM as one clean stop;

@@ -16,8 +16,9 @@ the pool can stop one worker without breaking the others, which it needs for:
   (:func:`kill_process_tree`) and waits for them;
 - **no orphans.** A worker checks every :data:`PARENT_POLL` seconds that the
   runner that started it is alive; when it is not (SIGKILL of the runner) the
-  worker kills its kernel and exits. Kernels watch their worker too (ipykernel's
-  parent poller, driven by ``JPY_PARENT_PID``, which jupyter_client sets).
+  worker kills its kernel server and kernel and exits. The server exits when the
+  worker's end of its socket closes, and kernels watch the server (ipykernel's
+  parent poller: :mod:`~spinemets.reports.kernels`).
 
 Workers ignore SIGINT, so Ctrl-C in a terminal reaches the runner only (which
 stops them): no traceback from a worker or a kernel reaches the terminal.
