@@ -25,13 +25,20 @@ from jupyter_client.manager import AsyncKernelManager
 from runner_helpers import wait_gone
 from spinemets import paths
 from spinemets.reports import kernels
-from spinemets.reports.execute import KERNEL_ARGUMENTS, KERNEL_NAME, clean_executed
+from spinemets.reports.execute import (
+    KERNEL_ARGUMENTS,
+    KERNEL_NAME,
+    NotebookTask,
+    clean_executed,
+    execute_task,
+)
 from spinemets.reports.kernels import (
     KernelServer,
     KernelServerError,
     WarmKernelManager,
     interpreter,
 )
+from spinemets.reports.pool import WorkerPool
 
 pytestmark = pytest.mark.slow
 
@@ -261,3 +268,58 @@ def test_a_real_notebook_gives_the_same_bytes_in_a_forked_and_a_fresh_kernel(nam
 
 def _kernel_command() -> list[str]:
     return KernelSpecManager().get_kernel_spec(KERNEL_NAME).argv
+
+
+def _notebook(path: Path, *sources: str) -> Path:
+    cells = [
+        {"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
+        for s in sources
+    ]
+    kernelspec = {"name": KERNEL_NAME, "display_name": "Python (spinemets)", "language": "python"}
+    document = {"cells": cells, "metadata": {"kernelspec": kernelspec}}
+    path.write_text(json.dumps({**document, "nbformat": 4, "nbformat_minor": 5}))
+    return path
+
+
+def test_only_a_notebook_that_imports_spinemets_gets_a_forked_kernel(tmp_path):
+    assert kernels.kernel_manager_class(paths.NOTEBOOKS_DIR / "02_overall_survival.ipynb") is (
+        WarmKernelManager
+    )
+    plain = _notebook(tmp_path / "plain.ipynb", "import json\n# import spinemets", "x = 1")
+    assert kernels.kernel_manager_class(plain) is AsyncKernelManager
+    late = _notebook(tmp_path / "late.ipynb", "x = 1", "if True:\n    from spinemets import paths")
+    assert kernels.kernel_manager_class(late) is WarmKernelManager
+
+
+def test_a_worker_s_forked_kernels_time_out_end_and_leave_nothing_behind(tmp_path):
+    pids = tmp_path / "pids"
+    record = f"import os\nopen({str(pids)!r}, 'a').write(f'{{os.getpid()}} {{os.getppid()}}\\n')"
+    stuck = _notebook(
+        tmp_path / "stuck.ipynb", "import spinemets", record, "import time; time.sleep(600)"
+    )
+    quick = _notebook(tmp_path / "quick.ipynb", "import spinemets", record, "print('done')")
+    tasks = [
+        NotebookTask("stuck", stuck, tmp_path / "out-stuck.ipynb", tmp_path, timeout=20.0),
+        NotebookTask("quick", quick, tmp_path / "out-quick.ipynb", tmp_path, timeout=120.0),
+    ]
+    with WorkerPool(execute_task, jobs=1) as pool:
+        results = {r.label: r for r in pool.run(tasks)}
+        worker = psutil.Process(pool.retired[0].process.pid) if pool.retired else None
+    assert not results["stuck"].ok and "timed out after 20 s" in results["stuck"].error
+    assert results["quick"].ok, results["quick"].error
+    kernel_pids = [tuple(map(int, line.split())) for line in pids.read_text().splitlines()]
+    (first, server), (second, same_server) = kernel_pids
+    assert first != second and server == same_server  # both forked by the worker's one server
+    left, _ = wait_gone([p for p in _processes(first, second, server)], timeout=10)
+    assert not left, f"left running after the pool: {left}"
+    assert worker is None or not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+
+
+def _processes(*pids: int) -> list[psutil.Process]:
+    found = []
+    for pid in pids:
+        try:
+            found.append(psutil.Process(pid))
+        except psutil.NoSuchProcess:
+            continue
+    return found

@@ -1,8 +1,8 @@
 """Executing one notebook: the per-notebook step of a report, and of a refresh.
 
 :func:`execute_task` executes a notebook with papermill in its own kernel
-(kernel ``spinemets``, forked by the worker's kernel server:
-:mod:`~spinemets.reports.kernels`) into the run's staging folder, cleans it
+(kernel ``spinemets``; forked by the worker's kernel server when the notebook imports
+spinemets: :mod:`~spinemets.reports.kernels`) into the run's staging folder, cleans it
 (:func:`clean_executed`: no time stamps, no random cell id, no temporary or
 staging path) and exports its HTML page next to it (:func:`export_html`, a
 separate step: :mod:`~spinemets.reports.html`); :func:`refresh_task` re-executes
@@ -45,7 +45,7 @@ from papermill.iorw import write_ipynb
 
 from .. import paths
 from . import html
-from .kernels import WarmKernelManager
+from .kernels import kernel_manager_class
 from .notebooks import clean_metadata
 from .pool import NotebookResult, short
 
@@ -228,7 +228,7 @@ def execute_task(task: NotebookTask) -> NotebookResult:
             timeout_func=deadline,
             shutdown_kernel="immediate",
             extra_arguments=KERNEL_ARGUMENTS,
-            kernel_manager_class=WarmKernelManager,
+            kernel_manager_class=kernel_manager_class(task.source),
         )
     except PapermillExecutionError as e:
         error = f"cell [{e.exec_count}]: {e.ename}: {short(e.evalue)}"
@@ -321,7 +321,7 @@ def refresh_task(task: NotebookTask) -> NotebookResult:
         shutdown_kernel="immediate",
         record_timing=False,
         extra_arguments=KERNEL_ARGUMENTS,
-        kernel_manager_class=WarmKernelManager,
+        kernel_manager_class=kernel_manager_class(task.source),
         resources={"metadata": {"path": str(task.cwd)}},
     )
     error = ""

@@ -23,7 +23,9 @@ What stays as it was:
   server is gone exits (ipykernel's parent poller);
 - exit codes: the server reaps its kernels and reports their codes.
 
-A kernel whose command has another shape (another kernel, interpreter options), a
+A notebook whose code does not import spinemets gets a fresh kernel
+(:func:`kernel_manager_class`): it would not use what the server imports. A kernel
+whose command has another shape (another kernel, interpreter options), a
 server that cannot import the libraries (the notebook then shows the error in its
 own kernel) or a server that is gone: the kernel is started as a new process, as
 before. Tested in ``tests/reports/test_kernels.py``.
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import socket
 import subprocess
@@ -62,6 +65,8 @@ RUNTIME_ENV = frozenset(
         "JPY_SESSION_NAME",
     }
 )
+#: A line of a notebook's code that imports spinemets (and with it what the server imports).
+IMPORTS_PACKAGE = re.compile(r"^[ \t]*(from|import)[ \t]+spinemets\b", re.MULTILINE)
 #: Seconds the server may take to import the libraries and fork the first kernel.
 SERVER_ALLOWANCE = 120.0
 #: The module a kernel command runs.
@@ -289,6 +294,18 @@ class WarmProvisioner(LocalProvisioner):
         return self.connection_info
 
 
+def kernel_manager_class(notebook: Path) -> type[AsyncKernelManager]:
+    """The kernel manager for a notebook file: :class:`WarmKernelManager` when its code
+    imports spinemets (its kernel then needs what the server imports), jupyter_client's
+    :class:`~jupyter_client.manager.AsyncKernelManager` (a fresh process) otherwise: a
+    notebook that imports none of it would pay for the server's imports."""
+    cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+    code = "\n".join(
+        "".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code"
+    )
+    return WarmKernelManager if IMPORTS_PACKAGE.search(code) else AsyncKernelManager
+
+
 class WarmKernelManager(AsyncKernelManager):
     """An :class:`~jupyter_client.manager.AsyncKernelManager` whose kernels are forked
     (:class:`WarmProvisioner`), for papermill's and nbclient's ``kernel_manager_class``."""
@@ -310,5 +327,6 @@ __all__ = [
     "WarmProvisioner",
     "forking_server",
     "interpreter",
+    "kernel_manager_class",
     "stop_server",
 ]
