@@ -25,9 +25,10 @@ import traceback
 from collections.abc import Sequence
 from types import ModuleType
 
-from . import __version__, cohort, reports
+from . import __version__, cohort
 from .errors import SpinemetsError
 from .paper import calibrate, reconstruct, scorecard
+from .reports import command as reports
 
 #: Modules that contribute subcommands, in the order ``--help`` lists them; each
 #: exposes ``register_cli(subparsers)``.
