@@ -233,8 +233,11 @@ def test_only_an_ipykernel_launcher_command_is_forked():
     assert interpreter(["ipykernel_launcher"]) is None
 
 
-@pytest.mark.parametrize("name", ["01_cohort_description", "02_overall_survival"])
-def test_a_real_notebook_gives_the_same_bytes_in_a_forked_and_a_fresh_kernel(name, tmp_path):
+def test_a_real_notebook_gives_the_same_bytes_in_a_forked_and_a_fresh_kernel(tmp_path):
+    # 02: tables, Markdown and figures (matplotlib's inline backend is set up in the
+    # kernel, after the server imported pyplot). All nine notebooks, compared once by
+    # hand through `spinemets report`, gave byte-identical reports.
+    name = "02_overall_survival"
     source = paths.NOTEBOOKS_DIR / f"{name}.ipynb"
     if not source.is_file():
         pytest.skip(f"notebooks/{name}.ipynb is not there")
@@ -299,13 +302,13 @@ def test_a_worker_s_forked_kernels_time_out_end_and_leave_nothing_behind(tmp_pat
     )
     quick = _notebook(tmp_path / "quick.ipynb", "import spinemets", record, "print('done')")
     tasks = [
-        NotebookTask("stuck", stuck, tmp_path / "out-stuck.ipynb", tmp_path, timeout=20.0),
+        NotebookTask("stuck", stuck, tmp_path / "out-stuck.ipynb", tmp_path, timeout=12.0),
         NotebookTask("quick", quick, tmp_path / "out-quick.ipynb", tmp_path, timeout=120.0),
     ]
     with WorkerPool(execute_task, jobs=1) as pool:
         results = {r.label: r for r in pool.run(tasks)}
         worker = psutil.Process(pool.retired[0].process.pid) if pool.retired else None
-    assert not results["stuck"].ok and "timed out after 20 s" in results["stuck"].error
+    assert not results["stuck"].ok and "timed out after 12 s" in results["stuck"].error
     assert results["quick"].ok, results["quick"].error
     kernel_pids = [tuple(map(int, line.split())) for line in pids.read_text().splitlines()]
     (first, server), (second, same_server) = kernel_pids
