@@ -24,7 +24,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from runner_helpers import wait_gone
 from spinemets import paths
-from spinemets.reports import kernels
+from spinemets.reports import execute, kernels
 from spinemets.reports.execute import (
     KERNEL_ARGUMENTS,
     KERNEL_NAME,
@@ -275,8 +275,9 @@ def _kernel_command() -> list[str]:
 
 def _notebook(path: Path, *sources: str) -> Path:
     cells = [
-        {"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None}
-        for s in sources
+        {"id": f"c{i}", "cell_type": "code", "metadata": {}, "source": s, "outputs": []}
+        | {"execution_count": None}
+        for i, s in enumerate(sources)
     ]
     kernelspec = {"name": KERNEL_NAME, "display_name": "Python (spinemets)", "language": "python"}
     document = {"cells": cells, "metadata": {"kernelspec": kernelspec}}
@@ -326,3 +327,25 @@ def _processes(*pids: int) -> list[psutil.Process]:
         except psutil.NoSuchProcess:
             continue
     return found
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path, monkeypatch, failures):
+    # (a TCP port jupyter_client chose, taken by another process before the kernel bound it)
+    notebook = _notebook(tmp_path / "nb.ipynb", "print('ran')")
+    real, calls = papermill.execute_notebook, []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise RuntimeError(execute.KERNEL_START_FAILED)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    result = execute_task(NotebookTask("nb", notebook, tmp_path / "out.ipynb", tmp_path))
+    if failures == 1:  # once more, and it ran
+        assert result.ok and len(calls) == 2, result.error
+        assert "ran" in (tmp_path / "out.ipynb").read_text()
+    else:  # only once more: the second death is the notebook's error
+        assert not result.ok and len(calls) == 2
+        assert result.error == f"RuntimeError: {execute.KERNEL_START_FAILED}"

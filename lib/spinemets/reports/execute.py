@@ -53,6 +53,9 @@ from .pool import NotebookResult, short
 KERNEL_NAME = "spinemets"
 #: Default time budget per notebook, seconds.
 DEFAULT_TIMEOUT = 600.0
+#: What jupyter_client raises when a kernel dies while starting (a notebook is then
+#: executed once more in a new kernel: :func:`execute_task`).
+KERNEL_START_FAILED = "Kernel died before replying to kernel_info"
 #: Kernel command-line options: only kernel errors reach the terminal (not ipykernel's
 #: start-up warnings, printed once per notebook).
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
@@ -198,7 +201,9 @@ def export_html(ipynb: Path) -> Path:
 def execute_task(task: NotebookTask) -> NotebookResult:
     """Execute a notebook with papermill into ``task.output``, then export its HTML.
 
-    The executed notebook is kept (and exported) even when a cell fails, so the
+    A kernel that dies before it answers (a port taken by another process meanwhile:
+    a race of TCP ports that jupyter_client cannot exclude) is started once more. The
+    executed notebook is kept (and exported) even when a cell fails, so the
     error can be read where it happened. A task with ``outputs_from`` is re-rendered
     (:func:`render_task`) unless the stored notebook does not fit its code.
     """
@@ -216,20 +221,15 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         os.environ[paths.WRITTEN_FILES_ENV] = str(task.written_files)  # the kernel inherits it
     os.environ.update(dict(task.environment))
     try:
-        papermill.execute_notebook(
-            str(task.source),
-            str(task.output),
-            parameters=task.parameters,
-            kernel_name=task.kernel,
-            cwd=str(task.cwd),
-            progress_bar=False,
-            log_output=False,
-            start_timeout=deadline.startup_timeout(),
-            timeout_func=deadline,
-            shutdown_kernel="immediate",
-            extra_arguments=KERNEL_ARGUMENTS,
-            kernel_manager_class=kernel_manager_class(task.source),
-        )
+        try:
+            _papermill(task, deadline)
+        except RuntimeError as e:
+            if str(e) != KERNEL_START_FAILED or deadline.expired():
+                raise
+            # The kernel died before it answered: the TCP port jupyter_client chose for it
+            # was taken by another process before the kernel bound it. Once more, with
+            # new ports (what is left of the budget).
+            _papermill(task, deadline)
     except PapermillExecutionError as e:
         error = f"cell [{e.exec_count}]: {e.ename}: {short(e.evalue)}"
     except CellTimeoutError:
@@ -249,6 +249,23 @@ def execute_task(task: NotebookTask) -> NotebookResult:
         except Exception as e:
             error = error or f"HTML export failed: {type(e).__name__}: {short(e)}"
     return NotebookResult(task.label, not error, time.monotonic() - start, error)
+
+
+def _papermill(task: NotebookTask, deadline: _Deadline) -> None:
+    papermill.execute_notebook(
+        str(task.source),
+        str(task.output),
+        parameters=task.parameters,
+        kernel_name=task.kernel,
+        cwd=str(task.cwd),
+        progress_bar=False,
+        log_output=False,
+        start_timeout=deadline.startup_timeout(),
+        timeout_func=deadline,
+        shutdown_kernel="immediate",
+        extra_arguments=KERNEL_ARGUMENTS,
+        kernel_manager_class=kernel_manager_class(task.source),
+    )
 
 
 class RenderMismatch(Exception):
