@@ -308,11 +308,13 @@ def markdown(r: dict) -> str:
         )
     lines += [
         "",
-        "The runner on the floor can be under 1: its worker processes skip jsonschema's RFC "
-        "3987 grammar (about 1 s of CPU per process importing nbformat, which plain "
-        "papermill's workers pay) and stop each kernel at once when its notebook ends "
-        "(plain papermill shuts it down gracefully). What the cold run takes beyond the "
-        "floor is the notebooks' own computing.",
+        "The runner on the floor is under 1: its workers are forked from the runner (no "
+        "new interpreter) and fork each kernel of a notebook that imports spinemets from a "
+        "server that has imported the libraries once (reports/README.md), where plain "
+        "papermill starts a new interpreter per worker and a fresh kernel per notebook, "
+        "which imports them again. The floor stays what a batch of fresh kernels costs. "
+        "What the cold run takes beyond the runner on the floor is the notebooks' own "
+        "computing.",
         "",
         f"CPU ratios (less sensitive to other processes): runner on the floor / floor "
         f"{r['cpu_ratios']['runner_on_floor / floor']}, cold / floor "

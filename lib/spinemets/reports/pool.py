@@ -50,6 +50,8 @@ from typing import Any
 
 import psutil
 
+from .kernels import stop_server
+
 #: Seconds a task may run past its time budget before its worker is killed.
 KILL_GRACE = 10.0
 #: Seconds a worker may take to start a task it was handed (on a busy machine) before it
@@ -140,6 +142,14 @@ def _worker_main(
             initializer()
         except Exception:
             pass  # the task will fail with the same error, reported as its result
+    try:
+        _serve(conn, worker)
+    finally:
+        stop_server()  # the worker's kernel server ends with it (and is reaped by it)
+
+
+def _serve(conn: Connection, worker: Callable[[Any], NotebookResult]) -> None:
+    """Receive a task, run it, send its result; until the runner says stop."""
     while True:
         try:
             task = conn.recv()
