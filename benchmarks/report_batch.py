@@ -308,10 +308,9 @@ def markdown(r: dict) -> str:
         )
     lines += [
         "",
-        "The runner on the floor is under 1: its workers are forked from the runner (no "
-        "new interpreter) and fork each kernel of a notebook that imports spinemets from a "
-        "server that has imported the libraries once (reports/README.md), where plain "
-        "papermill starts a new interpreter per worker and a fresh kernel per notebook, "
+        "The runner on the floor is under 1: each of its workers forks the kernel of every "
+        "notebook that imports spinemets from a server that has imported the libraries once "
+        "(reports/README.md), where plain papermill starts a fresh kernel per notebook, "
         "which imports them again. The floor stays what a batch of fresh kernels costs. "
         "What the cold run takes beyond the runner on the floor is the notebooks' own "
         "computing.",
