@@ -349,3 +349,13 @@ def test_a_kernel_that_dies_while_starting_is_started_once_more(tmp_path, monkey
     else:  # only once more: the second death is the notebook's error
         assert not result.ok and len(calls) == 2
         assert result.error == f"RuntimeError: {execute.KERNEL_START_FAILED}"
+
+
+def test_a_missing_working_folder_gives_the_error_of_a_fresh_kernel(tmp_path):
+    async def start() -> None:
+        km = await _start(WarmKernelManager, tmp_path / "gone", dict(os.environ))
+        await km.shutdown_kernel(now=True)
+
+    with pytest.raises(FileNotFoundError, match="gone"):
+        asyncio.run(start())
+    assert kernels._server is None  # no server was started for it

@@ -280,7 +280,9 @@ class WarmProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
         env = dict(kwargs.get("env") or os.environ)
         cwd = str(kwargs.get("cwd") or Path.cwd())
-        server = forking_server(cmd, env)
+        # a working folder that is not there: started as a process, whose error says so
+        # (a forked child would die with a traceback on the terminal instead)
+        server = forking_server(cmd, env) if Path(cwd).is_dir() else None
         if server is None:
             return await super().launch_kernel(cmd, **kwargs)
         try:
