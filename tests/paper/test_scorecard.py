@@ -309,8 +309,14 @@ def test_compare_is_the_scorecard_for_those_claims() -> None:
     # the bundled cohort has 39 metastasectomy patients, as the paper says (a count: exact)
     row = table.set_index("claim").loc["n_metastasectomy"]
     assert (row["published"], row["reproduced"], row["status"]) == ("39", "39", "exact")
-    full = sc.scorecard(cohort).set_index("id").loc[ids, "status"].tolist()
-    assert table["status"].tolist() == full
+    full = sc.scorecard(cohort).set_index("id")
+    assert table["status"].tolist() == full.loc[ids, "status"].tolist()
+    # every claim, in another order and one twice: the same rows as the whole scorecard
+    # (compare recomputes only the claims asked for)
+    every = full.index.tolist()[::-1] + ["os_median_all"]
+    shown = ["quote", "published", "reproduced", "status"]
+    expected = full.loc[every, shown].rename_axis("claim").reset_index()
+    pd.testing.assert_frame_equal(sc.compare(cohort, every), expected)
     with pytest.raises(SpinemetsError, match="no claim with id 'nope'"):
         sc.compare(cohort, ["nope"])
 

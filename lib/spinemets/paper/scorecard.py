@@ -263,12 +263,21 @@ def scorecard(cohort: Cohort, claims: Sequence[Claim] | None = None) -> pd.DataF
     for anything not reproduced), followed, conflict (the claims file's note).
     """
     claim_list = list(load_claims() if claims is None else claims)
+    return _scorecard_rows(cohort, claim_list, claim_list)
+
+
+def _scorecard_rows(
+    cohort: Cohort, claim_list: Sequence[Claim], selected: Sequence[Claim]
+) -> pd.DataFrame:
+    """The rows of :func:`scorecard` for the claims ``selected`` only: each recomputed on
+    its own, with the consistency audit of the whole ``claim_list`` (which the notes
+    cite), so that a row is the same whichever other rows are computed."""
     try:
         audit_refs = contested_claims(audit(claim_list), verdicts=(VERDICT_IMPOSSIBLE,))
     except SpinemetsError:  # another paper's claims: no audit of this one applies
         audit_refs = {}
     rows = []
-    for c in claim_list:
+    for c in selected:
         x = recompute(c, cohort.patients, cohort.complications) if c.recomputable else None
         status = status_of(c, x)
         rows.append(
@@ -310,7 +319,9 @@ def compare(
             f"claims: no claim with id {', '.join(map(repr, unknown))} "
             "(ids are in data/published/ptashnikov2020.yaml)"
         )
-    card = scorecard(cohort, claim_list).set_index("id")
+    wanted = set(ids)
+    selected = [c for c in claim_list if c.id in wanted]  # only these are recomputed
+    card = _scorecard_rows(cohort, claim_list, selected).set_index("id")
     rows = card.loc[list(ids), ["quote", "published", "reproduced", "status"]]
     return rows.rename_axis("claim").reset_index()
 
