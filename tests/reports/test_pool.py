@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 
 import psutil
@@ -16,6 +19,7 @@ import pytest
 from pool_workers import Task, work
 from runner_helpers import FIXTURES, alive, wait_gone, write_runs
 from spinemets.reports import batch
+from spinemets.reports.interrupt import RunInterrupted, interruptible
 from spinemets.reports.pool import WorkerPool
 
 pytestmark = pytest.mark.slow
@@ -44,6 +48,32 @@ def test_a_task_stuck_past_its_budget_is_killed_with_its_children_and_the_pool_g
     assert results["next"].ok  # a fresh worker took the next task
     left, _ = wait_gone(child, timeout=5)
     assert not left, "the stuck task's child process (its kernel) outlived it"
+
+
+def test_a_stop_signal_taken_by_another_thread_still_stops_the_runner(tmp_path, kill_leftovers):
+    # The kernel may hand a process's SIGINT to any thread that does not block it (the
+    # runner has BLAS threads); Python then runs the handler in the main thread only when
+    # it next runs. Here the signal goes to another thread on purpose, while the main
+    # thread waits for a task whose budget is 120 s: the stop must not wait for that.
+    pid_file = tmp_path / "child.pid"
+    task = Task("stuck", "hang", timeout=120.0, pid_file=str(pid_file))
+
+    def signal_from_another_thread() -> None:
+        end = time.monotonic() + 60
+        while not pid_file.exists() and time.monotonic() < end:  # the task has started
+            time.sleep(0.05)
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)  # to this thread only
+
+    other = threading.Thread(target=signal_from_another_thread)
+    start = time.monotonic()
+    with pytest.raises(RunInterrupted), interruptible(), WorkerPool(work, jobs=1) as pool:
+        other.start()
+        list(pool.run([task]))
+    other.join()
+    assert pid_file.exists(), "the task never started, so the test proves nothing"
+    kill_leftovers.extend(still_running(int(pid_file.read_text())))
+    # stopped within a few polls of the runner's wait, not at the task's budget (120 s)
+    assert time.monotonic() - start < 60, f"the stop waited {time.monotonic() - start:.0f} s"
 
 
 def test_a_worker_that_dies_fails_its_task_only(tmp_path):

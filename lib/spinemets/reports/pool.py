@@ -53,6 +53,11 @@ KILL_GRACE = 10.0
 START_ALLOWANCE = 120.0
 #: How often a worker checks that the runner is still alive, in seconds.
 PARENT_POLL = 0.25
+#: Longest wait of the runner for its workers. A SIGINT or SIGTERM sent to the runner
+#: can be delivered to any of its threads (numpy's BLAS starts some); Python runs the
+#: handler in the main thread only when that thread runs again, so the runner must not
+#: sleep past the signal (a Ctrl-C would otherwise wait for the notebook's whole budget).
+SIGNAL_POLL = 0.5
 #: Seconds to wait for killed processes to be gone.
 KILL_WAIT = 5.0
 
@@ -299,7 +304,9 @@ class WorkerPool:
             if not busy:
                 continue
             now = time.monotonic()
-            timeout = max(0.0, min(w.deadline for w in busy) - now)
+            # never longer than SIGNAL_POLL: a stop signal that the kernel handed to
+            # another of the runner's threads is acted upon when this wait returns
+            timeout = min(max(0.0, min(w.deadline for w in busy) - now), SIGNAL_POLL)
             wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
             for worker in busy:
                 message: Any = None
