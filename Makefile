@@ -50,10 +50,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests notebooks benchmarks
 	$(BIN)/ruff format --check lib tests notebooks benchmarks
 
+# One pytest session for the tests and the notebooks (nbval): the notebooks fill the
+# workers' gaps instead of running after the tests. Notebooks under tests/ are fixtures of
+# the runner's tests, not collected (tests/conftest.py).
 test: lint bytecode
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile tests
 	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
 
 # Interactive work happens on copies in lab/ (git-ignored), so that running a notebook on
 # a private cohort never writes its outputs into the committed notebooks/. A copy is made

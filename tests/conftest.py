@@ -14,6 +14,9 @@ matplotlib.use("Agg")
 from spinemets.cohort import Cohort, load_cohort
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: The notebooks under tests/ are the runner's fixtures, run by its tests: never collected
+#: as notebooks to check (``make test`` runs nbval on notebooks/ in the same session).
+collect_ignore_glob = ["*.ipynb"]
 
 
 @pytest.fixture(scope="session")
