@@ -287,7 +287,7 @@ class _Terms:
     ``(S2_k - f_l E2_k) / denom_l - mean_l mean_l'``, where S are sums of ``w r``,
     ``w r x`` and ``w r x_i x_j`` (i <= j) over the risk set and E the same sums over
     the time's events. Only the per-time sums and ``denom`` are stored; the means are
-    made when asked for and the covariances are summed by :func:`_information`.
+    made when asked for and the covariances are summed by :func:`_weighted_sums`.
     """
 
     eta: np.ndarray  # linear predictor (with offset) of the stratum's rows
@@ -375,9 +375,11 @@ def _weighted_sums(st: _Stratum, t: _Terms, weight: np.ndarray) -> tuple[np.ndar
     kt, f = st.term_time, st.term_frac
     p = t.s1.shape[1]
     iu, ju = np.triu_indices(p)
-    centred = t.s1[kt] - f[:, None] * t.e1[kt]
+    numerator = t.s1[kt] - f[:, None] * t.e1[kt]  # mean = numerator / denom
     mean = t.mean
-    second = (weight / t.denom) @ (t.s2[kt] - f[:, None] * t.e2[kt] - mean[:, iu] * centred[:, ju])
+    second = (weight / t.denom) @ (
+        t.s2[kt] - f[:, None] * t.e2[kt] - mean[:, iu] * numerator[:, ju]
+    )
     cov_sum = np.empty((p, p))
     cov_sum[iu, ju] = second
     cov_sum[ju, iu] = second
