@@ -11,6 +11,7 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 from spinemets import paths
 from spinemets.cohort import (
@@ -21,6 +22,8 @@ from spinemets.cohort import (
     load_cohort,
     validate_cohort,
 )
+from spinemets.cohort.convert import output_schema
+from spinemets.cohort.spec import COMPLICATION_COLUMNS
 from spinemets.errors import SpinemetsError
 
 VALID = Path(__file__).parents[1] / "data" / "cohorts" / "valid"
@@ -415,3 +418,19 @@ def test_loaded_frames_are_independent_of_the_reading(tmp_path):
     assert isinstance(cohort.patients, pd.DataFrame)
     with pytest.raises(AttributeError):
         cohort.label = "x"  # frozen
+
+
+def test_output_schema_refuses_text_columns_that_are_not_all_str() -> None:
+    """The loaded tables' guarantee (a failure is a bug, not bad input): id, code and
+    free-text columns hold str only (checked in one pass, not cell by cell)."""
+    schema = output_schema(COMPLICATION_COLUMNS)
+    good = pd.DataFrame(
+        {"patient_id": ["P1", "P2"], "category": ["wound", "medical"], "detail": ["", "x"]}
+    )
+    schema.validate(good)
+    for column, value in (("patient_id", 7), ("detail", None), ("category", float("nan"))):
+        bad = good.copy()
+        bad[column] = bad[column].astype(object)
+        bad.loc[0, column] = value
+        with pytest.raises(pa.errors.SchemaError):
+            schema.validate(bad)

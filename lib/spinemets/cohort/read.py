@@ -148,7 +148,7 @@ def _csv_rows(path: Path, file: str) -> tuple[list[list[str | None]] | None, Pro
         return None, Problem(file, None, None, None, _CSV_EXPECTED, issue="is not a text file")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text))
     try:
-        return [list(row) for row in reader], None
+        return list(reader), None  # each row is already a new list
     except csv.Error as error:
         return None, Problem(
             file, None, None, None, _CSV_EXPECTED, issue=f"is not valid CSV ({error})"

@@ -62,9 +62,16 @@ def _valid_cell(spec: ColumnSpec) -> Callable[[object], bool]:
 
 
 def _cell_check(spec: ColumnSpec) -> pa.Check:
+    """The kind's check, cell by cell; empty cells pass (``nullable`` is checked apart).
+
+    Empty cells are let through by the check itself rather than by pandera's
+    ``ignore_na``, which would scan the column for missing values once more.
+    """
     valid = _valid_cell(spec)
     return pa.Check(
-        lambda column: values.map_unique(column, valid).astype(bool), error=spec.expected
+        lambda column: values.map_unique(column, lambda v: v is None or valid(v)).astype(bool),
+        error=spec.expected,
+        ignore_na=False,
     )
 
 
@@ -247,7 +254,13 @@ def complications_schema(patient_ids: set[str] | None) -> pa.DataFrameSchema:
             dtype=None,
             checks=[
                 columns["patient_id"].checks[0],
-                pa.Check.isin(sorted(patient_ids), error="a patient_id of the patients table"),
+                pa.Check(
+                    lambda column: values.map_unique(
+                        column, lambda v: v is None or v in patient_ids
+                    ).astype(bool),
+                    error="a patient_id of the patients table",
+                    ignore_na=False,
+                ),
             ],
             nullable=False,
             name="patient_id",

@@ -37,17 +37,27 @@ SMD_KINDS = ("continuous", "categorical")
 def _two_groups(
     values: pd.Series, group: pd.Series, weights: pd.Series
 ) -> list[tuple[pd.Series, np.ndarray]]:
-    keep = values.notna() & group.notna()
-    labels = sorted(group[keep].astype(str).unique())
+    keep = (values.notna() & group.notna()).to_numpy()
+    codes, texts = pd.factorize(group[keep].astype(str).to_numpy())
+    labels = sorted(texts)
     if len(labels) != 2:
         raise SpinemetsError(
             f"standardized_difference: groups {labels}; expected exactly two groups"
         )
-    as_text = group[keep].astype(str)
-    return [
-        (values[keep][as_text == label], weights[keep][as_text == label].to_numpy(float))
-        for label in labels
-    ]
+    kept_values, kept_weights = values[keep], weights.to_numpy(float)[keep]
+    masks = [codes == list(texts).index(label) for label in labels]
+    return [(kept_values[m], kept_weights[m]) for m in masks]
+
+
+def _level_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each value's level as text, coded 0, 1, ... in sorted order of the levels."""
+    text = pd.concat([first, second]).astype(str).to_numpy()
+    codes, uniques = pd.factorize(text)
+    order = sorted(range(len(uniques)), key=lambda i: uniques[i])
+    rank = np.empty(len(uniques), dtype=np.intp)
+    rank[order] = np.arange(len(uniques))
+    ranked = rank[codes]
+    return ranked[: len(first)], ranked[len(first) :], len(uniques)
 
 
 def _weighted_variance(x: np.ndarray, w: np.ndarray) -> float:
@@ -92,9 +102,9 @@ def standardized_difference(
         pooled = np.sqrt((_weighted_variance(a, w1) + _weighted_variance(b, w2)) / 2)
         difference = np.average(a, weights=w1) - np.average(b, weights=w2)
         return float(abs(difference) / pooled) if pooled > 0 else float("nan")
-    levels = sorted(pd.concat([first, second]).astype(str).unique())
-    p1 = np.array([np.average(first.astype(str) == lv, weights=w1) for lv in levels])[1:]
-    p2 = np.array([np.average(second.astype(str) == lv, weights=w2) for lv in levels])[1:]
+    c1, c2, n_levels = _level_codes(first, second)
+    p1 = np.array([np.average(c1 == k, weights=w1) for k in range(n_levels)])[1:]
+    p2 = np.array([np.average(c2 == k, weights=w2) for k in range(n_levels)])[1:]
     if p1.size == 0:
         return 0.0
     s = -(np.outer(p1, p1) + np.outer(p2, p2)) / 2

@@ -371,19 +371,22 @@ def finegray(
     keep[hit[hit < ct2.size]] = True
     keep[0] = True
     zero = counting_origin(t)
-    recs: list[tuple[int, float, float, int, float]] = []
-    for i in range(n):
-        status = 1 if c[i] == cause_of_interest else 0
-        if c[i] == 0 or c[i] == cause_of_interest:
-            recs.append((i, zero, float(t[i]), status, 1.0))
-            continue
-        j = min(int(np.searchsorted(ct2, t[i], side="left")), ct2.size - 1)
-        recs.append((i, zero, float(ct2[j]), 0, 1.0))
-        base = cp2[j]
-        for jj in range(j + 1, ct2.size):
-            if keep[jj]:
-                recs.append((i, float(ct2[jj - 1]), float(ct2[jj]), 0, cp2[jj] / base))
-    return pd.DataFrame(recs, columns=["row", "fgstart", "fgstop", "fgstatus", "fgwt"])
+    kept = np.flatnonzero(keep)
+    competing = (c != 0) & (c != cause_of_interest)
+    j = np.minimum(np.searchsorted(ct2, t, side="left"), ct2.size - 1)  # competing: interval
+    first_extra = np.searchsorted(kept, j, side="right")  # the first kept interval after j
+    rows_per = 1 + np.where(competing, kept.size - first_extra, 0)
+    row = np.repeat(np.arange(n), rows_per)
+    within = np.arange(row.size) - np.repeat(np.cumsum(rows_per) - rows_per, rows_per)
+    first = within == 0
+    jj = kept[np.minimum(first_extra[row] + within - 1, kept.size - 1)]  # later rows' interval
+    fgstart = np.where(first, zero, ct2[jj - 1])
+    fgstop = np.where(first, np.where(competing, ct2[j], t)[row], ct2[jj])
+    fgstatus = np.where(first, (c == cause_of_interest)[row], False).astype(np.int64)
+    fgwt = np.where(first, 1.0, cp2[jj] / cp2[j[row]])
+    return pd.DataFrame(
+        {"row": row, "fgstart": fgstart, "fgstop": fgstop, "fgstatus": fgstatus, "fgwt": fgwt}
+    )
 
 
 @dataclass(frozen=True)

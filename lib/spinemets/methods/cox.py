@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -176,19 +177,24 @@ class CoxFit:
 
 @dataclass(frozen=True, eq=False)
 class _Stratum:
-    """Sorted views of one stratum's rows for the risk-set sums of every iteration."""
+    """One stratum's rows, binned by event time once for the risk-set sums of every iteration.
+
+    A row is at risk at the k-th event time t_k (start < t_k <= stop) when
+    ``start_bin <= k < stop_bin``: ``stop_bin`` counts the event times <= stop,
+    ``start_bin`` those <= start.
+    """
 
     rows: np.ndarray  # indices into the full arrays
-    x: np.ndarray  # centred covariates of the rows
+    x: np.ndarray  # centred covariates of the rows (column-major, as all below)
     xx: np.ndarray  # products x_i x_j of the upper triangle (i <= j)
     w: np.ndarray
     offset: np.ndarray
-    by_stop: np.ndarray  # local positions sorted by stop
-    pos_stop: np.ndarray  # per event time: first sorted position with stop >= t
-    by_start: np.ndarray | None  # (start, stop] data only
-    pos_start: np.ndarray | None  # per event time: first sorted position with start >= t
+    stop_bin: np.ndarray  # per row: number of event times <= stop
+    start_bin: np.ndarray | None  # per row: number of event times <= start ((start, stop] data)
     times: np.ndarray  # distinct event times
     events: np.ndarray  # local positions of the event rows
+    x_events: np.ndarray  # x of the event rows
+    xx_events: np.ndarray  # xx of the event rows
     event_time: np.ndarray  # index into ``times`` of each event row
     n_dead: np.ndarray  # events per time
     term_time: np.ndarray  # index into ``times`` of each Efron term
@@ -216,13 +222,6 @@ class _CoxData:
         return self.start is not None
 
 
-def _suffix(a: np.ndarray) -> np.ndarray:
-    """out[i] = sum(a[i:]) along axis 0, with a trailing zero row."""
-    out = np.zeros((a.shape[0] + 1, *a.shape[1:]))
-    np.cumsum(a[::-1], axis=0, out=out[-2::-1])
-    return out
-
-
 def _build(
     start: np.ndarray | None,
     stop: np.ndarray,
@@ -244,6 +243,7 @@ def _build(
             continue
         b, e = stop[rows], event[rows] == 1
         xs = centred[rows]
+        xx = xs[:, iu] * xs[:, ju]
         times = np.unique(b[e])
         events = np.flatnonzero(e)
         event_time = np.searchsorted(times, b[events])
@@ -253,26 +253,21 @@ def _build(
         first = np.cumsum(n_dead) - n_dead
         rank = np.arange(term_time.size) - first[term_time]
         frac = rank / n_dead[term_time] if ties == "efron" else np.zeros(term_time.size)
-        by_stop = np.argsort(b, kind="stable")
-        pos_stop = np.searchsorted(b[by_stop], times, side="left")
-        by_start = pos_start = None
-        if start is not None:
-            a = start[rows]
-            by_start = np.argsort(a, kind="stable")
-            pos_start = np.searchsorted(a[by_start], times, side="left")
+        stop_bin = np.searchsorted(times, b, side="right")
+        start_bin = None if start is None else np.searchsorted(times, start[rows], side="right")
         parts.append(
             _Stratum(
                 rows=rows,
-                x=xs,
-                xx=xs[:, iu] * xs[:, ju],
+                x=np.asfortranarray(xs),
+                xx=np.asfortranarray(xx),
                 w=weights[rows],
                 offset=offset[rows],
-                by_stop=by_stop,
-                pos_stop=pos_stop,
-                by_start=by_start,
-                pos_start=pos_start,
+                stop_bin=stop_bin,
+                start_bin=start_bin,
                 times=times,
                 events=events,
+                x_events=np.asfortranarray(xs[events]),
+                xx_events=np.asfortranarray(xx[events]),
                 event_time=event_time,
                 n_dead=n_dead,
                 term_time=term_time,
@@ -285,50 +280,110 @@ def _build(
 
 @dataclass(frozen=True, eq=False)
 class _Terms:
-    """One stratum's per-term quantities at a given beta (one term per tied event)."""
+    """One stratum's sums at a given beta: per event time, and per term (one per tied event).
+
+    Term l at event time k with Efron fraction f_l has ``denom_l = S0_k - f_l E0_k``,
+    mean ``(S1_k - f_l E1_k) / denom_l`` and covariance
+    ``(S2_k - f_l E2_k) / denom_l - mean_l mean_l'``, where S are sums of ``w r``,
+    ``w r x`` and ``w r x_i x_j`` (i <= j) over the risk set and E the same sums over
+    the time's events. Only the per-time sums and ``denom`` are stored; the means are
+    made when asked for and the covariances are summed by :func:`_weighted_sums`.
+    """
 
     eta: np.ndarray  # linear predictor (with offset) of the stratum's rows
     shift: float  # eta is exponentiated as exp(eta - shift)
     risk: np.ndarray  # exp(eta - shift) (no weight)
     denom: np.ndarray  # per term: S0 - frac E0
-    mean: np.ndarray  # per term: (S1 - frac E1) / denom
-    cov: np.ndarray  # per term: (S2 - frac E2) / denom - mean mean'
+    s1: np.ndarray  # per event time (times x p)
+    e1: np.ndarray
+    s2: np.ndarray  # per event time (times x p(p+1)/2)
+    e2: np.ndarray
+    term_time: np.ndarray = field(repr=False)
+    term_frac: np.ndarray = field(repr=False)
+
+    @cached_property
+    def mean(self) -> np.ndarray:
+        """Per term: (S1 - frac E1) / denom (terms x p)."""
+        kt, f = self.term_time, self.term_frac
+        return (self.s1[kt] - f[:, None] * self.e1[kt]) / self.denom[:, None]
 
 
-def _risk_sums(st: _Stratum, a: np.ndarray) -> np.ndarray:
-    """Sum of ``a`` over the risk set (start < t <= stop) at each event time."""
-    total = _suffix(a[st.by_stop])[st.pos_stop]
-    if st.by_start is not None:
-        total -= _suffix(a[st.by_start])[st.pos_start]
-    return total
+def _bin_sums(
+    bins: np.ndarray, weight: np.ndarray, columns: np.ndarray | None, size: int
+) -> np.ndarray:
+    """Per bin, the sum of ``weight`` (``columns`` None) or of ``weight * column`` for each
+    column: one weighted count per column (fastest with column-major ``columns``)."""
+    if columns is None:
+        return np.bincount(bins, weights=weight, minlength=size)
+    out = np.empty((size, columns.shape[1]))
+    for j in range(columns.shape[1]):
+        out[:, j] = np.bincount(bins, weights=weight * columns[:, j], minlength=size)
+    return out
 
 
-def _stratum_terms(st: _Stratum, beta: np.ndarray, p: int) -> _Terms:
+def _risk_sums(st: _Stratum, weight: np.ndarray, columns: np.ndarray | None) -> np.ndarray:
+    """Sum of ``weight`` (times each column) over the risk set at each event time.
+
+    Row i is at risk at the k-th event time when ``start_bin_i <= k < stop_bin_i``: the
+    sums per bin of the rows' stop (and start), then cumulative sums over the bins from
+    the last, cost one pass over the rows per column and iteration.
+    """
+    nt = st.times.size
+    per_bin = _bin_sums(st.stop_bin, weight, columns, nt + 1)
+    if st.start_bin is not None:
+        per_bin -= _bin_sums(st.start_bin, weight, columns, nt + 1)
+    return np.cumsum(per_bin[:0:-1], axis=0)[::-1]
+
+
+def _stratum_terms(st: _Stratum, beta: np.ndarray) -> _Terms:
     eta = st.x @ beta + st.offset
     top = float(eta.max())
     shift = top if abs(top) > 500 else 0.0  # avoid overflow; the likelihood is invariant
     risk = np.exp(eta - shift)
     wr = st.w * risk
-    s0 = _risk_sums(st, wr)
-    s1 = _risk_sums(st, wr[:, None] * st.x)
-    s2 = _risk_sums(st, wr[:, None] * st.xx)
-    nt = st.times.size
-    ev, k = st.events, st.event_time
-    wr_ev = wr[ev]
-    e0 = np.bincount(k, weights=wr_ev, minlength=nt)
-    e1 = np.stack([np.bincount(k, weights=wr_ev * st.x[ev, j], minlength=nt) for j in range(p)], 1)
-    q = st.xx.shape[1]
-    e2 = np.stack([np.bincount(k, weights=wr_ev * st.xx[ev, j], minlength=nt) for j in range(q)], 1)
+    s0 = _risk_sums(st, wr, None)
+    s1 = _risk_sums(st, wr, st.x)
+    s2 = _risk_sums(st, wr, st.xx)
+    wr_ev, k, nt = wr[st.events], st.event_time, st.times.size
+    e0 = _bin_sums(k, wr_ev, None, nt)
+    e1 = _bin_sums(k, wr_ev, st.x_events, nt)
+    e2 = _bin_sums(k, wr_ev, st.xx_events, nt)
     kt, f = st.term_time, st.term_frac
-    denom = s0[kt] - f * e0[kt]
-    mean = (s1[kt] - f[:, None] * e1[kt]) / denom[:, None]
-    m2 = (s2[kt] - f[:, None] * e2[kt]) / denom[:, None]
+    return _Terms(
+        eta=eta,
+        shift=shift,
+        risk=risk,
+        denom=s0[kt] - f * e0[kt],
+        s1=s1,
+        e1=e1,
+        s2=s2,
+        e2=e2,
+        term_time=kt,
+        term_frac=f,
+    )
+
+
+def _weighted_sums(st: _Stratum, t: _Terms, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sum_l weight_l mean_l`` (p) and ``sum_l weight_l cov_l`` (p x p) over the terms.
+
+    Each term's covariance is formed as R's coxfit6/agfit4 form it,
+    ``((S2 - f E2) - mean (S1 - f E1)') / denom`` (the difference taken term by term,
+    which matters when one row dominates a risk set), for the upper triangle only; no
+    p x p matrix per term. Equal to the sum of the terms' covariance matrices to
+    rounding: tests/methods/test_cox.py::test_sums_by_time_equal_sums_by_term.
+    """
+    kt, f = st.term_time, st.term_frac
+    p = t.s1.shape[1]
     iu, ju = np.triu_indices(p)
-    cov = np.empty((kt.size, p, p))
-    cov[:, iu, ju] = m2
-    cov[:, ju, iu] = m2
-    cov -= mean[:, :, None] * mean[:, None, :]
-    return _Terms(eta=eta, shift=shift, risk=risk, denom=denom, mean=mean, cov=cov)
+    numerator = t.s1[kt] - f[:, None] * t.e1[kt]  # mean = numerator / denom
+    mean = t.mean
+    second = (weight / t.denom) @ (
+        t.s2[kt] - f[:, None] * t.e2[kt] - mean[:, iu] * numerator[:, ju]
+    )
+    cov_sum = np.empty((p, p))
+    cov_sum[iu, ju] = second
+    cov_sum[ju, iu] = second
+    return weight @ mean, cov_sum
 
 
 def _derivatives(
@@ -340,12 +395,13 @@ def _derivatives(
     terms = []
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for st in data.strata_data:
-            t = _stratum_terms(st, beta, p)
+            t = _stratum_terms(st, beta)
             mw = st.term_weight
             w_ev = st.w[st.events]
             loglik += float(w_ev @ (t.eta[st.events] - t.shift) - mw @ np.log(t.denom))
-            u += w_ev @ st.x[st.events] - mw @ t.mean
-            imat += np.tensordot(mw, t.cov, axes=1)
+            mean_sum, cov_sum = _weighted_sums(st, t, mw)
+            u += w_ev @ st.x_events - mean_sum
+            imat += cov_sum
             terms.append(t)
     return loglik, u, imat, terms
 
@@ -532,14 +588,11 @@ def _robust(
     data: _CoxData, beta: np.ndarray, init: np.ndarray, naive_var: np.ndarray, cluster: np.ndarray
 ) -> tuple[np.ndarray, float]:
     """Sandwich variance D'D (D: weighted dfbeta summed per cluster) and robust score test."""
-    groups = cluster.max() + 1
-    w = data.weights[:, None]
-    scores = np.zeros((groups, beta.size))
-    np.add.at(scores, cluster, w * _score_residuals(data, beta))
+    groups = int(cluster.max()) + 1
+    scores = _bin_sums(cluster, data.weights, _score_residuals(data, beta), groups)
     dfbeta = scores @ naive_var
     var = dfbeta.T @ dfbeta
-    at_init = np.zeros((groups, beta.size))
-    np.add.at(at_init, cluster, w * _score_residuals(data, init))
+    at_init = _bin_sums(cluster, data.weights, _score_residuals(data, init), groups)
     u = at_init.sum(axis=0)
     return var, _quadratic(at_init.T @ at_init, u)
 
@@ -885,21 +938,16 @@ def profile_interval(
     others = x.drop(columns=[term])
     base = np.zeros(xj.size) if offset is None else np.asarray(offset, dtype=np.float64)
     critical = float(chdtri(1, 1 - conf_level))
+    # with no other column, the data checked and binned once serve every b
+    alone = None if others.shape[1] else full.data
 
     def statistic(b: float) -> float:
-        if others.shape[1] == 0:
-            fit = coxph(
-                time,
-                event,
-                x[[term]],
-                offset=offset,
-                init=[b],
-                iter_max=0,
-                **options,  # type: ignore[arg-type]
-            )
+        if alone is not None:  # what coxph(init = b, iter_max = 0) would compute
+            loglik = _derivatives(alone, np.array([b], dtype=np.float64))[0]
         else:
             fit = coxph(time, event, others, offset=base + b * xj, **options)  # type: ignore[arg-type]
-        return 2.0 * (best - fit.loglik[1]) - critical
+            loglik = fit.loglik[1]
+        return 2.0 * (best - loglik) - critical
 
     limits = []
     for sign in (-1.0, 1.0):

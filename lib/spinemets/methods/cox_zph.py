@@ -22,7 +22,7 @@ from scipy.special import chdtrc
 from scipy.stats import rankdata
 
 from ..errors import SpinemetsError
-from .cox import CoxFit, _CoxData, _derivatives
+from .cox import CoxFit, _CoxData, _derivatives, _weighted_sums
 
 __all__ = ["TRANSFORMS", "CoxZph", "cox_zph"]
 
@@ -131,7 +131,7 @@ def cox_zph(
         ev = st.events
         u2 += (st.w[ev] * g_time[st.event_time]) @ st.x[ev] - (mw * g) @ t.mean
         for a, b, weight in ((0, 0, mw), (0, 1, mw * g), (1, 1, mw * g * g)):
-            block = np.tensordot(weight, t.cov, axes=1)
+            block = _weighted_sums(st, t, weight)[1]
             imat[a * p : (a + 1) * p, b * p : (b + 1) * p] += block
         term_mean = np.zeros((st.times.size, p))
         np.add.at(term_mean, st.term_time, t.mean)

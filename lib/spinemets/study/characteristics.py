@@ -210,7 +210,7 @@ def _categorical(df: pd.DataFrame, var: Variable) -> pd.Series:
                 f"{_where(df, pos)}, column {var.column!r}: value {s.iloc[pos]!r}; "
                 f"expected one of {', '.join(var.levels)}"
             )
-    return text
+    return text.astype("category")  # the levels compared by code, not text by text
 
 
 def _continuous(df: pd.DataFrame, var: Variable) -> pd.Series:
