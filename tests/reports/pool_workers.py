@@ -2,7 +2,8 @@
 
 A task here is a :class:`Task`: ``hang`` starts a child process (standing for a
 kernel), writes its pid to ``task.pid_file`` and then never returns; ``die``
-ends its worker process at once; ``echo`` answers.
+ends its worker process at once; ``threads`` answers with the worker's
+``OPENBLAS_NUM_THREADS``; ``echo`` answers.
 """
 
 from __future__ import annotations
@@ -33,4 +34,6 @@ def work(task: Task) -> NotebookResult:
             time.sleep(0.01)
     if task.action == "die":
         os._exit(3)
+    if task.action == "threads":  # what the worker's kernels would inherit
+        return NotebookResult(task.label, True, 0.0, os.environ.get("OPENBLAS_NUM_THREADS", ""))
     return NotebookResult(task.label, True, 0.0, f"pid {os.getpid()}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import sys
 import threading
@@ -20,7 +21,7 @@ from pool_workers import Task, work
 from runner_helpers import FIXTURES, alive, wait_gone, write_runs
 from spinemets.reports import batch
 from spinemets.reports.interrupt import RunInterrupted, interruptible
-from spinemets.reports.pool import WorkerPool
+from spinemets.reports.pool import THREAD_VARIABLES, WorkerPool, thread_limits
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +75,27 @@ def test_a_stop_signal_taken_by_another_thread_still_stops_the_runner(tmp_path, 
     kill_leftovers.extend(still_running(int(pid_file.read_text())))
     # stopped within a few polls of the runner's wait, not at the task's budget (120 s)
     assert time.monotonic() - start < 60, f"the stop waited {time.monotonic() - start:.0f} s"
+
+
+def test_each_worker_gets_its_share_of_the_cores(monkeypatch):
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    assert thread_limits(2) == dict.fromkeys(THREAD_VARIABLES, "4")
+    assert thread_limits(3) == dict.fromkeys(THREAD_VARIABLES, "2")
+    assert thread_limits(16) == dict.fromkeys(THREAD_VARIABLES, "1")  # never 0
+    monkeypatch.undo()
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    share = str(max(1, (os.cpu_count() or 1) // 2))
+    with WorkerPool(work, jobs=2) as pool:
+        results = list(pool.run([Task("a", "threads"), Task("b", "threads")]))
+    assert [r.error for r in results] == [share, share]
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # the user's setting is kept
+    assert "OPENBLAS_NUM_THREADS" not in thread_limits(2)
+    with WorkerPool(work, jobs=2) as pool:
+        [result] = pool.run([Task("a", "threads")])
+    assert result.error == "3"
 
 
 def test_a_worker_that_dies_fails_its_task_only(tmp_path):

@@ -58,6 +58,15 @@ PARENT_POLL = 0.25
 #: handler in the main thread only when that thread runs again, so the runner must not
 #: sleep past the signal (a Ctrl-C would otherwise wait for the notebook's whole budget).
 SIGNAL_POLL = 0.5
+#: The variables that set how many threads the numerical libraries start (OpenBLAS,
+#: OpenMP, MKL, Accelerate, numexpr), as joblib's loky sets them for its workers.
+THREAD_VARIABLES = (
+    "OPENBLAS_NUM_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
 #: Seconds to wait for killed processes to be gone.
 KILL_WAIT = 5.0
 
@@ -78,6 +87,21 @@ def short(text: Any, limit: int = 160) -> str:
     """The first line of ``text``, cut to ``limit`` characters."""
     first = str(text).strip().splitlines()[0] if str(text).strip() else ""
     return first if len(first) <= limit else first[: limit - 3] + "..."
+
+
+def thread_limits(jobs: int) -> dict[str, str]:
+    """Threads of the numerical libraries for each of ``jobs`` workers: its share of the
+    machine's cores (at least 1), as joblib's loky gives its workers.
+
+    numpy's and scipy's BLAS (OpenBLAS) starts a thread per core in every process that
+    imports it, and its idle threads spin: two kernels on two cores, each with two BLAS
+    threads, spend CPU time on waiting that their notebooks need (about 13% of a batch on
+    100,000 patients, ``benchmarks/results/large_cohort.md``). The numbers do not depend on
+    it (the notebooks are byte-identical either way). A variable the user has set is
+    left as it is. Tests: tests/reports/test_pool.py::test_each_worker_gets_its_share_of_the_cores.
+    """
+    share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
+    return {name: share for name in THREAD_VARIABLES if name not in os.environ}
 
 
 def kill_process_tree(pid: int, timeout: float = KILL_WAIT) -> None:
@@ -192,8 +216,10 @@ class WorkerPool:
     papermill and nbconvert there while it loads the cohorts itself).
     ``env`` is added to each worker's environment (the runner points ``TMPDIR`` and
     ``JUPYTER_RUNTIME_DIR``, where kernels' connection files go, into its private
-    temporary folder, so that what a killed batch leaves is in one place). Tasks
-    need ``label`` and ``timeout`` attributes.
+    temporary folder, so that what a killed batch leaves is in one place), after
+    :func:`thread_limits` (each worker's share of the cores for the threads of the
+    numerical libraries, which its kernels inherit). Tasks need ``label`` and
+    ``timeout`` attributes.
     """
 
     def __init__(
@@ -206,7 +232,7 @@ class WorkerPool:
     ) -> None:
         self.worker = worker
         self.jobs = max(1, jobs)
-        self.env = dict(env or {})
+        self.env = {**thread_limits(self.jobs), **(env or {})}
         self.initializer = initializer
         self.grace = grace
         self.workers: list[_Worker] = []
