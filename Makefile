@@ -52,7 +52,11 @@ lint: $(STAMP)
 
 # One pytest session for the tests and the notebooks (nbval): the notebooks fill the
 # workers' gaps instead of running after the tests. Notebooks under tests/ are fixtures of
-# the runner's tests, not collected (tests/conftest.py).
+# the runner's tests, not collected (tests/conftest.py). JOBS test processes share the
+# cores: one BLAS thread each (idle BLAS threads spin; the numbers do not depend on it),
+# unless you set the variables yourself; the report runner does the same for its kernels.
+test: export OPENBLAS_NUM_THREADS ?= 1
+test: export OMP_NUM_THREADS ?= 1
 test: lint bytecode
 	$(BIN)/python -m pytest -p no:randomly -n $(JOBS) --dist loadfile --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks
