@@ -353,15 +353,19 @@ class ApproximateEvaluator:
         np.multiply(self._z, term[None], out=curves[1:])
         np.exp(curves[1:], out=curves[1:])
         curves[0] = s_os
-        if (s_os[..., -1] == 0).any():  # S is non-increasing: a zero shows at the end
+        reaches_zero = bool((s_os[..., -1] == 0).any())  # S is non-increasing
+        if reaches_zero:
             curves[1:] *= np.where(s_os == 0, np.nan, s_os)
         else:
             curves[1:] *= s_os
         np.minimum(curves[2], 1.0, out=curves[2])
         # first month below 0.5 (the approximate median and limits)
-        below = (curves < 0.5 - TOL).any(axis=-1)
-        months = (curves >= 0.5 - TOL).sum(axis=-1).astype(float)
-        meds = np.where(below, months, np.nan)[..., self._os_order]  # (3, candidates, 5)
+        months = np.count_nonzero(curves >= 0.5 - TOL, axis=-1)
+        if reaches_zero:  # NaN (band where S = 0) is neither above nor below
+            below = (curves < 0.5 - TOL).any(axis=-1)
+        else:  # no NaN: some month is below exactly when not every month is above
+            below = months < curves.shape[-1]
+        meds = np.where(below, months.astype(float), np.nan)[..., self._os_order]
         # rates at 36 and 60 months: NaN once nobody is left (last time < t)
         at = n[:, self._rate_order][..., _RATE_TIMES]
         rates = np.where(at == 0, np.nan, 100.0 * s[:, self._rate_order][..., _RATE_TIMES])

@@ -39,6 +39,8 @@ targets, the committed fit meeting the done criteria), tests/paper/test_calibrat
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -169,8 +171,9 @@ def batch_loss(
     row, as :func:`~spinemets.paper.calibrate.evaluator.statistics` does for a batch).
     """
     ok = valid(os_, death, lp, prog)
-    grid = (0, MAX_MONTH)
-    os_c, lp_c = np.clip(os_, *grid), np.clip(lp, *grid)
+    # onto the grid (np.clip's wrapper costs more than the two ufuncs)
+    os_c = np.minimum(np.maximum(os_, 0), MAX_MONTH)
+    lp_c = np.minimum(np.maximum(lp, 0), MAX_MONTH)
     if exact:
         vals = statistics(os_c, death, lp_c, prog, CELL)
     else:
@@ -275,69 +278,62 @@ def _block_draws(rngs: list[np.random.Generator], sizes: list[int]) -> tuple[np.
     return tuple(np.concatenate([p[f] for p in parts], axis=axes[f]) for f in range(len(axes)))
 
 
-def _pick(masks: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """One random True column per row of (..., chains, patients) masks: the k-th True
-    (k = floor(u * count)); column 0 where a row has none."""
-    flat = masks.reshape(-1, masks.shape[-1])
-    counts = flat.sum(axis=-1)
-    k = np.floor(uniforms.ravel() * counts).astype(np.int64)
-    _, columns = np.nonzero(flat)  # row by row, columns ascending
-    first = np.cumsum(counts) - counts
-    picked = columns[np.minimum(first + k, columns.size - 1)] if columns.size else 0
-    return np.where(counts > 0, picked, 0).reshape(uniforms.shape)
+def _kth(row: np.ndarray, u: float) -> int:
+    """The k-th column (k = floor(u * count)) where ``row`` is nonzero; 0 if none (the
+    pick of :func:`propose` for one chain)."""
+    columns = np.flatnonzero(row)
+    if columns.size == 0:
+        return 0
+    return int(columns[math.floor(u * columns.size)])
 
 
 def _move(pop: np.ndarray, draws: tuple[np.ndarray, ...]) -> np.ndarray:
     """The moves of :func:`propose` on a stacked (4, chains, patients) population
-    (os, death, lp, prog), given the step's :func:`_draws`; returns a new array."""
+    (os, death, lp, prog), given the step's :func:`_draws`; returns a new array.
+
+    Chain by chain in Python (a step has a few dozen chains and each move touches one
+    or two patients, so this costs less than one numpy call per kind of move); the
+    integer updates and the float products of moves 6 and 7 are the ones numpy does,
+    so the result is the vectorised moves' exactly
+    (tests/paper/test_calibrate_search.py::test_anneal_equals_the_reference_anneal)."""
     kind, i, j, step, picks, uniform_7, uniform_6 = draws
-    i, j = i.copy(), j.copy()
     cand = pop.copy()
     os_, death, lp, prog = cand
-    chains = os_.shape[0]
-    rows = np.arange(chains)
-    p_i, a_dead, b_alive = _pick(np.stack([prog == 1, death == 1, death == 0]), picks)
-    # 0: shift one patient's OS time (a non-progressor's lp follows)
-    r = rows[kind == 0]
-    os_[r, i[r]] += step[r]
-    # 1: shift one progression time
-    r = rows[kind == 1]
-    lp[r, p_i[r]] += step[r]
-    # 2: swap death and censoring between a dead and an alive patient
-    r = rows[kind == 2]
-    death[r, a_dead[r]], death[r, b_alive[r]] = 0, 1
-    # 3: move a progression to another patient of the same cell
-    r = rows[kind == 3]
-    src = p_i[r]
-    c = CELL[src]
-    dst = CELL_START[c] + (j[r] % (CELL_START[c + 1] - CELL_START[c]))
-    moved = lp[r, src]
-    prog[r, src], lp[r, src] = 0, os_[r, src]
-    prog[r, dst] += 1  # 2 if dst already progressed -> invalid below
-    lp[r, dst] = np.minimum(moved, os_[r, dst])
-    # 7: the same, at a uniformly random time up to the new progressor's OS time
-    r = rows[kind == 7]
-    src = p_i[r]
-    c = CELL[src]
-    dst = CELL_START[c] + (j[r] % (CELL_START[c + 1] - CELL_START[c]))
-    prog[r, src], lp[r, src] = 0, os_[r, src]
-    prog[r, dst] += 1
-    lp[r, dst] = 1 + np.floor(uniform_7 * os_[r, dst]).astype(np.int64)
-    # 6: a progression time drawn uniformly up to the patient's OS time
-    r = rows[kind == 6]
-    lp[r, p_i[r]] = 1 + np.floor(uniform_6 * os_[r, p_i[r]]).astype(np.int64)
-    # 4: swap (time, status) between two patients of different cells; progressions stay
-    r = rows[kind == 4]
-    same = CELL[i[r]] == CELL[j[r]]
-    j[r[same]] = (j[r[same]] + CELL_START[-1] // 2) % N  # mostly moves j to another cell
-    ti, tj = os_[r, i[r]], os_[r, j[r]]
-    di, dj = death[r, i[r]], death[r, j[r]]
-    os_[r, i[r]], os_[r, j[r]] = tj, ti
-    death[r, i[r]], death[r, j[r]] = dj, di
-    # 5: shift a progressor's OS and progression time together
-    r = rows[kind == 5]
-    os_[r, p_i[r]] += step[r]
-    lp[r, p_i[r]] += step[r]
+    u_progressor, u_dead, u_alive = picks.tolist()
+    next_7, next_6 = iter(uniform_7.tolist()), iter(uniform_6.tolist())
+    moves = zip(kind.tolist(), i.tolist(), j.tolist(), step.tolist(), strict=True)
+    for r, (k, a, b, s) in enumerate(moves):
+        if k == 0:  # shift one patient's OS time (a non-progressor's lp follows)
+            os_[r, a] += s
+        elif k == 2:  # swap death and censoring between a dead and an alive patient
+            dead = _kth(death[r], u_dead[r])
+            alive = _kth(death[r] == 0, u_alive[r])
+            death[r, dead] = 0
+            death[r, alive] = 1
+        elif k == 4:  # swap (time, status) between two patients of different cells
+            if CELL[a] == CELL[b]:
+                b = (b + N // 2) % N  # mostly moves b to another cell
+            os_[r, a], os_[r, b] = os_[r, b], os_[r, a]
+            death[r, a], death[r, b] = death[r, b], death[r, a]
+        else:
+            p = _kth(prog[r], u_progressor[r])
+            if k == 1:  # shift one progression time
+                lp[r, p] += s
+            elif k == 5:  # shift a progressor's OS and progression time together
+                os_[r, p] += s
+                lp[r, p] += s
+            elif k == 6:  # a progression time drawn uniformly up to the OS time
+                lp[r, p] = 1 + math.floor(next(next_6) * os_[r, p])
+            else:  # 3 and 7: move the progression to another patient of the same cell
+                c = CELL[p]
+                dst = CELL_START[c] + b % (CELL_START[c + 1] - CELL_START[c])
+                moved = lp[r, p]
+                prog[r, p], lp[r, p] = 0, os_[r, p]
+                prog[r, dst] += 1  # 2 if dst already progressed -> invalid below
+                if k == 3:
+                    lp[r, dst] = min(moved, os_[r, dst])
+                else:  # 7: at a uniformly random time up to the new progressor's OS time
+                    lp[r, dst] = 1 + math.floor(next(next_7) * os_[r, dst])
     # non-progressors are censored for LP at their OS time
     np.copyto(lp, os_, where=prog == 0)
     bad = (prog > 1).any(axis=1)
@@ -784,15 +780,25 @@ def _run_blocks_args(args: tuple) -> list[list[tuple[float, State]]]:
     return run_blocks(*args)
 
 
+#: Called after each stage of :func:`run_search` with the stage's name, state and loss.
+StageHook = Callable[[str, State, float], None]
+
+
+def _no_report(stage: str, state: State, value: float) -> None:
+    """The default :data:`StageHook`: nothing."""
+
+
 def _first_stage(
     block_seeds: list[np.random.SeedSequence],
     refine_seed: np.random.SeedSequence,
     restarts: int,
     workers: int,
     settings: SearchSettings,
+    on_stage: StageHook | None = None,
 ) -> tuple[State, float, list[float]]:
     """Anneal ``restarts`` chains from random starts (blocks seeded by ``block_seeds``),
-    refine the best by a cooler anneal and polish it."""
+    refine the best by a cooler anneal and polish it (``on_stage`` after each stage)."""
+    report = on_stage or _no_report
     goal = FULL
     block = settings.chains_per_block
     sizes = [min(block, restarts - b) for b in range(0, restarts, block)]
@@ -810,6 +816,7 @@ def _first_stage(
     losses = [r[0] for r in results]
     best = int(np.argmin(losses))  # first of equal losses
     state, value = results[best][1], results[best][0]
+    report("anneal", state, value)
     if value > 0 and settings.refine_steps > 0:
         pop = stack([state] * block)
         refined, refined_losses = anneal_shared(
@@ -824,13 +831,19 @@ def _first_stage(
         k = int(np.argmin(refined_losses))
         if refined_losses[k] < value:
             state, value = row(refined, k), float(refined_losses[k])
+        report("refine", state, value)
     if value > 0 and settings.polish_rounds > 0:
         state, value = greedy_polish(state, settings.polish_rounds, goal=goal, workers=workers)
+        report("descent", state, value)
     return state, value, losses
 
 
 def run_search(
-    seed: int, restarts: int, workers: int, settings: SearchSettings | None = None
+    seed: int,
+    restarts: int,
+    workers: int,
+    settings: SearchSettings | None = None,
+    on_stage: StageHook | None = None,
 ) -> tuple[State, float, list[float]]:
     """Best of ``restarts`` annealing chains, refined, polished, then annealed with its met
     targets held.
@@ -838,12 +851,15 @@ def run_search(
     Chains run in blocks of ``settings.chains_per_block``, block b seeded by the b-th child of
     ``SeedSequence(seed)``; blocks are independent, so 1 or 2 workers give the same
     result bit for bit. Returns the state, its loss and each chain's loss.
+    ``on_stage(name, state, loss)`` is called after each stage that ran (``anneal``,
+    ``refine``, ``descent``, ``hold``, ``final``; benchmarks/reconstruct.py times them).
     """
     settings = settings or SearchSettings()
+    report = on_stage or _no_report
     n_blocks = -(-restarts // settings.chains_per_block)
     seeds = np.random.SeedSequence(seed).spawn(n_blocks + 2)
     state, value, losses = _first_stage(
-        seeds[:n_blocks], seeds[n_blocks], restarts, workers, settings
+        seeds[:n_blocks], seeds[n_blocks], restarts, workers, settings, on_stage
     )
     later = seeds[n_blocks + 1].spawn(2)
     if value > 0 and settings.hold_met_steps > 0:
@@ -858,8 +874,10 @@ def run_search(
             settings.polish_rounds,
             workers,
         )
+        report("hold", state, value)
     if value > 0 and settings.final_steps > 0:
         state, value = final_stage(state, later[0], settings)
+        report("final", state, value)
     return state, value, losses
 
 
