@@ -295,7 +295,7 @@ def _move(pop: np.ndarray, draws: tuple[np.ndarray, ...]) -> np.ndarray:
     or two patients, so this costs less than one numpy call per kind of move); the
     integer updates and the float products of moves 6 and 7 are the ones numpy does,
     so the result is the vectorised moves' exactly
-    (tests/paper/test_calibrate_search.py::test_anneal_equals_the_reference_anneal)."""
+    (tests/paper/test_calibrate_search.py::test_moves_equal_the_reference_moves)."""
     kind, i, j, step, picks, uniform_7, uniform_6 = draws
     cand = pop.copy()
     os_, death, lp, prog = cand
