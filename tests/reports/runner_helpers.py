@@ -87,10 +87,21 @@ def environment(tmp: Path) -> dict[str, str]:
     return {**os.environ, "TMPDIR": str(tmp)}
 
 
+#: Runs the command that follows with SIGINT handled by default, as in a terminal's
+#: foreground job. A test suite started as a background job of a non-interactive shell
+#: (``make test &``) inherits SIGINT ignored, and so would the runner, which rightly keeps
+#: a signal ignored by whoever started it: Ctrl-C would then do nothing.
+FOREGROUND = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def start_report(command: list[str], tmp: Path) -> subprocess.Popen[str]:
-    """A ``spinemets report`` process in a session of its own (as a shell job would be)."""
+    """A ``spinemets report`` process in a session of its own, as a terminal's foreground
+    job would be (SIGINT not ignored: :data:`FOREGROUND`)."""
     return subprocess.Popen(
-        command,
+        [sys.executable, "-c", FOREGROUND, *command],
         env=environment(tmp),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

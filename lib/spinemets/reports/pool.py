@@ -54,9 +54,11 @@ START_ALLOWANCE = 120.0
 #: How often a worker checks that the runner is still alive, in seconds.
 PARENT_POLL = 0.25
 #: Longest wait of the runner for its workers. A SIGINT or SIGTERM sent to the runner
-#: can be delivered to any of its threads (numpy's BLAS starts some); Python runs the
-#: handler in the main thread only when that thread runs again, so the runner must not
-#: sleep past the signal (a Ctrl-C would otherwise wait for the notebook's whole budget).
+#: may be delivered to any of its threads that does not block it (POSIX lets the system
+#: choose; Linux prefers the main thread when it can take it; numpy's BLAS starts other
+#: threads); Python runs the handler in the main thread only when that thread runs again,
+#: so the runner must not sleep past the signal (a Ctrl-C would otherwise wait for the
+#: notebook's whole budget).
 SIGNAL_POLL = 0.5
 #: The variables that set how many threads the numerical libraries start (OpenBLAS,
 #: OpenMP, MKL, Accelerate, numexpr), as joblib's loky sets them for its workers.
