@@ -258,16 +258,6 @@ def forking_server(cmd: list[str], env: dict[str, str]) -> KernelServer | None:
     return _server
 
 
-def _forget_inherited_server() -> None:
-    """In a forked child (a worker forked from a process that had a server): the server
-    is the parent's; the child starts its own."""
-    global _server, _disabled
-    _server, _disabled = None, False
-
-
-os.register_at_fork(after_in_child=_forget_inherited_server)
-
-
 def stop_server() -> None:
     """Close this process's kernel server, if any (the next kernel starts a new one)."""
     global _server

@@ -1,14 +1,8 @@
 """Worker processes that execute notebooks, and that never outlive the runner.
 
-:class:`WorkerPool` keeps up to ``jobs`` worker processes; each executes one task
-at a time (one notebook, in its own kernel) and sends back a
-:class:`NotebookResult`. Workers are forked from the runner, which has already
-imported what they need (papermill, nbclient, nbconvert): a worker starts in
-milliseconds, where a new interpreter would take about 1 s of CPU. A worker starts
-with the signal handling of a new process (SIGTERM as by default, SIGINT ignored)
-and without the runner's kernel server (:mod:`~spinemets.reports.kernels`); it
-ends through ``os._exit``, so none of the runner's clean-ups (temporary folders,
-locks) runs in it. Unlike :class:`concurrent.futures.ProcessPoolExecutor`,
+:class:`WorkerPool` keeps up to ``jobs`` spawned worker processes; each executes
+one task at a time (one notebook, in its own kernel) and sends back a
+:class:`NotebookResult`. Unlike :class:`concurrent.futures.ProcessPoolExecutor`,
 the pool can stop one worker without breaking the others, which it needs for:
 
 - **a hard time budget.** A task has ``task.timeout`` seconds from the moment its
@@ -54,8 +48,8 @@ from .kernels import stop_server
 
 #: Seconds a task may run past its time budget before its worker is killed.
 KILL_GRACE = 10.0
-#: Seconds a worker may take to start a task it was handed (on a busy machine) before it
-#: is taken for stuck.
+#: Seconds a worker may take to start a task it was handed (a new interpreter importing
+#: papermill on a busy machine) before it is taken for stuck.
 START_ALLOWANCE = 120.0
 #: How often a worker checks that the runner is still alive, in seconds.
 PARENT_POLL = 0.25
@@ -159,7 +153,6 @@ def _worker_main(
 ) -> None:
     """The loop of a worker process: receive a task, run it, send its result."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the runner's handler, inherited
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     os.environ.update(env)
@@ -247,7 +240,7 @@ class WorkerPool:
         self.workers: list[_Worker] = []
         #: Workers told to exit (no task was left for them); killed if still there at stop.
         self.retired: list[_Worker] = []
-        self.context = get_context("fork")
+        self.context = get_context("spawn")
 
     def __enter__(self) -> WorkerPool:
         return self
