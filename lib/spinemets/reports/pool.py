@@ -97,10 +97,12 @@ def thread_limits(jobs: int) -> dict[str, str]:
 
     numpy's and scipy's BLAS (OpenBLAS) starts a thread per core in every process that
     imports it, and its idle threads spin: two kernels on two cores, each with two BLAS
-    threads, spend CPU time on waiting that their notebooks need (about 13% of a batch on
-    100,000 patients, ``benchmarks/results/large_cohort.md``). The numbers do not depend on
-    it (the notebooks are byte-identical either way). A variable the user has set is
-    left as it is. Tests: tests/reports/test_pool.py::test_each_worker_gets_its_share_of_the_cores.
+    threads, spend CPU time on waiting that their notebooks need. Measured on 2 cores: a
+    batch of the nine notebooks on 100,000 patients took 93 CPU-s with the default threads
+    and 81 with one (by hand); the notebooks' main library calls alone, 22.7 and 10.6 CPU-s
+    (``benchmarks/results/large_cohort.md``). The committed notebooks came out
+    byte-identical either way. A variable the user has set is left as it is.
+    Tests: tests/reports/test_pool.py::test_each_worker_gets_its_share_of_the_cores.
     """
     share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
     return {name: share for name in THREAD_VARIABLES if name not in os.environ}
